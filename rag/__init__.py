@@ -1,0 +1,44 @@
+"""Answer questions about documents, every claim cited to the exact passage it came from."""
+
+from .assistant import Assistant
+from .config import Settings
+from .errors import (
+    ConfigError,
+    IngestError,
+    NotFoundError,
+    QuestionError,
+    RagError,
+    StoreError,
+)
+from .records import (
+    Answer,
+    Chunk,
+    Citation,
+    Document,
+    DocumentInfo,
+    IngestReport,
+    ScoredChunk,
+    SkippedFile,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "Document",
+    "DocumentInfo",
+    "IngestError",
+    "IngestReport",
+    "NotFoundError",
+    "QuestionError",
+    "RagError",
+    "ScoredChunk",
+    "Settings",
+    "SkippedFile",
+    "StoreError",
+    "__version__",
+]

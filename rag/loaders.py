@@ -1,0 +1,201 @@
+"""Turn files into :class:`Document` records, or say why a file is skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .records import Document, SkippedFile
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+             ".htm": "html", ".pdf": "pdf"}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+class Skip(Exception):
+    """A file that cannot be ingested; the message is the reason."""
+
+
+def document_id(text: str) -> str:
+    """A stable id derived from the content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def iter_files(paths: list[str | Path]) -> Iterator[Path | SkippedFile]:
+    """Files under ``paths`` (folders recursively, sorted), or why a path is unusable."""
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            yield SkippedFile(str(raw), "no such file or folder")
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    file = Path(root) / name
+                    key = file.resolve()
+                    if key not in seen:
+                        seen.add(key)
+                        yield file
+        else:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def load(path: Path, *, source: str | None = None) -> Document:
+    """Read one file. Raises :class:`Skip` with a reason for anything unusable."""
+    kind = SUPPORTED.get(path.suffix.lower())
+    if kind is None:
+        raise Skip(f"unsupported file type {path.suffix or '(none)'!r}")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise Skip(f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Skip(f"cannot read: {exc.strerror or exc}") from None
+    return parse(data, kind=kind, name=path.name, source=source or str(path.resolve()))
+
+
+def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
+    """Build a document from raw bytes of a known kind."""
+    if kind == "pdf":
+        text, title = _pdf_text(data)
+    else:
+        raw = _decode(data)
+        if kind == "html":
+            text, title = _html_text(raw)
+        else:
+            text = _normalize_newlines(raw)
+            title = _markdown_title(text) if kind == "markdown" else ""
+    if not text.strip():
+        raise Skip("no text in file")
+    title = title or _first_line_title(text) or name
+    return Document(
+        id=document_id(text),
+        source=source,
+        title=title,
+        text=text,
+        metadata={"kind": kind, "name": name, "bytes": len(data)},
+    )
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise Skip("binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    if text.count("\ufffd") > max(3, len(text) // 1000):
+        raise Skip("not UTF-8 text (and not a single-byte Western encoding either)")
+    return text
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _first_line_title(text: str) -> str:
+    for line in text.split("\n", 20)[:20]:
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200] if len(line) <= 200 else ""
+    return ""
+
+
+def _markdown_title(text: str) -> str:
+    m = re.search(r"^#\s+(.+)$", text[:20000], re.MULTILINE)
+    return m.group(1).strip()[:200] if m else ""
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would show; drops scripts, styles and the like."""
+
+    HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
+    BLOCKS = frozenset({
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+        "section", "article", "header", "footer", "blockquote", "pre", "hr", "title", "dd", "dt",
+        "figcaption", "main", "nav", "aside",
+    })
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.in_title = False
+        self.title = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        elif tag in self.HIDDEN:
+            self.hidden += 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        elif tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+        elif not self.hidden:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def _html_text(raw: str) -> tuple[str, str]:
+    parser = _VisibleText()
+    parser.feed(raw)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", text)
+    text = re.sub(r" {2,}", " ", text).strip()
+    return text, re.sub(r"\s+", " ", parser.title).strip()[:200]
+
+
+def _pdf_text(data: bytes) -> tuple[str, str]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise Skip("encrypted PDF (needs a password)")
+            except (NotImplementedError, PdfReadError):
+                raise Skip("encrypted PDF (needs a password)") from None
+        pages = [(page.extract_text() or "") for page in reader.pages]
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta and meta.title else ""
+    except Skip:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise Skip(f"unreadable PDF: {type(exc).__name__}: {exc}"[:200]) from None
+    text = "\n\n".join(_normalize_newlines(p).strip() for p in pages if p.strip())
+    return text, title[:200]

@@ -1,0 +1,157 @@
+"""The records that flow through the pipeline, one per stage.
+
+``path → Document → Chunk → ScoredChunk → Answer(text, citations)``. All are frozen;
+offsets are character offsets into ``Document.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A sentence (or a piece of an over-long one) inside a document's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A source document with its full extracted text."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the index knows about a document, without its text."""
+
+    id: str
+    source: str
+    title: str
+    chars: int
+    chunks: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of whole sentences of one document: ``text == document.text[start:end]``.
+
+    ``first_sentence``/``last_sentence`` index into the document's sentence list.
+    """
+
+    id: str
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    first_sentence: int
+    last_sentence: int
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    """A retrieved chunk with its fused score and the ranks it had in each retriever."""
+
+    chunk: Chunk
+    source: str
+    title: str
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    similarity: float | None = None  # cosine to the query, when the dense search found it
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One cited passage: ``document_text(doc_id)[start:end] == quote``."""
+
+    number: int
+    doc_id: str
+    source: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer whose ``[n]`` markers are exactly the numbers of ``citations``."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    backend: str = "extractive"
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "backend": self.backend,
+            "reason": self.reason,
+            "citations": [
+                {
+                    "number": c.number,
+                    "doc_id": c.doc_id,
+                    "source": c.source,
+                    "title": c.title,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                    "score": round(c.score, 4),
+                }
+                for c in self.citations
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What an ingest did. Lists hold document sources (``skipped`` holds reasons too)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    chunks: int = 0
+    sentences: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.chunks} chunks in {self.seconds:.1f}s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "chunks": self.chunks,
+            "sentences": self.sentences,
+            "seconds": round(self.seconds, 3),
+        }

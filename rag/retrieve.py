@@ -1,0 +1,109 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .embed import Embedder
+from .keyword import KeywordIndex, terms
+from .records import Chunk, ScoredChunk
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+
+
+class HybridRetriever:
+    """Dense + keyword search over one store; the keyword index follows the store's revision."""
+
+    def __init__(self, store: Store, embedder: Embedder, *, candidates: int = 30) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._candidates = candidates
+        self._index: KeywordIndex | None = None
+        self._lock = threading.Lock()
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index, rebuilt from the store if another writer changed it."""
+        revision = self._store.revision()
+        index = self._index
+        if index is not None and index.revision == revision:
+            return index
+        with self._lock:
+            if self._index is None or self._index.revision != revision:
+                log.info("building the keyword index (revision %s)", revision[:8])
+                self._index = KeywordIndex(self._store.iter_chunks(), revision)
+            return self._index
+
+    def search(self, query: str, k: int, *, source: str | None = None,
+               vector: np.ndarray | None = None) -> list[ScoredChunk]:
+        if vector is None:
+            vector = self._embedder.embed([query])[0]
+        index = self.keyword_index()
+        n = max(self._candidates, k)
+        dense = self._store.dense(vector, n, source) if len(index) else []
+        keyword = index.search(terms(query), n, source)
+        fused: dict[str, dict[str, Any]] = {}
+        for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):
+            fused[chunk_id] = {"text": text, "meta": meta, "score": 1 / (RRF_K + rank),
+                               "dense_rank": rank, "similarity": similarity}
+        for rank, (row, _score) in enumerate(keyword, 1):
+            chunk_id, text, meta = index.rows[row]
+            entry = fused.setdefault(chunk_id, {"text": text, "meta": meta, "score": 0.0})
+            entry["score"] += 1 / (RRF_K + rank)
+            entry["keyword_rank"] = rank
+        best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[:k]
+        return [_scored(chunk_id, entry) for chunk_id, entry in best]
+
+
+def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:
+    meta = entry["meta"]
+    chunk = Chunk(
+        id=chunk_id, doc_id=str(meta["doc_id"]), index=int(meta["index"]),
+        start=int(meta["start"]), end=int(meta["end"]), text=entry["text"],
+        first_sentence=int(meta["first"]), last_sentence=int(meta["last"]),
+        tokens=int(meta.get("tokens", 0)),
+    )
+    return ScoredChunk(
+        chunk=chunk, source=str(meta.get("source", "")), title=str(meta.get("title", "")),
+        score=float(entry["score"]), dense_rank=entry.get("dense_rank"),
+        keyword_rank=entry.get("keyword_rank"), similarity=entry.get("similarity"),
+    )
+
+
+class AssistantRetriever(BaseRetriever):
+    """The assistant's hybrid retrieval as a LangChain retriever.
+
+    ``k`` results, optionally only from one ``source``; each ``Document`` carries the chunk's
+    ``doc_id``, ``source``, ``title``, ``start``, ``end`` and fused ``score`` as metadata.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    assistant: Any
+    k: int = 4
+    source: str | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                **kwargs: Any) -> list[LCDocument]:
+        k = int(kwargs.get("k", self.k))
+        hits = self.assistant.retrieve(query, k=k, source=kwargs.get("source", self.source))
+        return [
+            LCDocument(
+                id=hit.chunk.id,
+                page_content=hit.chunk.text,
+                metadata={"doc_id": hit.chunk.doc_id, "source": hit.source, "title": hit.title,
+                          "start": hit.chunk.start, "end": hit.chunk.end, "score": hit.score},
+            )
+            for hit in hits
+        ]
+
