@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -55,6 +56,7 @@ class KeywordIndex:
     def __init__(self, rows: Iterable[tuple[str, str, dict[str, Any]]], revision: str) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.revision = revision
         self.rows = list(rows)
         corpus = [terms(text) for _, text, _ in self.rows]

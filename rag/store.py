@@ -205,6 +205,8 @@ class Store:
         return [(str(d.id), d.page_content, d.metadata, 1.0 - float(dist)) for d, dist in found]
 
     def units(self, ids: Sequence[str]) -> list[StoredUnit]:
+        if not ids:
+            return []
         got = self._units.get(ids=list(ids), include=["embeddings", "metadatas"])
         units = [StoredUnit(i, m["doc_id"], int(m["i"]), int(m["start"]), int(m["end"]),
                             np.asarray(v, dtype=np.float32))

@@ -1,0 +1,153 @@
+"""The ``rag`` command: ingest, ask, docs. Thin: all work happens in :class:`Assistant`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .config import Settings
+from .errors import RagError
+
+EXIT_USER = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    _quiet_libraries(args.verbose)
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir,
+                                     seed=False if args.no_seed else None)
+        from .assistant import Assistant
+
+        assistant = Assistant(settings)
+        return int(args.run(assistant, args))
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Answer questions about your documents with exact citations."
+    )
+    parser.add_argument("--data-dir", help="where the index lives (default: $RAG_DATA_DIR or "
+                        "~/.local/share/rag)")
+    parser.add_argument("--no-seed", action="store_true",
+                        help="do not add the seed documents to a new index")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add files or folders (.txt .md .html .pdf)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("ask", help="ask a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
+    p.add_argument("--source", help="only documents from this source")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("docs", help="list or delete indexed documents")
+    p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
+    p.add_argument("doc_ids", nargs="*", metavar="DOC_ID")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(run=_docs)
+    return parser
+
+
+def _ingest(assistant: Any, args: argparse.Namespace) -> int:
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if args.no_progress or args.json or total == 0:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="sent", desc="embedding", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    try:
+        report = assistant.ingest(args.paths, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for label, items in (("added", report.added), ("updated", report.updated),
+                             ("unchanged", report.unchanged)):
+            for source in items:
+                print(f"{label:9} {source}")
+        for skipped in report.skipped:
+            print(f"{'skipped':9} {skipped.path}: {skipped.reason}")
+        print(report.summary())
+    nothing_usable = not (report.added or report.updated or report.unchanged)
+    return EXIT_USER if nothing_usable and report.skipped else 0
+
+
+def _ask(assistant: Any, args: argparse.Namespace) -> int:
+    answer = assistant.ask(args.question, k=args.k, source=args.source)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"[{c.number}] {c.title} ({c.source}, chars {c.start}-{c.end})")
+            print(f"    \"{' '.join(c.quote.split())}\"")
+    return 0
+
+
+def _docs(assistant: Any, args: argparse.Namespace) -> int:
+    if args.action == "delete":
+        if not args.doc_ids:
+            raise RagError("give the id(s) of the document(s) to delete; `rag docs` lists them")
+        removed = [assistant.delete(doc_id) for doc_id in args.doc_ids]
+        for info in removed:
+            print(f"deleted {info.id} {info.source} ({info.chunks} chunks)")
+        return 0
+    docs = assistant.documents()
+    if args.json:
+        print(json.dumps([{"id": d.id, "source": d.source, "title": d.title, "chars": d.chars,
+                           "chunks": d.chunks} for d in docs], indent=2, ensure_ascii=False))
+    elif not docs:
+        print("no documents; add some with `rag ingest PATH`")
+    else:
+        for d in docs:
+            print(f"{d.id}  {d.chunks:5d} chunks  {d.title[:60]}  ({d.source})")
+    return 0
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    if not verbose:
+        for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "bm25s"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Shared fixtures: a deterministic fake embedder, assistants on fresh stores, a Chroma server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from rag import Assistant, Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+_TOKEN = re.compile(r"\S+")
+
+
+class FakeEmbedder:
+    """Words hashed into 64 buckets: texts sharing words are close. A token is a word."""
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def __init__(self, max_tokens: int = 254) -> None:
+        self.max_tokens = max_tokens
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            out[row, 0] += 0.01  # never a zero vector
+            out[row] /= np.linalg.norm(out[row])
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(_TOKEN.findall(t)) for t in texts]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _TOKEN.finditer(text)]
+
+
+def clear_chroma() -> None:
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def make_assistant(tmp_path: Path) -> Iterator:
+    """Build assistants with the fake embedder on a fresh embedded store."""
+    made: list[Assistant] = []
+
+    def make(embedder: object | None = None, **settings: object) -> Assistant:
+        settings.setdefault("data_dir", tmp_path / "data")
+        settings.setdefault("seed", False)
+        assistant = Assistant(Settings(**settings), embedder=embedder or FakeEmbedder())
+        made.append(assistant)
+        return assistant
+
+    yield make
+    clear_chroma()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from rag.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Assistant:
+    """The real model on an embedded store holding the seed documents."""
+    data = tmp_path_factory.mktemp("seeded")
+    return Assistant(Settings(data_dir=data), embedder=real_embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` on 127.0.0.1 for the session."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = open(path / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((path / "server.log").read_text()) from None
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("chroma run did not start in 60 s")
+    yield "127.0.0.1", port
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
