@@ -84,8 +84,15 @@ class ExtractiveAnswerer:
         self.min_score = min_score
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, query: str, query_vector: np.ndarray,
-               hits: list[ScoredChunk], units: list[StoredUnit], index: KeywordIndex) -> Answer:
+    def answer(
+        self,
+        question: str,
+        query: str,
+        query_vector: np.ndarray,
+        hits: list[ScoredChunk],
+        units: list[StoredUnit],
+        index: KeywordIndex,
+    ) -> Answer:
         candidates = self.score(query, query_vector, hits, units, index)
         if not candidates or candidates[0].score < self.min_score:
             reason = "no relevant passage" if candidates else "nothing retrieved"
@@ -93,8 +100,14 @@ class ExtractiveAnswerer:
         chosen = self._select(candidates)
         return compose(question, chosen, self.name)
 
-    def score(self, query: str, query_vector: np.ndarray, hits: list[ScoredChunk],
-              units: list[StoredUnit], index: KeywordIndex) -> list[_Candidate]:
+    def score(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        hits: list[ScoredChunk],
+        units: list[StoredUnit],
+        index: KeywordIndex,
+    ) -> list[_Candidate]:
         """Candidates best first."""
         if not units:
             return []
@@ -129,30 +142,48 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
             nxt = by_position.get((cand.unit.doc_id, cand.unit.index + 1))
-            if (nxt is not None and nxt not in chosen and len(chosen) < self.max_sentences
-                    and nxt.score >= self.min_score - CONTINUATION_SLACK
-                    and _CONTINUATION.match(nxt.text)):
+            if (
+                nxt is not None
+                and nxt not in chosen
+                and len(chosen) < self.max_sentences
+                and nxt.score >= self.min_score - CONTINUATION_SLACK
+                and _CONTINUATION.match(nxt.text)
+            ):
                 chosen.append(nxt)
         doc_order = {c.unit.doc_id: n for n, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (doc_order[c.unit.doc_id], c.unit.index))
 
 
 def _redundant(a: _Candidate, b: _Candidate) -> bool:
-    return a.unit.doc_id == b.unit.doc_id and a.unit.index == b.unit.index or float(
-        a.unit.vector @ b.unit.vector) > REDUNDANT
+    return (a.unit.doc_id == b.unit.doc_id and a.unit.index == b.unit.index) or float(
+        a.unit.vector @ b.unit.vector
+    ) > REDUNDANT
 
 
 def compose(question: str, chosen: list[_Candidate], backend: str) -> Answer:
     """One sentence per citation, numbered in order of appearance."""
     citations, parts = [], []
     for number, cand in enumerate(chosen, 1):
-        citations.append(Citation(
-            number=number, doc_id=cand.unit.doc_id, source=cand.hit.source, title=cand.hit.title,
-            quote=cand.text, start=cand.unit.start, end=cand.unit.end, score=cand.score,
-        ))
+        citations.append(
+            Citation(
+                number=number,
+                doc_id=cand.unit.doc_id,
+                source=cand.hit.source,
+                title=cand.hit.title,
+                quote=cand.text,
+                start=cand.unit.start,
+                end=cand.unit.end,
+                score=cand.score,
+            )
+        )
         parts.append(f"{' '.join(cand.text.split())} [{number}]")
-    return Answer(question=question, text=" ".join(parts), citations=citations, abstained=False,
-                  backend=backend)
+    return Answer(
+        question=question,
+        text=" ".join(parts),
+        citations=citations,
+        abstained=False,
+        backend=backend,
+    )
 
 
 def abstain(question: str, reason: str, text: str = ABSTAIN_TEXT) -> Answer:

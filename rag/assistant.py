@@ -9,10 +9,16 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import INSTRUCTION_TEXT, ExtractiveAnswerer, abstain, contextualize, looks_like_instruction
+from .answer import (
+    INSTRUCTION_TEXT,
+    ExtractiveAnswerer,
+    abstain,
+    contextualize,
+    looks_like_instruction,
+)
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
-from .errors import NotFoundError, QuestionError, RagError
+from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
 from .retrieve import AssistantRetriever, HybridRetriever
@@ -36,8 +42,13 @@ class Assistant:
     >>> assistant.ask("What did Russia offer?").citations[0].quote  # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
-                 client: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        client: Any = None,
+    ) -> None:
         self.settings = settings if settings is not None else Settings.from_env()
         self._embedder = embedder
         self._client = client
@@ -91,15 +102,21 @@ class Assistant:
 
     # --- documents ------------------------------------------------------------------------
 
-    def ingest(self, paths: list[str | Path] | str | Path, *,
-               progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self, paths: list[str | Path] | str | Path, *, progress: Progress | None = None
+    ) -> IngestReport:
         """Add files or folders; unchanged documents are left alone, changed ones replaced."""
         if isinstance(paths, str | Path):
             paths = [paths]
         store = self.store
         with self._write_lock:
-            return ingest(list(paths), store=store, embedder=self.embedder,
-                          settings=self.settings, progress=progress)
+            return ingest(
+                list(paths),
+                store=store,
+                embedder=self.embedder,
+                settings=self.settings,
+                progress=progress,
+            )
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -131,15 +148,23 @@ class Assistant:
 
     # --- questions ------------------------------------------------------------------------
 
-    def retrieve(self, question: str, k: int = 8, *, source: str | None = None) -> list[ScoredChunk]:
+    def retrieve(
+        self, question: str, k: int = 8, *, source: str | None = None
+    ) -> list[ScoredChunk]:
         """The k best chunks for a question (dense and keyword rankings fused)."""
         question = self._clean(question)
         if not 1 <= k <= 1000:
             raise QuestionError(f"k must be 1-1000, not {k}")
         return self.retriever.search(question, k, source=source)
 
-    def ask(self, question: str, history: History | None = None, *, k: int | None = None,
-            source: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+    ) -> Answer:
         """Answer from the documents, every sentence cited, or abstain."""
         question = self._clean(question)
         history = _check_history(history)
@@ -149,10 +174,15 @@ class Assistant:
         vector = self.embedder.embed([query])[0]
         retriever = self.retriever
         hits = retriever.search(query, k or self.settings.top_k, source=source, vector=vector)
-        unit_ids = [f"{h.chunk.doc_id}:u{i}" for h in hits
-                    for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)]
+        unit_ids = [
+            f"{h.chunk.doc_id}:u{i}"
+            for h in hits
+            for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
+        ]
         units = self.store.units(list(dict.fromkeys(unit_ids)))
-        return self._answerer.answer(question, query, vector, hits, units, retriever.keyword_index())
+        return self._answerer.answer(
+            question, query, vector, hits, units, retriever.keyword_index()
+        )
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""
@@ -180,6 +210,3 @@ def _check_history(history: Any) -> History:
     except (TypeError, ValueError):
         raise QuestionError("history must be a list of (question, answer) pairs") from None
     return pairs
-
-
-

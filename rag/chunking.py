@@ -23,8 +23,9 @@ class Split:
     chunks: list[Chunk]
 
 
-def split_document(doc: Document, embedder: Embedder, *, chunk_tokens: int,
-                   overlap_tokens: int) -> Split:
+def split_document(
+    doc: Document, embedder: Embedder, *, chunk_tokens: int, overlap_tokens: int
+) -> Split:
     limit = min(chunk_tokens, embedder.max_tokens)
     text = doc.text
     sentences = split_sentences(text)
@@ -54,14 +55,14 @@ def _pieces(text: str, span: Span, embedder: Embedder, limit: int) -> list[tuple
         if i + limit >= len(offsets):
             end = span.end
         if pieces:  # close the gap so pieces tile the sentence
-            prev, n = pieces[-1]
-            start = max(prev.end, start)
+            start = max(pieces[-1][0].end, start)
         pieces.append((Span(start, end), len(group)))
     return [(p, n) for p, n in pieces if p.end > p.start]
 
 
-def _chunks(doc: Document, units: list[Span], tokens: list[int], limit: int,
-            overlap: int) -> list[Chunk]:
+def _chunks(
+    doc: Document, units: list[Span], tokens: list[int], limit: int, overlap: int
+) -> list[Chunk]:
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
@@ -70,11 +71,19 @@ def _chunks(doc: Document, units: list[Span], tokens: list[int], limit: int,
             total += tokens[j]
             j += 1
         start, end = units[i].start, units[j - 1].end
-        chunks.append(Chunk(
-            id=f"{doc.id}:{len(chunks)}", doc_id=doc.id, index=len(chunks), start=start,
-            end=end, text=doc.text[start:end], first_sentence=i, last_sentence=j - 1,
-            tokens=total,
-        ))
+        chunks.append(
+            Chunk(
+                id=f"{doc.id}:{len(chunks)}",
+                doc_id=doc.id,
+                index=len(chunks),
+                start=start,
+                end=end,
+                text=doc.text[start:end],
+                first_sentence=i,
+                last_sentence=j - 1,
+                tokens=total,
+            )
+        )
         if j >= len(units):
             break
         back, carried = j, 0  # step back over whole units that fit in the overlap

@@ -22,12 +22,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     _quiet_libraries(args.verbose)
     try:
-        settings = Settings.from_env(data_dir=args.data_dir,
-                                     seed=False if args.no_seed else None)
+        settings = Settings.from_env(data_dir=args.data_dir, seed=False if args.no_seed else None)
         from .assistant import Assistant
 
         assistant = Assistant(settings)
@@ -44,10 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Answer questions about your documents with exact citations."
     )
-    parser.add_argument("--data-dir", help="where the index lives (default: $RAG_DATA_DIR or "
-                        "~/.local/share/rag)")
-    parser.add_argument("--no-seed", action="store_true",
-                        help="do not add the seed documents to a new index")
+    parser.add_argument(
+        "--data-dir", help="where the index lives (default: $RAG_DATA_DIR or ~/.local/share/rag)"
+    )
+    parser.add_argument(
+        "--no-seed", action="store_true", help="do not add the seed documents to a new index"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -93,8 +96,11 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        for label, items in (("added", report.added), ("updated", report.updated),
-                             ("unchanged", report.unchanged)):
+        for label, items in (
+            ("added", report.added),
+            ("updated", report.updated),
+            ("unchanged", report.unchanged),
+        ):
             for source in items:
                 print(f"{label:9} {source}")
         for skipped in report.skipped:
@@ -114,7 +120,7 @@ def _ask(assistant: Any, args: argparse.Namespace) -> int:
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.number}] {c.title} ({c.source}, chars {c.start}-{c.end})")
-            print(f"    \"{' '.join(c.quote.split())}\"")
+            print(f'    "{" ".join(c.quote.split())}"')
     return 0
 
 
@@ -128,8 +134,22 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
         return 0
     docs = assistant.documents()
     if args.json:
-        print(json.dumps([{"id": d.id, "source": d.source, "title": d.title, "chars": d.chars,
-                           "chunks": d.chunks} for d in docs], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": d.id,
+                        "source": d.source,
+                        "title": d.title,
+                        "chars": d.chars,
+                        "chunks": d.chunks,
+                    }
+                    for d in docs
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     elif not docs:
         print("no documents; add some with `rag ingest PATH`")
     else:

@@ -48,12 +48,19 @@ class Settings:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "data_dir", Path(self.data_dir).expanduser() if self.data_dir else default_data_dir())
+        set_(
+            self,
+            "data_dir",
+            Path(self.data_dir).expanduser() if self.data_dir else default_data_dir(),
+        )
         if self.seeds_dir is not None:
             set_(self, "seeds_dir", Path(self.seeds_dir).expanduser())
         if self.chroma_host == "":
             set_(self, "chroma_host", None)
-        if not 3 <= len(self.collection) <= 40 or not self.collection.replace("-", "").replace("_", "").isalnum():
+        if (
+            not 3 <= len(self.collection) <= 40
+            or not self.collection.replace("-", "").replace("_", "").isalnum()
+        ):
             raise ConfigError(
                 f"collection {self.collection!r}: use 3-40 letters, digits, '-' or '_'"
             )
@@ -66,7 +73,8 @@ class Settings:
             )
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens // 2 + 1:
             raise ConfigError(
-                f"chunk_overlap_tokens {self.chunk_overlap_tokens}: must be 0 to half of chunk_tokens"
+                f"chunk_overlap_tokens {self.chunk_overlap_tokens}: "
+                "must be 0 to half of chunk_tokens"
             )
         for name, low, high in (
             ("batch_size", 1, 4096),

@@ -84,7 +84,7 @@ class SentenceTransformerEmbedder:
         dim = self._model.get_embedding_dimension()
         self.dim = int(dim) if dim else len(self.embed(["x"])[0])
         special = self._tokenizer.num_special_tokens_to_add(pair=False)
-        self.max_tokens = int(self._model.max_seq_length) - special
+        self.max_tokens = int(self._model.max_seq_length or 256) - special
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -118,9 +118,9 @@ def as_langchain(embedder: Embedder) -> Embeddings:
 
     class _Adapter(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return embedder.embed(texts).tolist()  # type: ignore[no-any-return]
+            return [[float(x) for x in row] for row in embedder.embed(texts)]
 
         def embed_query(self, text: str) -> list[float]:
-            return embedder.embed([text])[0].tolist()  # type: ignore[no-any-return]
+            return [float(x) for x in embedder.embed([text])[0]]
 
     return _Adapter()

@@ -31,8 +31,14 @@ class _Pending:
     replaces: DocumentInfo | None
 
 
-def ingest(paths: list[str | Path], *, store: Store, embedder: Embedder, settings: Settings,
-           progress: Progress | None = None) -> IngestReport:
+def ingest(
+    paths: list[str | Path],
+    *,
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     known = {d.id: d for d in store.documents()}
@@ -52,20 +58,24 @@ def ingest(paths: list[str | Path], *, store: Store, embedder: Embedder, setting
         if doc.id in known or doc.id in queued:
             report.unchanged.append(doc.source)
             continue
-        split = split_document(doc, embedder, chunk_tokens=settings.chunk_tokens,
-                               overlap_tokens=settings.chunk_overlap_tokens)
+        split = split_document(
+            doc,
+            embedder,
+            chunk_tokens=settings.chunk_tokens,
+            overlap_tokens=settings.chunk_overlap_tokens,
+        )
         queued.add(doc.id)
         pending.append(_Pending(doc, split, by_source.get(doc.source)))
     _embed_and_write(pending, store, embedder, progress)
-    for item in pending:
-        old = item.replaces
-        if old is not None and old.id != item.doc.id:
+    for done in pending:
+        old = done.replaces
+        if old is not None and old.id != done.doc.id:
             store.delete_document(old.id, bump=False)
-            report.updated.append(item.doc.source)
+            report.updated.append(done.doc.source)
         else:
-            report.added.append(item.doc.source)
-        report.chunks += len(item.split.chunks)
-        report.sentences += len(item.split.units)
+            report.added.append(done.doc.source)
+        report.chunks += len(done.split.chunks)
+        report.sentences += len(done.split.units)
     if pending:
         store.bump_revision()
     report.seconds = time.perf_counter() - started
@@ -73,8 +83,9 @@ def ingest(paths: list[str | Path], *, store: Store, embedder: Embedder, setting
     return report
 
 
-def _embed_and_write(pending: list[_Pending], store: Store, embedder: Embedder,
-                     progress: Progress | None) -> None:
+def _embed_and_write(
+    pending: list[_Pending], store: Store, embedder: Embedder, progress: Progress | None
+) -> None:
     total = sum(len(p.split.units) for p in pending)
     done = 0
     if progress:
@@ -91,8 +102,14 @@ def _embed_and_write(pending: list[_Pending], store: Store, embedder: Embedder,
         _flush(group, store, embedder, progress, done, total)
 
 
-def _flush(group: list[_Pending], store: Store, embedder: Embedder, progress: Progress | None,
-           done: int, total: int) -> int:
+def _flush(
+    group: list[_Pending],
+    store: Store,
+    embedder: Embedder,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> int:
     texts = [p.doc.text[u.start : u.end] for p in group for u in p.split.units]
     vectors = embedder.embed(texts)
     offset = 0
@@ -101,8 +118,11 @@ def _flush(group: list[_Pending], store: Store, embedder: Embedder, progress: Pr
         unit_vectors = vectors[offset : offset + n]
         offset += n
         store.write_document(
-            item.doc, item.split.chunks, chunk_vectors(item.split, unit_vectors),
-            [(u.start, u.end) for u in item.split.units], unit_vectors,
+            item.doc,
+            item.split.chunks,
+            chunk_vectors(item.split, unit_vectors),
+            [(u.start, u.end) for u in item.split.units],
+            unit_vectors,
         )
     done += len(texts)
     if progress:

@@ -25,8 +25,20 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"\w+(?:[.,']\w+)*", re.UNICODE)
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "edly", "ied", "ies", "ed", "es",
-             "s")
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "edly",
+    "ied",
+    "ies",
+    "ed",
+    "es",
+    "s",
+)
 
 
 def stem(word: str) -> str:
@@ -57,6 +69,7 @@ class KeywordIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.revision = revision
         self.rows = list(rows)
         corpus = [terms(text) for _, text, _ in self.rows]
@@ -75,8 +88,9 @@ class KeywordIndex:
         n = max(len(self.rows), 1)
         return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
 
-    def search(self, query_terms: list[str], k: int, source: str | None = None
-               ) -> list[tuple[int, float]]:
+    def search(
+        self, query_terms: list[str], k: int, source: str | None = None
+    ) -> list[tuple[int, float]]:
         """(row index, BM25 score) of the k best rows with a score above zero."""
         if not self.rows or not query_terms:
             return []

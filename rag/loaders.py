@@ -14,8 +14,14 @@ from .records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-             ".htm": "html", ".pdf": "pdf"}
+SUPPORTED = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
@@ -124,12 +130,41 @@ def _markdown_title(text: str) -> str:
 class _VisibleText(HTMLParser):
     """Collects the text a browser would show; drops scripts, styles and the like."""
 
-    HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
-    BLOCKS = frozenset({
-        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-        "section", "article", "header", "footer", "blockquote", "pre", "hr", "title", "dd", "dt",
-        "figcaption", "main", "nav", "aside",
-    })
+    HIDDEN = frozenset(
+        {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+    )
+    BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "table",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "blockquote",
+            "pre",
+            "hr",
+            "title",
+            "dd",
+            "dt",
+            "figcaption",
+            "main",
+            "nav",
+            "aside",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -44,8 +44,9 @@ class HybridRetriever:
                 self._index = KeywordIndex(self._store.iter_chunks(), revision)
             return self._index
 
-    def search(self, query: str, k: int, *, source: str | None = None,
-               vector: np.ndarray | None = None) -> list[ScoredChunk]:
+    def search(
+        self, query: str, k: int, *, source: str | None = None, vector: np.ndarray | None = None
+    ) -> list[ScoredChunk]:
         if vector is None:
             vector = self._embedder.embed([query])[0]
         index = self.keyword_index()
@@ -54,8 +55,13 @@ class HybridRetriever:
         keyword = index.search(terms(query), n, source)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):
-            fused[chunk_id] = {"text": text, "meta": meta, "score": 1 / (RRF_K + rank),
-                               "dense_rank": rank, "similarity": similarity}
+            fused[chunk_id] = {
+                "text": text,
+                "meta": meta,
+                "score": 1 / (RRF_K + rank),
+                "dense_rank": rank,
+                "similarity": similarity,
+            }
         for rank, (row, _score) in enumerate(keyword, 1):
             chunk_id, text, meta = index.rows[row]
             entry = fused.setdefault(chunk_id, {"text": text, "meta": meta, "score": 0.0})
@@ -68,15 +74,24 @@ class HybridRetriever:
 def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:
     meta = entry["meta"]
     chunk = Chunk(
-        id=chunk_id, doc_id=str(meta["doc_id"]), index=int(meta["index"]),
-        start=int(meta["start"]), end=int(meta["end"]), text=entry["text"],
-        first_sentence=int(meta["first"]), last_sentence=int(meta["last"]),
+        id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        index=int(meta["index"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=entry["text"],
+        first_sentence=int(meta["first"]),
+        last_sentence=int(meta["last"]),
         tokens=int(meta.get("tokens", 0)),
     )
     return ScoredChunk(
-        chunk=chunk, source=str(meta.get("source", "")), title=str(meta.get("title", "")),
-        score=float(entry["score"]), dense_rank=entry.get("dense_rank"),
-        keyword_rank=entry.get("keyword_rank"), similarity=entry.get("similarity"),
+        chunk=chunk,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        score=float(entry["score"]),
+        dense_rank=entry.get("dense_rank"),
+        keyword_rank=entry.get("keyword_rank"),
+        similarity=entry.get("similarity"),
     )
 
 
@@ -93,17 +108,23 @@ class AssistantRetriever(BaseRetriever):
     k: int = 4
     source: str | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                **kwargs: Any) -> list[LCDocument]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[LCDocument]:
         k = int(kwargs.get("k", self.k))
         hits = self.assistant.retrieve(query, k=k, source=kwargs.get("source", self.source))
         return [
             LCDocument(
                 id=hit.chunk.id,
                 page_content=hit.chunk.text,
-                metadata={"doc_id": hit.chunk.doc_id, "source": hit.source, "title": hit.title,
-                          "start": hit.chunk.start, "end": hit.chunk.end, "score": hit.score},
+                metadata={
+                    "doc_id": hit.chunk.doc_id,
+                    "source": hit.source,
+                    "title": hit.title,
+                    "start": hit.chunk.start,
+                    "end": hit.chunk.end,
+                    "score": hit.score,
+                },
             )
             for hit in hits
         ]
-

@@ -89,10 +89,14 @@ class Store:
         cosine: Any = {"hnsw": {"space": "cosine"}}
         try:
             self.chunks_view: Chroma = Chroma(
-                collection_name=f"{prefix}-chunks", client=client,
-                embedding_function=embeddings, collection_configuration=cosine,
+                collection_name=f"{prefix}-chunks",
+                client=client,
+                embedding_function=embeddings,
+                collection_configuration=cosine,
             )
-            self._chunks = client.get_or_create_collection(f"{prefix}-chunks", embedding_function=None)
+            self._chunks = client.get_or_create_collection(
+                f"{prefix}-chunks", embedding_function=None
+            )
             self._units = client.get_or_create_collection(
                 f"{prefix}-units", configuration=cosine, embedding_function=None
             )
@@ -112,15 +116,22 @@ class Store:
         meta = self.meta()
         if meta is None:
             record = {"schema": SCHEMA, "model": model, "dim": dim}
-            self._docs.upsert(ids=[META_ID], documents=[json.dumps(record)],
-                              embeddings=[[1.0]], metadatas=[{"type": "meta"}])
+            self._docs.upsert(
+                ids=[META_ID],
+                documents=[json.dumps(record)],
+                embeddings=[[1.0]],
+                metadatas=[{"type": "meta"}],
+            )
             self.bump_revision()
             return True
         if meta.get("schema") != SCHEMA:
-            raise ConfigError(f"the index has schema {meta.get('schema')}, this version needs {SCHEMA}")
+            raise ConfigError(
+                f"the index has schema {meta.get('schema')}, this version needs {SCHEMA}"
+            )
         if meta.get("model") != model or meta.get("dim") != dim:
             raise ConfigError(
-                f"the index was built with embedding model {meta.get('model')!r} ({meta.get('dim')}-d), "
+                f"the index was built with embedding model {meta.get('model')!r} "
+                f"({meta.get('dim')}-d), "
                 f"not {model!r} ({dim}-d): use that model, or another data dir / collection"
             )
         return False
@@ -130,14 +141,20 @@ class Store:
         return str(got["documents"][0]) if got["ids"] else ""
 
     def bump_revision(self) -> None:
-        self._docs.upsert(ids=[REVISION_ID], documents=[uuid.uuid4().hex],
-                          embeddings=[[1.0]], metadatas=[{"type": "meta"}])
+        self._docs.upsert(
+            ids=[REVISION_ID],
+            documents=[uuid.uuid4().hex],
+            embeddings=[[1.0]],
+            metadatas=[{"type": "meta"}],
+        )
 
     # --- documents ------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
         got = self._get_all(self._docs, where={"type": "doc"}, include=["metadatas"])
-        infos = [_info(doc_id, meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)]
+        infos = [
+            _info(doc_id, meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
+        ]
         return sorted(infos, key=lambda d: (d.source, d.id))
 
     def document(self, doc_id: str) -> DocumentInfo | None:
@@ -152,27 +169,63 @@ class Store:
             raise StoreError(f"document {doc_id} is missing parts of its text; re-ingest it")
         return "".join(by_id[i] for i in ids)
 
-    def write_document(self, doc: Document, chunks: Sequence[Chunk], chunk_vectors: np.ndarray,
-                       units: Sequence[tuple[int, int]], unit_vectors: np.ndarray) -> None:
+    def write_document(
+        self,
+        doc: Document,
+        chunks: Sequence[Chunk],
+        chunk_vectors: np.ndarray,
+        units: Sequence[tuple[int, int]],
+        unit_vectors: np.ndarray,
+    ) -> None:
         """Replace whatever is stored under ``doc.id`` with this document, record last."""
         self.delete_document(doc.id, bump=False)
         base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
-        self._add(self._units, [f"{doc.id}:u{i}" for i in range(len(units))],
-                  embeddings=unit_vectors,
-                  metadatas=[{"doc_id": doc.id, "i": i, "start": s, "end": e}
-                             for i, (s, e) in enumerate(units)])
-        self._add(self._chunks, [c.id for c in chunks], embeddings=chunk_vectors,
-                  documents=[c.text for c in chunks],
-                  metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end,
-                              "first": c.first_sentence, "last": c.last_sentence,
-                              "tokens": c.tokens} for c in chunks])
-        parts = [doc.text[i : i + TEXT_PART_CHARS] for i in range(0, len(doc.text), TEXT_PART_CHARS)]
-        self._add(self._docs, [f"{doc.id}#{i}" for i in range(len(parts))],
-                  embeddings=np.ones((len(parts), 1), dtype=np.float32), documents=parts,
-                  metadatas=[{"type": "text", "doc_id": doc.id} for _ in parts])
-        record = {**base, "type": "doc", "complete": True, "chars": len(doc.text),
-                  "chunks": len(chunks), "units": len(units), "parts": len(parts),
-                  "metadata": json.dumps(doc.metadata, default=str)}
+        self._add(
+            self._units,
+            [f"{doc.id}:u{i}" for i in range(len(units))],
+            embeddings=unit_vectors,
+            metadatas=[
+                {"doc_id": doc.id, "i": i, "start": s, "end": e} for i, (s, e) in enumerate(units)
+            ],
+        )
+        self._add(
+            self._chunks,
+            [c.id for c in chunks],
+            embeddings=chunk_vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {
+                    **base,
+                    "index": c.index,
+                    "start": c.start,
+                    "end": c.end,
+                    "first": c.first_sentence,
+                    "last": c.last_sentence,
+                    "tokens": c.tokens,
+                }
+                for c in chunks
+            ],
+        )
+        parts = [
+            doc.text[i : i + TEXT_PART_CHARS] for i in range(0, len(doc.text), TEXT_PART_CHARS)
+        ]
+        self._add(
+            self._docs,
+            [f"{doc.id}#{i}" for i in range(len(parts))],
+            embeddings=np.ones((len(parts), 1), dtype=np.float32),
+            documents=parts,
+            metadatas=[{"type": "text", "doc_id": doc.id} for _ in parts],
+        )
+        record = {
+            **base,
+            "type": "doc",
+            "complete": True,
+            "chars": len(doc.text),
+            "chunks": len(chunks),
+            "units": len(units),
+            "parts": len(parts),
+            "metadata": json.dumps(doc.metadata, default=str),
+        }
         record.pop("doc_id")
         self._docs.upsert(ids=[doc.id], embeddings=[[1.0]], metadatas=[record])
 
@@ -196,8 +249,9 @@ class Store:
                 return
             offset += _PAGE
 
-    def dense(self, vector: np.ndarray, k: int, source: str | None = None
-              ) -> list[tuple[str, str, dict[str, Any], float]]:
+    def dense(
+        self, vector: np.ndarray, k: int, source: str | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
         """(chunk id, text, metadata, cosine similarity) of the k nearest chunks."""
         found = self.chunks_view.similarity_search_by_vector_with_relevance_scores(
             vector.tolist(), k=k, filter={"source": source} if source else None
@@ -208,9 +262,17 @@ class Store:
         if not ids:
             return []
         got = self._units.get(ids=list(ids), include=["embeddings", "metadatas"])
-        units = [StoredUnit(i, m["doc_id"], int(m["i"]), int(m["start"]), int(m["end"]),
-                            np.asarray(v, dtype=np.float32))
-                 for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)]
+        units = [
+            StoredUnit(
+                i,
+                m["doc_id"],
+                int(m["i"]),
+                int(m["start"]),
+                int(m["end"]),
+                np.asarray(v, dtype=np.float32),
+            )
+            for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
+        ]
         order = {unit_id: n for n, unit_id in enumerate(ids)}
         return sorted(units, key=lambda u: order[u.id])
 
@@ -238,8 +300,14 @@ class Store:
 
 def _info(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
     return DocumentInfo(
-        id=doc_id, source=str(meta.get("source", "")), title=str(meta.get("title", "")),
-        chars=int(meta.get("chars", 0)), chunks=int(meta.get("chunks", 0)),
-        metadata={**json.loads(str(meta.get("metadata") or "{}")), "parts": int(meta.get("parts", 1)),
-                  "complete": bool(meta.get("complete"))},
+        id=doc_id,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        chars=int(meta.get("chars", 0)),
+        chunks=int(meta.get("chunks", 0)),
+        metadata={
+            **json.loads(str(meta.get("metadata") or "{}")),
+            "parts": int(meta.get("parts", 1)),
+            "complete": bool(meta.get("complete")),
+        },
     )

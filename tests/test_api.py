@@ -2,11 +2,27 @@ import rag
 
 
 def test_public_api_is_exactly_this() -> None:
-    assert sorted(rag.__all__) == sorted([
-        "Answer", "Assistant", "Chunk", "Citation", "ConfigError", "Document", "DocumentInfo",
-        "IngestError", "IngestReport", "NotFoundError", "QuestionError", "RagError", "ScoredChunk",
-        "Settings", "SkippedFile", "StoreError", "__version__",
-    ])
+    assert sorted(rag.__all__) == sorted(
+        [
+            "Answer",
+            "Assistant",
+            "Chunk",
+            "Citation",
+            "ConfigError",
+            "Document",
+            "DocumentInfo",
+            "IngestError",
+            "IngestReport",
+            "NotFoundError",
+            "QuestionError",
+            "RagError",
+            "ScoredChunk",
+            "Settings",
+            "SkippedFile",
+            "StoreError",
+            "__version__",
+        ]
+    )
     for name in rag.__all__:
         assert getattr(rag, name) is not None
 

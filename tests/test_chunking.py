@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from conftest import FakeEmbedder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FakeEmbedder
 from rag.chunking import split_document
 from rag.loaders import document_id
 from rag.records import Document
@@ -43,7 +43,9 @@ def test_chunks_map_back_to_the_text_and_fit_the_window(text: str, size: int, ov
 
 def test_over_long_sentence_is_cut_at_token_boundaries() -> None:
     text = " ".join(f"w{i}" for i in range(130)) + "."
-    split = split_document(doc(text), FakeEmbedder(max_tokens=50), chunk_tokens=200, overlap_tokens=0)
+    split = split_document(
+        doc(text), FakeEmbedder(max_tokens=50), chunk_tokens=200, overlap_tokens=0
+    )
     assert split.unit_tokens == [50, 50, 30]
     assert "".join(text[u.start : u.end] + " " for u in split.units).strip() == text
 
@@ -51,4 +53,8 @@ def test_over_long_sentence_is_cut_at_token_boundaries() -> None:
 def test_overlap_repeats_whole_sentences() -> None:
     text = " ".join(f"Sentence number {i} is here." for i in range(10))  # 5 tokens each
     split = split_document(doc(text), FakeEmbedder(), chunk_tokens=20, overlap_tokens=5)
-    assert [(c.first_sentence, c.last_sentence) for c in split.chunks][:3] == [(0, 3), (3, 6), (6, 9)]
+    assert [(c.first_sentence, c.last_sentence) for c in split.chunks][:3] == [
+        (0, 3),
+        (3, 6),
+        (6, 9),
+    ]

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.slow
 
 def rag(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_DATA_DIR": str(data)}
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_ask_prints_the_answer_and_its_sources(tmp_path: Path) -> None:
@@ -27,7 +32,9 @@ def test_ask_prints_the_answer_and_its_sources(tmp_path: Path) -> None:
 
 
 def test_ask_json_and_docs(tmp_path: Path) -> None:
-    answer = json.loads(rag("ask", "Who leads Russia's delegation?", "--json", data=tmp_path).stdout)
+    answer = json.loads(
+        rag("ask", "Who leads Russia's delegation?", "--json", data=tmp_path).stdout
+    )
     assert not answer["abstained"] and "Medinsky" in answer["citations"][0]["quote"]
     docs = json.loads(rag("docs", "--json", data=tmp_path).stdout)
     assert len(docs) == 1 and docs[0]["chunks"] > 0
@@ -36,7 +43,9 @@ def test_ask_json_and_docs(tmp_path: Path) -> None:
 def test_ingest_then_delete(tmp_path: Path) -> None:
     (tmp_path / "n.md").write_text("# Note\n\nThe bridge closes in April for repairs.")
     (tmp_path / "x.exe").write_bytes(b"MZ")
-    done = rag("--no-seed", "ingest", str(tmp_path / "n.md"), str(tmp_path / "x.exe"), data=tmp_path / "d")
+    done = rag(
+        "--no-seed", "ingest", str(tmp_path / "n.md"), str(tmp_path / "x.exe"), data=tmp_path / "d"
+    )
     assert done.returncode == 0, done.stderr
     assert "added" in done.stdout and "unsupported file type '.exe'" in done.stdout
     [doc] = json.loads(rag("docs", "--json", data=tmp_path / "d").stdout)
@@ -46,12 +55,16 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["ask", "   "], "the question is empty"),
-     (["docs", "delete", "nope"], "no document with id 'nope'"),
-     (["docs", "delete"], "give the id"),
-     (["--no-seed", "ingest", "/no/such/path"], "no such file or folder")],
+    [
+        (["ask", "   "], "the question is empty"),
+        (["docs", "delete", "nope"], "no document with id 'nope'"),
+        (["docs", "delete"], "give the id"),
+        (["--no-seed", "ingest", "/no/such/path"], "no such file or folder"),
+    ],
 )
-def test_user_mistakes_give_one_clear_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_user_mistakes_give_one_clear_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     done = rag(*args, data=tmp_path)
     assert done.returncode == 2
     assert message in done.stdout + done.stderr
@@ -60,5 +73,7 @@ def test_user_mistakes_give_one_clear_line_and_exit_2(tmp_path: Path, args: list
 
 def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
     env = {**os.environ, "RAG_DATA_DIR": str(tmp_path), "RAG_CHUNK_TOKENS": "9999"}
-    done = subprocess.run([sys.executable, "-m", "rag.cli", "docs"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "docs"], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 2 and "chunk_tokens" in done.stderr and "Traceback" not in done.stderr

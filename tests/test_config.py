@@ -8,11 +8,24 @@ from rag import ConfigError, Settings
 
 
 def test_from_env_reads_rag_variables() -> None:
-    s = Settings.from_env({"RAG_DATA_DIR": "/tmp/d", "RAG_CHROMA_HOST": "127.0.0.1",
-                           "RAG_CHROMA_PORT": "9000", "RAG_SEED": "false", "RAG_TOP_K": "3",
-                           "RAG_MIN_SCORE": "0.5"})
+    s = Settings.from_env(
+        {
+            "RAG_DATA_DIR": "/tmp/d",
+            "RAG_CHROMA_HOST": "127.0.0.1",
+            "RAG_CHROMA_PORT": "9000",
+            "RAG_SEED": "false",
+            "RAG_TOP_K": "3",
+            "RAG_MIN_SCORE": "0.5",
+        }
+    )
     assert (s.data_dir, s.chroma_host, s.chroma_port, s.seed, s.top_k, s.min_score) == (
-        Path("/tmp/d"), "127.0.0.1", 9000, False, 3, 0.5)
+        Path("/tmp/d"),
+        "127.0.0.1",
+        9000,
+        False,
+        3,
+        0.5,
+    )
 
 
 def test_overrides_beat_the_environment() -> None:

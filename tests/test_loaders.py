@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pdfs import text_pdf
+
 from rag.loaders import Skip, document_id, iter_files, load
 from rag.records import SkippedFile
 
@@ -29,16 +29,20 @@ def test_markdown_title_is_its_heading(tmp_path: Path) -> None:
 
 
 def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
-    html = ("<html><head><title>Page T</title><style>p{color:red}</style></head><body>"
-            "<script>alert('x')</script><p>Visible one.</p><p>Visible &amp; two.</p>"
-            "<noscript>hidden</noscript></body></html>")
+    html = (
+        "<html><head><title>Page T</title><style>p{color:red}</style></head><body>"
+        "<script>alert('x')</script><p>Visible one.</p><p>Visible &amp; two.</p>"
+        "<noscript>hidden</noscript></body></html>"
+    )
     doc = load(write(tmp_path, "p.html", html))
     assert doc.title == "Page T"
     assert doc.text == "Visible one.\n\nVisible & two."
 
 
 def test_pdf_text_and_title(tmp_path: Path) -> None:
-    doc = load(write(tmp_path, "r.pdf", text_pdf(["Ceasefire talks resumed.", "Both sides met."], "PDF T")))
+    doc = load(
+        write(tmp_path, "r.pdf", text_pdf(["Ceasefire talks resumed.", "Both sides met."], "PDF T"))
+    )
     assert "Ceasefire talks resumed." in doc.text and "Both sides met." in doc.text
     assert doc.title == "PDF T"
 
@@ -68,7 +72,9 @@ def test_encrypted_pdf_is_skipped_with_reason(tmp_path: Path) -> None:
         ("bad.txt", bytes(range(128, 256)) * 50, "not UTF-8"),
     ],
 )
-def test_unusable_files_are_skipped_with_a_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+def test_unusable_files_are_skipped_with_a_reason(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
     with pytest.raises(Skip, match=reason):
         load(write(tmp_path, name, data))
 

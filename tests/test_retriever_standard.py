@@ -7,9 +7,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from conftest import FakeEmbedder
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from conftest import FakeEmbedder
 from rag import Assistant, Settings
 from rag.retrieve import AssistantRetriever
 
@@ -19,8 +19,12 @@ class TestAssistantRetriever(RetrieversIntegrationTests):
     def _assistant(self) -> Assistant:
         folder = Path(tempfile.mkdtemp())
         for i in range(6):
-            (folder / f"d{i}.txt").write_text(f"Report {i}. The harbour reopened after storm number {i}.")
-        assistant = Assistant(Settings(data_dir=folder / "data", seed=False), embedder=FakeEmbedder())
+            (folder / f"d{i}.txt").write_text(
+                f"Report {i}. The harbour reopened after storm number {i}."
+            )
+        assistant = Assistant(
+            Settings(data_dir=folder / "data", seed=False), embedder=FakeEmbedder()
+        )
         assistant.ingest([folder])
         return assistant
 

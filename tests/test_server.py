@@ -8,8 +8,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest import FakeEmbedder
+
 from rag import Assistant, Settings, StoreError
 
 pytestmark = pytest.mark.server
@@ -17,13 +17,21 @@ pytestmark = pytest.mark.server
 
 def server_assistant(server: tuple[str, int], collection: str, tmp_path: Path) -> Assistant:
     host, port = server
-    settings = Settings(chroma_host=host, chroma_port=port, collection=collection, seed=False,
-                        data_dir=tmp_path, min_score=0.2)
+    settings = Settings(
+        chroma_host=host,
+        chroma_port=port,
+        collection=collection,
+        seed=False,
+        data_dir=tmp_path,
+        min_score=0.2,
+    )
     return Assistant(settings, embedder=FakeEmbedder())
 
 
 def test_ingest_ask_delete_over_http(chroma_server, tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_text("Harbour News\n\nThe harbour reopened on Monday after the storm.")
+    (tmp_path / "a.txt").write_text(
+        "Harbour News\n\nThe harbour reopened on Monday after the storm."
+    )
     assistant = server_assistant(chroma_server, f"t{uuid.uuid4().hex[:8]}", tmp_path)
     assert assistant.ingest([tmp_path / "a.txt"]).added
     answer = assistant.ask("When did the harbour reopen after the storm?")
@@ -48,8 +56,13 @@ def test_two_processes_share_one_server(chroma_server, tmp_path: Path) -> None:
         f" seed=False, data_dir=r'{tmp_path}'), embedder=FakeEmbedder());"
         f"print(a.ingest([r'{tmp_path / 'v.txt'}']).summary())"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).parents[1], timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert [d.title for d in reader.documents()] == ["Volcano Report"]
     hits = reader.retrieve("crater", k=3)
