@@ -172,17 +172,16 @@ class Assistant:
             return abstain(question, "instruction-like input", INSTRUCTION_TEXT)
         query = contextualize(question, history)
         vector = self.embedder.embed([query])[0]
-        retriever = self.retriever
-        hits = retriever.search(query, k or self.settings.top_k, source=source, vector=vector)
+        hits, index = self.retriever.search_with_index(
+            query, k or self.settings.top_k, source=source, vector=vector
+        )
         unit_ids = [
             f"{h.chunk.doc_id}:u{i}"
             for h in hits
             for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
         ]
         units = self.store.units(list(dict.fromkeys(unit_ids)))
-        return self._answerer.answer(
-            question, query, vector, hits, units, retriever.keyword_index()
-        )
+        return self._answerer.answer(question, query, vector, hits, units, index)
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""

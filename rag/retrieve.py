@@ -47,6 +47,12 @@ class HybridRetriever:
     def search(
         self, query: str, k: int, *, source: str | None = None, vector: np.ndarray | None = None
     ) -> list[ScoredChunk]:
+        return self.search_with_index(query, k, source=source, vector=vector)[0]
+
+    def search_with_index(
+        self, query: str, k: int, *, source: str | None = None, vector: np.ndarray | None = None
+    ) -> tuple[list[ScoredChunk], KeywordIndex]:
+        """The k best chunks, and the keyword index snapshot they were ranked with."""
         if vector is None:
             vector = self._embedder.embed([query])[0]
         index = self.keyword_index()
@@ -68,7 +74,7 @@ class HybridRetriever:
             entry["score"] += 1 / (RRF_K + rank)
             entry["keyword_rank"] = rank
         best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[:k]
-        return [_scored(chunk_id, entry) for chunk_id, entry in best]
+        return [_scored(chunk_id, entry) for chunk_id, entry in best], index
 
 
 def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:
