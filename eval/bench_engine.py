@@ -69,9 +69,18 @@ def main() -> int:
     # --- ingest vs raw model throughput on the same sentences -----------------------------
     raw, ours = [], []
     for r in range(args.rounds):
-        splits = [split_document(d, embedder, chunk_tokens=settings.chunk_tokens,
-                                 overlap_tokens=settings.chunk_overlap_tokens) for d in docs]
-        texts = [d.text[u.start : u.end] for d, s in zip(docs, splits, strict=True) for u in s.units]
+        splits = [
+            split_document(
+                d,
+                embedder,
+                chunk_tokens=settings.chunk_tokens,
+                overlap_tokens=settings.chunk_overlap_tokens,
+            )
+            for d in docs
+        ]
+        texts = [
+            d.text[u.start : u.end] for d, s in zip(docs, splits, strict=True) for u in s.units
+        ]
         t = time.perf_counter()
         embedder.embed(texts)
         raw.append(time.perf_counter() - t)
@@ -80,24 +89,37 @@ def main() -> int:
         report = assistant.ingest([tmp / "docs"])
         ours.append(report.seconds)
     tokens = sum(embedder.count_tokens(texts))
-    print(f"corpus: {len(docs)} SQuAD articles, {len(texts)} sentences, {tokens} tokens, "
-          f"{report.chunks} chunks")
-    print(f"ingest  raw model embed   median {statistics.median(raw):6.2f} s "
-          f"({tokens / statistics.median(raw):,.0f} tokens/s)")
-    print(f"ingest  rag ingest        median {statistics.median(ours):6.2f} s "
-          f"({tokens / statistics.median(ours):,.0f} tokens/s, {report.chunks / statistics.median(ours):.0f} chunks/s)"
-          f"  ratio {statistics.median(ours) / statistics.median(raw):.2f}x of raw")
+    print(
+        f"corpus: {len(docs)} SQuAD articles, {len(texts)} sentences, {tokens} tokens, "
+        f"{report.chunks} chunks"
+    )
+    print(
+        f"ingest  raw model embed   median {statistics.median(raw):6.2f} s "
+        f"({tokens / statistics.median(raw):,.0f} tokens/s)"
+    )
+    print(
+        f"ingest  rag ingest        median {statistics.median(ours):6.2f} s "
+        f"({tokens / statistics.median(ours):,.0f} tokens/s, "
+        f"{report.chunks / statistics.median(ours):.0f} chunks/s)"
+        f"  ratio {statistics.median(ours) / statistics.median(raw):.2f}x of raw"
+    )
 
     # --- ask vs a plain LangChain Chroma top-k query -----------------------------------------
-    client = chromadb.PersistentClient(path=str(tmp / "plain"), settings=ChromaSettings(anonymized_telemetry=False))
-    plain = Chroma(collection_name="plain", client=client, embedding_function=as_langchain(embedder))
+    client = chromadb.PersistentClient(
+        path=str(tmp / "plain"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    plain = Chroma(
+        collection_name="plain", client=client, embedding_function=as_langchain(embedder)
+    )
     try:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         pieces = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_text
     except ImportError:  # same sizes, no library
+
         def pieces(text: str) -> list[str]:
             return [text[i : i + 1000] for i in range(0, len(text), 800)]
+
     plain_texts = [p for d in docs for p in pieces(d.text)]
     plain.add_texts(plain_texts)
     for q in questions[:10]:  # warm both
@@ -115,10 +137,18 @@ def main() -> int:
             t = time.perf_counter()
             assistant.ask(q)
             asked.append(time.perf_counter() - t)
-    print(f"query   plain Chroma k=4  median {ms(base):6.1f} ms  (baseline, {len(plain_texts)} chunks)")
-    print(f"query   rag retrieve k=6  median {ms(retrieved):6.1f} ms  ratio {ms(retrieved) / ms(base):.2f}x")
-    print(f"query   rag ask           median {ms(asked):6.1f} ms  ratio {ms(asked) / ms(base):.2f}x"
-          f"  (p95 {sorted(asked)[int(len(asked) * 0.95)] * 1000:.1f} ms)")
+    print(
+        f"query   plain Chroma k=4  median {ms(base):6.1f} ms  "
+        f"(baseline, {len(plain_texts)} chunks)"
+    )
+    print(
+        f"query   rag retrieve k=6  median {ms(retrieved):6.1f} ms  "
+        f"ratio {ms(retrieved) / ms(base):.2f}x"
+    )
+    print(
+        f"query   rag ask           median {ms(asked):6.1f} ms  ratio {ms(asked) / ms(base):.2f}x"
+        f"  (p95 {sorted(asked)[int(len(asked) * 0.95)] * 1000:.1f} ms)"
+    )
     return 0
 
 
