@@ -22,7 +22,7 @@ from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
 from .retrieve import AssistantRetriever, HybridRetriever
-from .store import Store, make_client
+from .store import Store, make_client, unit_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -176,7 +176,7 @@ class Assistant:
             query, k or self.settings.top_k, source=source, vector=vector
         )
         unit_ids = [
-            f"{h.chunk.doc_id}:u{i}"
+            unit_id(h.chunk.doc_id, i)
             for h in hits
             for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
         ]

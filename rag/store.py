@@ -51,6 +51,11 @@ class StoredUnit:
     vector: np.ndarray
 
 
+def unit_id(doc_id: str, index: int) -> str:
+    """The id of a document's ``index``-th unit in the units collection."""
+    return f"{doc_id}:u{index}"
+
+
 def make_client(settings: Settings) -> Any:
     """A chromadb client: embedded in ``data_dir/chroma``, or HTTP when a host is set."""
     import chromadb
@@ -182,7 +187,7 @@ class Store:
         base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
         self._add(
             self._units,
-            [f"{doc.id}:u{i}" for i in range(len(units))],
+            [unit_id(doc.id, i) for i in range(len(units))],
             embeddings=unit_vectors,
             metadatas=[
                 {"doc_id": doc.id, "i": i, "start": s, "end": e} for i, (s, e) in enumerate(units)
@@ -275,9 +280,6 @@ class Store:
         ]
         order = {unit_id: n for n, unit_id in enumerate(ids)}
         return sorted(units, key=lambda u: order[u.id])
-
-    def count(self) -> int:
-        return int(self._chunks.count())
 
     # --- helpers --------------------------------------------------------------------------
 
