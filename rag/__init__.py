@@ -3,6 +3,7 @@
 from .assistant import Assistant
 from .config import Settings
 from .errors import (
+    BackendError,
     ConfigError,
     IngestError,
     NotFoundError,
@@ -17,6 +18,7 @@ from .records import (
     Document,
     DocumentInfo,
     IngestReport,
+    Revision,
     ScoredChunk,
     SkippedFile,
 )
@@ -26,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Answer",
     "Assistant",
+    "BackendError",
     "Chunk",
     "Citation",
     "ConfigError",
@@ -36,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "QuestionError",
     "RagError",
+    "Revision",
     "ScoredChunk",
     "Settings",
     "SkippedFile",

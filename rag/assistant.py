@@ -6,6 +6,8 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ from .answer import (
     contextualize,
     looks_like_instruction,
 )
+from .backends import backend_name, make_chat_model
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
 from .errors import NotFoundError, QuestionError
@@ -26,10 +29,14 @@ from .store import Store, make_client, unit_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
+    from langchain_core.language_models import BaseChatModel
+
+    from .generate import LLMAnswerer
 
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_AFTER_MARKER = re.compile(r"(?<=\])\s+")
 _TEXT_CACHE = 32
 
 History = list[tuple[str, str]]
@@ -37,6 +44,9 @@ History = list[tuple[str, str]]
 
 class Assistant:
     """Ingest documents, then ask questions answered with exact-span citations.
+
+    Answers come from the extractive answerer, or from a language model (``llm=`` any
+    LangChain chat model, or ``settings.backend``) whose citations are verified in code.
 
     >>> assistant = Assistant(Settings(data_dir="/tmp/x"))          # doctest: +SKIP
     >>> assistant.ask("What did Russia offer?").citations[0].quote  # doctest: +SKIP
@@ -48,10 +58,13 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         client: Any = None,
+        llm: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings.from_env()
         self._embedder = embedder
         self._client = client
+        self._llm = llm
+        self._llm_answerer: LLMAnswerer | None = None
         self._store: Store | None = None
         self._retriever: HybridRetriever | None = None
         self._texts: OrderedDict[str, str] = OrderedDict()
@@ -94,6 +107,36 @@ class Assistant:
         self.store  # noqa: B018 - opens the store
         assert self._retriever is not None
         return self._retriever
+
+    @property
+    def llm(self) -> BaseChatModel | None:
+        """The chat model answers are drafted with; None for the extractive backend."""
+        with self._open_lock:
+            if self._llm is None:
+                self._llm = make_chat_model(self.settings)
+            return self._llm
+
+    @property
+    def backend(self) -> str:
+        """What writes the answers: "extractive", or the model's name."""
+        llm = self.llm
+        return "extractive" if llm is None else backend_name(llm, self.settings)
+
+    def _llm_writer(self) -> LLMAnswerer | None:
+        llm = self.llm
+        if llm is None:
+            return None
+        with self._open_lock:
+            if self._llm_answerer is None:
+                from .generate import LLMAnswerer
+
+                self._llm_answerer = LLMAnswerer(
+                    llm,
+                    name=backend_name(llm, self.settings),
+                    settings=self.settings,
+                    embed=self.embedder.embed,
+                )
+            return self._llm_answerer
 
     @property
     def vectorstore(self) -> Chroma:
@@ -166,11 +209,36 @@ class Assistant:
         source: str | None = None,
     ) -> Answer:
         """Answer from the documents, every sentence cited, or abstain."""
+        answer = None
+        for item in self.stream(question, history, k=k, source=source):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text as it is written, then the final :class:`Answer` (always the last item).
+
+        With a language model the text is its unverified draft; the answer that follows is
+        the verified version, which a consumer should show in its place. The extractive
+        backend yields its answer a sentence at a time.
+        """
         question = self._clean(question)
         history = _check_history(history)
+        writer = self._llm_writer()
         if looks_like_instruction(question):
-            return abstain(question, "instruction-like input", INSTRUCTION_TEXT)
+            yield abstain(question, "instruction-like input", INSTRUCTION_TEXT)
+            return
         query = contextualize(question, history)
+        if writer is not None and history and self.settings.rewrite_followups:
+            query = writer.rewrite(question, history) or query
         vector = self.embedder.embed([query])[0]
         hits, index = self.retriever.search_with_index(
             query, k or self.settings.top_k, source=source, vector=vector
@@ -181,7 +249,18 @@ class Assistant:
             for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
         ]
         units = self.store.units(list(dict.fromkeys(unit_ids)))
-        return self._answerer.answer(question, query, vector, hits, units, index)
+        extractive = self._answerer.answer(question, query, vector, hits, units, index)
+        if query != question:
+            extractive = replace(extractive, query=query)
+        if writer is None or extractive.abstained:
+            # Nothing relevant was retrieved: a model would only answer from its own knowledge.
+            if not extractive.abstained:
+                pieces = _AFTER_MARKER.split(extractive.text)
+                yield from (p + " " for p in pieces[:-1])
+                yield pieces[-1]
+            yield extractive
+            return
+        yield from writer.run(question, query, hits, units, index, extractive)
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""

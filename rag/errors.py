@@ -8,7 +8,8 @@ and show its message, never a traceback::
     ├── IngestError        nothing could be ingested (single files are skipped with a reason)
     ├── StoreError         the vector store is unreachable or inconsistent
     ├── NotFoundError      a document id that is not in the index
-    └── QuestionError      an empty or unusable question
+    ├── QuestionError      an empty or unusable question
+    └── BackendError       the language model is not installed, unreachable or refuses us
 """
 
 from __future__ import annotations
@@ -36,3 +37,11 @@ class NotFoundError(RagError):
 
 class QuestionError(RagError):
     """A question that cannot be asked (empty, too long, ...)."""
+
+
+class BackendError(RagError):
+    """The language model backend is missing, unreachable or misconfigured.
+
+    Its message names the fix. A model that only times out or answers badly does not raise
+    this: the answer falls back to the extractive one.
+    """

@@ -87,8 +87,29 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Revision:
+    """What verification did to one sentence of a model's draft.
+
+    ``action`` is ``removed`` (no source supports it), ``recited`` (its own citation was
+    wrong, another source supports it) or ``attributed`` (it cited nothing; a source
+    supports it).
+    """
+
+    sentence: str
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
-    """An answer whose ``[n]`` markers are exactly the numbers of ``citations``."""
+    """An answer whose ``[n]`` markers are exactly the numbers of ``citations``.
+
+    ``backend`` names what wrote ``text`` ("extractive", "openai:gpt-4o-mini", ...);
+    ``fallback`` is true when a language model was asked but its answer was replaced by the
+    extractive one (the model failed, or verification removed every claim). ``draft`` is
+    the model's unverified text and ``revisions`` what verification changed in it.
+    ``query`` is the stand-alone question that was searched, when it differs.
+    """
 
     question: str
     text: str
@@ -96,6 +117,10 @@ class Answer:
     abstained: bool
     backend: str = "extractive"
     reason: str = ""
+    fallback: bool = False
+    query: str = ""
+    draft: str = ""
+    revisions: list[Revision] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +129,13 @@ class Answer:
             "abstained": self.abstained,
             "backend": self.backend,
             "reason": self.reason,
+            "fallback": self.fallback,
+            "query": self.query,
+            "draft": self.draft,
+            "revisions": [
+                {"sentence": r.sentence, "action": r.action, "reason": r.reason}
+                for r in self.revisions
+            ],
             "citations": [
                 {
                     "number": c.number,

@@ -6,6 +6,7 @@ def test_public_api_is_exactly_this() -> None:
         [
             "Answer",
             "Assistant",
+            "BackendError",
             "Chunk",
             "Citation",
             "ConfigError",
@@ -16,6 +17,7 @@ def test_public_api_is_exactly_this() -> None:
             "NotFoundError",
             "QuestionError",
             "RagError",
+            "Revision",
             "ScoredChunk",
             "Settings",
             "SkippedFile",
