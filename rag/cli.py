@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .config import Settings
-from .errors import RagError
+from .errors import QuestionError, RagError
 
 EXIT_USER = 2
 
@@ -28,7 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _quiet_libraries(args.verbose)
     try:
-        settings = Settings.from_env(data_dir=args.data_dir, seed=False if args.no_seed else None)
+        settings = Settings.from_env(
+            data_dir=args.data_dir,
+            seed=False if args.no_seed else None,
+            backend=args.backend,
+            llm_model=args.model,
+            llm_base_url=args.base_url,
+        )
         from .assistant import Assistant
 
         assistant = Assistant(settings)
@@ -51,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-seed", action="store_true", help="do not add the seed documents to a new index"
     )
+    parser.add_argument(
+        "--backend",
+        choices=["extractive", "openai", "ollama", "llamacpp"],
+        help="who writes answers (default: $RAG_BACKEND or extractive)",
+    )
+    parser.add_argument("--model", help="LLM model name, or .gguf path for llamacpp")
+    parser.add_argument("--base-url", help="LLM server URL (openai-compatible or ollama)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -65,7 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
     p.add_argument("--source", help="only documents from this source")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument(
+        "--stream", action="store_true", help="print the answer as it is written, then verified"
+    )
     p.set_defaults(run=_ask)
+
+    p = sub.add_parser("chat", help="a conversation: one question per line, follow-ups allowed")
+    p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
+    p.add_argument("--source", help="only documents from this source")
+    p.set_defaults(run=_chat)
 
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
@@ -111,17 +132,76 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
 
 
 def _ask(assistant: Any, args: argparse.Namespace) -> int:
-    answer = assistant.ask(args.question, k=args.k, source=args.source)
+    if args.stream and not args.json:
+        answer = _stream(assistant, args.question, [], args.k, args.source)
+    else:
+        answer = assistant.ask(args.question, k=args.k, source=args.source)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(answer.text)
+    if not args.stream:
+        print(answer.text)
+    _print_details(answer)
+    return 0
+
+
+def _chat(assistant: Any, args: argparse.Namespace) -> int:
+    """Questions from stdin, one per line; each answer sees the conversation so far."""
+    history: list[tuple[str, str]] = []
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line or line.strip() in {"exit", "quit"}:
+            return 0
+        if not line.strip():
+            continue
+        try:
+            answer = _stream(assistant, line.strip(), history, args.k, args.source)
+        except RagError as exc:  # a bad question does not end the conversation
+            if not isinstance(exc, QuestionError):
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        _print_details(answer)
+        print()
+        history.append((answer.question, answer.text))
+
+
+def _stream(
+    assistant: Any, question: str, history: list[tuple[str, str]], k: int | None, source: str | None
+) -> Any:
+    """Print the answer as it is written; a model's draft is followed by the verified text."""
+    shown = []
+    answer: Any = None
+    for item in assistant.stream(question, history, k=k, source=source):
+        if isinstance(item, str):
+            shown.append(item)
+            print(item, end="", flush=True)
+        else:
+            answer = item
+    if shown:
+        print()
+    if "".join(shown).strip() != answer.text.strip():
+        if shown:
+            print("--- verified ---")
+        print(answer.text)
+    return answer
+
+
+def _print_details(answer: Any) -> None:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.number}] {c.title} ({c.source}, chars {c.start}-{c.end})")
             print(f'    "{" ".join(c.quote.split())}"')
-    return 0
+    if answer.revisions:
+        print("\nVerification:")
+        for r in answer.revisions:
+            print(f'  {r.action}: "{" ".join(r.sentence.split())}" ({r.reason})')
+    if answer.fallback or (answer.abstained and answer.reason):
+        print(f"note: {answer.reason}", file=sys.stderr)
 
 
 def _docs(assistant: Any, args: argparse.Namespace) -> int:

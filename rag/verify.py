@@ -10,9 +10,12 @@ models get wrong, in this order:
 4. **content**: the IDF-weighted share of the claim's content words found in the evidence
    (``coverage``) and the embedding similarity of claim and evidence are high enough.
 
-Evidence is picked greedily: the best sentence of the cited sources, then sentences that
-cover what is still missing (at most ``MAX_EVIDENCE``). A claim its cited sources don't
-support is checked against all sources; if another source supports it, it is re-cited.
+A claim is cut into clauses where it joins facts ("X, and Y"; "X, as Y"), and each clause
+must be supported by **one** source sentence: facts are not stitched together from
+different sentences ("the exchange" from one, "next week" from another). The one exception
+is a name the sentence refers to by a pronoun, which may come from the sentence or two
+before it ("Medinsky ... . He also said ..."). A claim its cited sources don't support is
+checked against all sources; if another source supports it, it is re-cited.
 """
 
 from __future__ import annotations
@@ -25,20 +28,19 @@ import numpy as np
 
 from .answer import looks_like_instruction
 from .citations import Claim
-from .keyword import terms
+from .keyword import STOPWORDS, terms
 from .records import ScoredChunk
 from .store import StoredUnit
 
-MAX_EVIDENCE = 3
-#: A further sentence may join the evidence only if it is next to one already chosen (same
-#: document) or is itself this similar to the claim: names are not stitched together from
-#: unrelated sentences ("Putin" from one, "announced the exchange" from another).
-JOIN_SIMILAR = 0.55
+#: Candidate sentences tried per clause, best (coverage + similarity) first.
+CANDIDATES = 5
+#: How far back a name may be mentioned when a sentence refers to it ("He also said ...").
+COREFERENCE_WINDOW = 2
 #: Supported when coverage ≥ COVERAGE, or coverage ≥ LOW_COVERAGE and similarity ≥ SIMILAR,
 #: or similarity ≥ VERY_SIMILAR (a close paraphrase), after the number/name/negation checks.
 COVERAGE = 0.6
 LOW_COVERAGE = 0.3
-SIMILAR = 0.6
+SIMILAR = 0.55
 VERY_SIMILAR = 0.8
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -58,6 +60,18 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-Z][\w’'-]*[A-Za-z0-9])")
+_PRONOUN = re.compile(r"\b(he|she|they|his|her|their|him|them)\b", re.IGNORECASE)
+_OPENERS = frozenset(
+    "additionally overall finally furthermore moreover therefore thus instead meanwhile "
+    "however according based yes currently today yesterday earlier later first second third "
+    "next both either neither every several another one".split()
+)
+_CLAUSE_BREAK = re.compile(
+    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|although|though|as(?! well)|which|after|before|"
+    r"because|since|when|where|calling|saying|adding)\b)",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_TERMS = 2
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
 _NAME_STOP = frozenset(
     "i i'm a an the this that these those he she it they we you his her its their our "
@@ -133,15 +147,39 @@ def _word_numbers(text: str) -> set[str]:
 
 
 def names(claim: str) -> list[str]:
-    """Capitalised words after the first word: the names a claim must not make up."""
-    first = re.match(r"\W*\w+", claim)
-    start = first.end() if first else 0
+    """Capitalised words: the names a claim must not make up. The first word counts unless
+    it is an ordinary sentence opener ("The", "However", "Recently")."""
     out = []
-    for m in _CAPITALISED.finditer(claim, start):
+    for m in _CAPITALISED.finditer(claim):
         word = m.group(1).lower().removesuffix("'s").removesuffix("’s")
-        if word not in _NAME_STOP and not word.isdigit():
-            out.append(word)
+        if word in _NAME_STOP or word.isdigit():
+            continue
+        if not claim[: m.start()].strip(" \"'“‘([*-") and _opener(word):
+            continue
+        out.append(word)
     return out
+
+
+def _opener(word: str) -> bool:
+    return word in STOPWORDS or word in _OPENERS or (word.endswith("ly") and len(word) > 4)
+
+
+def clauses(text: str) -> list[str]:
+    """A sentence cut where it joins separate facts ("X, and Y", "X; Y", "X, as Y"), so
+    that each fact needs its own supporting sentence. Pieces with fewer than two content
+    words stay with their neighbour."""
+    out: list[str] = []
+    for piece in (p.strip() for p in _CLAUSE_BREAK.split(text)):
+        if not piece:
+            continue
+        if out and len(terms(piece)) < MIN_CLAUSE_TERMS:
+            out[-1] = f"{out[-1]}, {piece}"
+        else:
+            out.append(piece)
+    if len(out) > 1 and len(terms(out[0])) < MIN_CLAUSE_TERMS:
+        out[1] = f"{out[0]}, {out[1]}"
+        out.pop(0)
+    return out or [text]
 
 
 def negated_words(text: str) -> frozenset[str]:
@@ -245,82 +283,98 @@ class Verifier:
         self.evidence = evidence
         self._embed = embed
         self._idf = idf
+        self._at = {(e.unit.doc_id, e.unit.index): e for e in evidence}
 
     def check(self, claims: list[Claim]) -> list[Verdict]:
         if not claims:
             return []
-        vectors = self._embed([c.text for c in claims]) if self.evidence else None
-        verdicts = []
-        for i, claim in enumerate(claims):
-            vector = vectors[i] if vectors is not None else None
-            verdicts.append(self._check(claim, vector))
-        return verdicts
+        if not self.evidence:
+            return [Verdict(c, action="removed", reason="there are no sources") for c in claims]
+        parts = [clauses(c.text) for c in claims]
+        flat = [p for ps in parts for p in ps]
+        vectors = iter(self._embed(flat))
+        return [
+            self._check(c, [(p, next(vectors)) for p in ps])
+            for c, ps in zip(claims, parts, strict=True)
+        ]
 
-    def _check(self, claim: Claim, vector: np.ndarray | None) -> Verdict:
-        if vector is None:
-            return Verdict(claim, action="removed", reason="there are no sources")
+    def _check(self, claim: Claim, parts: list[tuple[str, np.ndarray]]) -> Verdict:
         cited = [e for e in self.evidence if e.source in claim.cited]
         if cited:
-            evidence, problem = self._support(claim, vector, cited)
+            evidence, problem = self._support(parts, cited)
             if not problem:
                 return Verdict(claim, evidence)
         else:
             problem = "it cites no source"
-        evidence, other = self._support(claim, vector, self.evidence)
+        evidence, other = self._support(parts, self.evidence)
         if not other:
             action = "recited" if claim.cited else "attributed"
             return Verdict(claim, evidence, action=action, reason=problem)
         if claim.cited:
             where = ", ".join(f"[{n}]" for n in claim.cited)
             return Verdict(claim, action="removed", reason=f"not supported by {where}: {problem}")
-        return Verdict(claim, action="removed", reason=f"{problem}, and no source supports it")
+        return Verdict(
+            claim, action="removed", reason=f"{problem}, and no source supports it: {other}"
+        )
 
     def _support(
-        self, claim: Claim, vector: np.ndarray, pool: list[Evidence]
+        self, parts: list[tuple[str, np.ndarray]], pool: list[Evidence]
     ) -> tuple[list[Evidence], str]:
-        """The evidence picked for a claim, and what is wrong with it ("" if it supports it)."""
-        claim_terms = set(terms(claim.text))
+        """Evidence for every clause of a claim, and what is wrong ("" if all are supported)."""
+        chosen: list[Evidence] = []
+        for text, vector in parts:
+            evidence, problem = self._support_clause(text, vector, pool)
+            if problem:
+                prefix = f'"{text}": ' if len(parts) > 1 else ""
+                return chosen, prefix + problem
+            chosen.extend(e for e in evidence if e not in chosen)
+        return chosen, ""
+
+    def _support_clause(
+        self, text: str, vector: np.ndarray, pool: list[Evidence]
+    ) -> tuple[list[Evidence], str]:
+        """The one sentence that best supports a clause (plus, for a name it refers to by a
+        pronoun, the sentence before), and the problem with the best candidate if none does."""
+        claim_terms = set(terms(text))
         weights = {t: self._idf(t) for t in claim_terms}
-        claim_numbers = numbers(claim.text)
-        claim_names = names(claim.text)
-        similarity = np.array([float(e.unit.vector @ vector) for e in pool])
+        total = sum(weights.values()) or 1.0
+        claim_numbers = numbers(text)
+        claim_names = names(text)
+        negated_claim = negated_words(text) if _NEGATION.search(text) else None
 
-        def covered(chosen: list[Evidence]) -> tuple[float, set[str], set[str], list[str]]:
-            words = frozenset().union(*(e.words for e in chosen))
-            have = {t for t in claim_terms if _has(words, t)}
-            total = sum(weights.values()) or 1.0
-            coverage = sum(weights[t] for t in have) / total if claim_terms else 1.0
-            nums = frozenset().union(*(e.numbers for e in chosen))
-            missing_numbers = set(claim_numbers - nums)
-            missing_names = [n for n in claim_names if not _has(words, n)]
-            return coverage, have, missing_numbers, missing_names
+        def coverage(e: Evidence) -> float:
+            if not claim_terms:
+                return 1.0
+            return sum(weights[t] for t in claim_terms if _has(e.words, t)) / total
 
-        single = [covered([e])[0] + float(s) for e, s in zip(pool, similarity, strict=True)]
-        order = np.argsort(-np.asarray(single), kind="stable")
-        chosen = [pool[int(order[0])]]
-        coverage, have, missing_numbers, missing_names = covered(chosen)
-        while len(chosen) < MAX_EVIDENCE and (coverage < 0.9 or missing_numbers or missing_names):
-            best, best_gain = None, 0.0
-            for e, sim_e in zip(pool, similarity, strict=True):
-                if e in chosen or not (sim_e >= JOIN_SIMILAR or _adjacent(e, chosen)):
-                    continue
-                gain = sum(weights[t] for t in claim_terms - have if _has(e.words, t))
-                gain += 2 * len(missing_numbers & e.numbers)
-                gain += 2 * sum(1 for n in missing_names if _has(e.words, n))
-                if gain > best_gain:
-                    best, best_gain = e, gain
-            if best is None:
-                break
-            chosen.append(best)
-            coverage, have, missing_numbers, missing_names = covered(chosen)
-        sim = max(float(e.unit.vector @ vector) for e in chosen)
-        return chosen, _problem(claim.text, chosen, coverage, sim, missing_numbers, missing_names)
+        scored = sorted(
+            ((coverage(e), float(e.unit.vector @ vector), e) for e in pool),
+            key=lambda x: -(x[0] + x[1]),
+        )
+        first_problem = ""
+        for cov, sim, e in scored[:CANDIDATES]:
+            evidence = [e]
+            missing_names = [n for n in claim_names if not _has(e.words, n)]
+            if missing_names and _PRONOUN.search(e.text):
+                before = self._mentioned_before(e, missing_names)
+                if before is not None:
+                    evidence.insert(0, before)
+                    missing_names = []
+            problem = _problem(
+                text, e, cov, sim, claim_numbers - e.numbers, missing_names, negated_claim
+            )
+            if not problem:
+                return evidence, ""
+            first_problem = first_problem or problem
+        return [], first_problem
 
-
-def _adjacent(e: Evidence, chosen: list[Evidence]) -> bool:
-    return any(
-        c.unit.doc_id == e.unit.doc_id and abs(c.unit.index - e.unit.index) == 1 for c in chosen
-    )
+    def _mentioned_before(self, e: Evidence, missing: list[str]) -> Evidence | None:
+        """A sentence just before ``e`` naming who ``e`` refers to by a pronoun."""
+        for back in range(1, COREFERENCE_WINDOW + 1):
+            prior = self._at.get((e.unit.doc_id, e.unit.index - back))
+            if prior is not None and all(_has(prior.words | e.words, n) for n in missing):
+                return prior
+        return None
 
 
 def _has(words: frozenset[str], word: str) -> bool:
@@ -329,21 +383,22 @@ def _has(words: frozenset[str], word: str) -> bool:
 
 def _problem(
     claim: str,
-    chosen: list[Evidence],
+    e: Evidence,
     coverage: float,
     similarity: float,
-    missing_numbers: set[str],
+    missing_numbers: frozenset[str],
     missing_names: list[str],
+    negated_claim: frozenset[str] | None,
 ) -> str:
     if missing_numbers:
         return f"the number(s) {', '.join(sorted(missing_numbers))} are not in the source"
     if missing_names:
         return f"{', '.join(repr(n) for n in missing_names)} not in the source"
-    claim_negated = bool(_NEGATION.search(claim))
-    if claim_negated and not any(e.negated for e in chosen):
+    if negated_claim is not None and not (
+        any(_has(e.negated, t) for t in negated_claim) or (not negated_claim and e.negated)
+    ):
         return "the claim says 'not' where the source does not"
-    negated = frozenset().union(*(e.negated for e in chosen))
-    if not claim_negated and any(_has(negated, t) for t in terms(claim)):
+    if negated_claim is None and any(_has(e.negated, t) for t in terms(claim)):
         return "the source says 'not' where the claim does not"
     if (
         coverage >= COVERAGE

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 pytestmark = pytest.mark.slow
 
 
-def rag(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+def rag(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_DATA_DIR": str(data)}
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args],
@@ -21,6 +22,7 @@ def rag(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         env=env,
         timeout=300,
+        input=stdin,
     )
 
 
@@ -60,6 +62,19 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
         (["docs", "delete", "nope"], "no document with id 'nope'"),
         (["docs", "delete"], "give the id"),
         (["--no-seed", "ingest", "/no/such/path"], "no such file or folder"),
+        (
+            [
+                "--backend",
+                "openai",
+                "--base-url",
+                f"http://127.0.0.1:{free_port()}/v1",
+                "ask",
+                "What did Russia offer?",
+            ],
+            "cannot reach the language model server at http://127.0.0.1:",
+        ),
+        (["--backend", "llamacpp", "ask", "What did Russia offer?"], "RAG_LLM_MODEL"),
+        (["--backend", "gpt", "ask", "x"], "invalid choice"),
     ],
 )
 def test_user_mistakes_give_one_clear_line_and_exit_2(
@@ -77,3 +92,24 @@ def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
         [sys.executable, "-m", "rag.cli", "docs"], capture_output=True, text=True, env=env
     )
     assert done.returncode == 2 and "chunk_tokens" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_chat_keeps_the_conversation(tmp_path: Path) -> None:
+    done = rag(
+        "chat",
+        stdin="Who announced the exchange of prisoners?\n\nHow many bodies will they return?\n",
+        data=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    blocks = [b.strip() for b in done.stdout.split("\n\n") if b.strip()]
+    first, second = [b for b in blocks if not b.startswith("Sources:")]
+    assert done.stdout.count("Sources:") == 2
+    assert "Medinsky" in first
+    assert "6,000" in second
+
+
+def test_ask_stream_prints_the_answer_once_for_the_extractive_backend(tmp_path: Path) -> None:
+    done = rag("ask", "--stream", "How many bodies will Russia return?", data=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("6,000 Ukrainian soldiers to Kyiv next week. [1]") == 1
+    assert "--- verified ---" not in done.stdout

@@ -281,6 +281,16 @@ def test_an_unusable_rewrite_falls_back_to_the_history_heuristic(with_llm) -> No
     assert answer.query == "What did Mayor Lena Ortiz say about repairs? How much will they cost?"
 
 
+def test_a_rewrite_that_changes_nothing_keeps_the_heuristic(with_llm) -> None:
+    assistant, _ = with_llm(
+        "How much will they cost?",
+        "Mayor Lena Ortiz said repairs would cost 4.5 million euros [1].",
+    )
+    history = [("What did Mayor Lena Ortiz say about repairs?", "...")]
+    answer = assistant.ask("How much will they cost?", history=history)
+    assert answer.query == "What did Mayor Lena Ortiz say about repairs? How much will they cost?"
+
+
 def test_rewriting_can_be_turned_off(with_llm) -> None:
     assistant, model = with_llm(
         "Mayor Lena Ortiz said repairs would cost 4.5 million euros [1].", rewrite_followups=False

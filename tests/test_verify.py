@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.verify import is_refusal, names, negated_words, numbers, same_word
+from rag.verify import clauses, is_refusal, names, negated_words, numbers, same_word
 
 
 @pytest.mark.parametrize(
@@ -27,14 +27,40 @@ def test_numbers_are_normalised(text: str, expected: set[str]) -> None:
     assert numbers(text) == expected
 
 
-def test_names_skip_the_first_word_and_possessives() -> None:
+def test_names_skip_sentence_openers_and_possessives() -> None:
     assert names("Russia said Putin and Ukraine's Zelensky met in May.") == [
+        "russia",
         "putin",
         "ukraine",
         "zelensky",
         "may",
     ]
     assert names("However, the talks ended.") == []
+    assert names("Recently, Trump spoke.") == ["trump"]
+    assert names("The Kremlin responded.") == ["kremlin"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Russia will return 6,000 bodies next week.",
+            ["Russia will return 6,000 bodies next week."],
+        ),
+        (
+            "The exchange will happen next week, as announced by Vladimir Medinsky.",
+            ["The exchange will happen next week", "as announced by Vladimir Medinsky."],
+        ),
+        ("Talks failed; Russia stalled.", ["Talks failed", "Russia stalled."]),
+        (
+            "Russia will free the sick, as well as those under 25.",
+            ["Russia will free the sick, as well as those under 25."],
+        ),
+        ("Yes, and it ended.", ["Yes, and it ended."]),
+    ],
+)
+def test_clauses(text: str, expected: list[str]) -> None:
+    assert clauses(text) == expected
 
 
 @pytest.mark.parametrize(
