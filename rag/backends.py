@@ -50,8 +50,11 @@ def _openai(settings: Settings) -> BaseChatModel:
                 "or RAG_LLM_BASE_URL to a local OpenAI-compatible server"
             )
         api_key = "not-needed"  # local servers (llama.cpp, vLLM) accept any key
+    model = settings.llm_model
+    if not model:
+        model = _served_model(settings.llm_base_url, api_key) if settings.llm_base_url else ""
     kwargs: dict[str, Any] = {
-        "model": settings.llm_model or OPENAI_MODEL,
+        "model": model or OPENAI_MODEL,
         "api_key": api_key,
         "timeout": settings.llm_timeout,
         "max_retries": 1,
@@ -61,6 +64,22 @@ def _openai(settings: Settings) -> BaseChatModel:
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     return ChatOpenAI(**kwargs)
+
+
+def _served_model(base_url: str, api_key: str) -> str:
+    """The model a local OpenAI-compatible server serves, when it serves exactly one."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        base_url.rstrip("/") + "/models", headers={"Authorization": f"Bearer {api_key}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            models = [m["id"] for m in json.load(response).get("data", [])]
+    except Exception:  # unreachable or not listing: the first request will say so
+        return ""
+    return models[0] if len(models) == 1 else ""
 
 
 def _ollama(settings: Settings) -> BaseChatModel:

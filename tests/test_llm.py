@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -361,3 +365,53 @@ def test_an_unreachable_server_is_a_clear_error(make_assistant, docs: Path, back
     assistant.ingest([docs])
     with pytest.raises(BackendError, match=f"cannot reach the language model server at {url}"):
         assistant.ask("How much will the repairs cost?")
+
+
+@pytest.fixture
+def ollama_stub() -> Iterator[tuple[str, list[dict]]]:
+    """A stand-in that speaks Ollama's /api/chat streaming protocol (no Ollama binary can be
+    installed here): it answers every request with a fixed cited sentence."""
+    requests: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append({"path": self.path, **body})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.end_headers()
+            words = ["Mayor Lena Ortiz said repairs ", "would cost 4.5 million euros [1]."]
+            for i, word in enumerate([*words, ""]):
+                line = {
+                    "model": body["model"],
+                    "created_at": "2026-11-24T00:00:00Z",
+                    "message": {"role": "assistant", "content": word},
+                    "done": i == len(words),
+                }
+                self.wfile.write((json.dumps(line) + "\n").encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+
+
+def test_ollama_backend_streams_over_the_ollama_protocol(
+    make_assistant, docs: Path, ollama_stub
+) -> None:
+    url, requests = ollama_stub
+    assistant = make_assistant(
+        min_score=0.2, backend="ollama", llm_model="llama3.2", llm_base_url=url, llm_max_tokens=77
+    )
+    assistant.ingest([docs])
+    answer = assistant.ask("How much will the repairs cost?")
+    assert answer.backend == "ollama:llama3.2" and not answer.fallback
+    assert answer.text == "Mayor Lena Ortiz said repairs would cost 4.5 million euros. [1]"
+    (request,) = requests
+    assert request["path"] == "/api/chat" and request["stream"] is True
+    assert request["options"]["num_predict"] == 77
+    assert "<source id=" in request["messages"][-1]["content"]
+    check_invariants(assistant, answer)

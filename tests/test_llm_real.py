@@ -128,3 +128,10 @@ def test_the_gguf_runs_in_process_too(gguf: Path, seeded: Assistant, tmp_path) -
     answer = assistant.ask("How many bodies of Ukrainian soldiers will Russia return?")
     assert answer.backend == ("extractive" if answer.fallback else f"llamacpp:{gguf.name}")
     assert_only_true_citations(assistant, answer)
+
+
+def test_the_served_model_is_found_when_none_is_set(openai_server: str, tmp_path) -> None:
+    from rag.backends import make_chat_model
+
+    llm = make_chat_model(Settings(data_dir=tmp_path, backend="openai", llm_base_url=openai_server))
+    assert llm.model_name == "smollm2"
