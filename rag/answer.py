@@ -164,18 +164,7 @@ def compose(question: str, chosen: list[_Candidate], backend: str) -> Answer:
     """One sentence per citation, numbered in order of appearance."""
     citations, parts = [], []
     for number, cand in enumerate(chosen, 1):
-        citations.append(
-            Citation(
-                number=number,
-                doc_id=cand.unit.doc_id,
-                source=cand.hit.source,
-                title=cand.hit.title,
-                quote=cand.text,
-                start=cand.unit.start,
-                end=cand.unit.end,
-                score=cand.score,
-            )
-        )
+        citations.append(cite(number, cand.unit, cand.hit, cand.text, cand.score))
         parts.append(f"{' '.join(cand.text.split())} [{number}]")
     return Answer(
         question=question,
@@ -183,6 +172,20 @@ def compose(question: str, chosen: list[_Candidate], backend: str) -> Answer:
         citations=citations,
         abstained=False,
         backend=backend,
+    )
+
+
+def cite(number: int, unit: StoredUnit, hit: ScoredChunk, quote: str, score: float) -> Citation:
+    """The citation of one source sentence (``quote`` is its exact text)."""
+    return Citation(
+        number=number,
+        doc_id=unit.doc_id,
+        source=hit.source,
+        title=hit.title,
+        quote=quote,
+        start=unit.start,
+        end=unit.end,
+        score=score,
     )
 
 

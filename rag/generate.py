@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .answer import looks_like_instruction
+from .answer import cite, looks_like_instruction
 from .backends import LLMTimeout, describe_failure
 from .citations import parse_draft, render, strip_markers
 from .config import Settings
@@ -255,18 +255,7 @@ def _compose(kept: list[Verdict]) -> tuple[str, list[Citation]]:
             key = (e.unit.doc_id, e.unit.start, e.unit.end)
             if key not in numbers:
                 numbers[key] = len(numbers) + 1
-                citations.append(
-                    Citation(
-                        number=numbers[key],
-                        doc_id=e.unit.doc_id,
-                        source=e.hit.source,
-                        title=e.hit.title,
-                        quote=e.text,
-                        start=e.unit.start,
-                        end=e.unit.end,
-                        score=e.hit.score,
-                    )
-                )
+                citations.append(cite(numbers[key], e.unit, e.hit, e.text, e.hit.score))
             if numbers[key] not in cited:
                 cited.append(numbers[key])
         lines.setdefault(verdict.claim.line, []).append((verdict.claim.text, sorted(cited)))

@@ -25,6 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 _TOKEN = re.compile(r"\S+")
 
+#: A short news story the fast tests ingest (one title, two paragraphs).
+STORY = (
+    "Harbour Reopens After Storm\n\n"
+    "The city harbour reopened on Monday after the storm damaged three piers. "
+    "Mayor Lena Ortiz said repairs would cost 4.5 million euros. "
+    "She also announced that ferries to the islands resume on Friday.\n\n"
+    "Fishermen welcomed the decision but asked for compensation. "
+    "The port authority promised an answer by the end of May."
+)
+
 
 class FakeEmbedder:
     """Words hashed into 64 buckets: texts sharing words are close. A token is a word."""

@@ -6,18 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import STORY
 
 from rag import QuestionError
 from rag.errors import ConfigError, NotFoundError
 
-STORY = (
-    "Harbour Reopens After Storm\n\n"
-    "The city harbour reopened on Monday after the storm damaged three piers. "
-    "Mayor Lena Ortiz said repairs would cost 4.5 million euros. "
-    "She also announced that ferries to the islands resume on Friday.\n\n"
-    "Fishermen welcomed the decision but asked for compensation. "
-    "The port authority promised an answer by the end of May."
-)
 OTHER = "Volcano Quiet\n\nThe volcano has been quiet for six weeks. Scientists keep watching the crater."
 
 
