@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,7 +146,7 @@ class Assistant:
     # --- documents ------------------------------------------------------------------------
 
     def ingest(
-        self, paths: list[str | Path] | str | Path, *, progress: Progress | None = None
+        self, paths: Sequence[str | Path] | str | Path, *, progress: Progress | None = None
     ) -> IngestReport:
         """Add files or folders; unchanged documents are left alone, changed ones replaced."""
         if isinstance(paths, str | Path):
@@ -207,10 +207,14 @@ class Assistant:
         *,
         k: int | None = None,
         source: str | None = None,
+        extractive: bool = False,
     ) -> Answer:
-        """Answer from the documents, every sentence cited, or abstain."""
+        """Answer from the documents, every sentence cited, or abstain.
+
+        ``extractive=True`` answers without the language model even when one is set.
+        """
         answer = None
-        for item in self.stream(question, history, k=k, source=source):
+        for item in self.stream(question, history, k=k, source=source, extractive=extractive):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
@@ -223,6 +227,7 @@ class Assistant:
         *,
         k: int | None = None,
         source: str | None = None,
+        extractive: bool = False,
     ) -> Iterator[str | Answer]:
         """Text as it is written, then the final :class:`Answer` (always the last item).
 
@@ -232,7 +237,7 @@ class Assistant:
         """
         question = self._clean(question)
         history = _check_history(history)
-        writer = self._llm_writer()
+        writer = None if extractive else self._llm_writer()
         if looks_like_instruction(question):
             yield abstain(question, "instruction-like input", INSTRUCTION_TEXT)
             return
@@ -251,18 +256,18 @@ class Assistant:
             for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
         ]
         units = self.store.units(list(dict.fromkeys(unit_ids)))
-        extractive = self._answerer.answer(question, query, vector, hits, units, index)
+        plain = self._answerer.answer(question, query, vector, hits, units, index)
         if query != question:
-            extractive = replace(extractive, query=query)
-        if writer is None or extractive.abstained:
+            plain = replace(plain, query=query)
+        if writer is None or plain.abstained:
             # Nothing relevant was retrieved: a model would only answer from its own knowledge.
-            if not extractive.abstained:
-                pieces = _AFTER_MARKER.split(extractive.text)
+            if not plain.abstained:
+                pieces = _AFTER_MARKER.split(plain.text)
                 yield from (p + " " for p in pieces[:-1])
                 yield pieces[-1]
-            yield extractive
+            yield plain
             return
-        yield from writer.run(question, query, hits, units, index, extractive)
+        yield from writer.run(question, query, hits, units, index, plain)
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="only documents from this source")
     p.set_defaults(run=_chat)
 
+    p = sub.add_parser("serve", help="the web chat (Gradio) on http://HOST:PORT")
+    p.add_argument("--host", help="address to listen on (default: $RAG_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: $RAG_PORT or 7860)")
+    p.set_defaults(run=_serve)
+
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
     p.add_argument("doc_ids", nargs="*", metavar="DOC_ID")
@@ -202,6 +207,25 @@ def _print_details(answer: Any) -> None:
             print(f'  {r.action}: "{" ".join(r.sentence.split())}" ({r.reason})')
     if answer.fallback or (answer.abstained and answer.reason):
         print(f"note: {answer.reason}", file=sys.stderr)
+
+
+def _serve(assistant: Any, args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    settings = assistant.settings
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if not 1 <= port <= 65535:
+        raise RagError(f"port {port}: must be 1-65535")
+    print("opening the index (the seed documents are added on first start) ...", flush=True)
+    try:
+        launch(assistant, host=host, port=port)
+    except OSError as exc:
+        reason = "the port is in use" if "empty port" in str(exc) else str(exc)
+        raise RagError(
+            f"cannot listen on {host}:{port}: {reason}; choose another with --port or RAG_PORT"
+        ) from None
+    return 0
 
 
 def _docs(assistant: Any, args: argparse.Namespace) -> int:

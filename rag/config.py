@@ -57,6 +57,9 @@ class Settings:
     llm_context: int = 4096
     llm_threads: int = 0
     rewrite_followups: bool = True
+    host: str = "127.0.0.1"
+    port: int = 7860
+    upload_max_mb: float = 20.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -101,6 +104,7 @@ class Settings:
             ("llm_max_tokens", 16, 32_768),
             ("llm_context", 512, 1_048_576),
             ("llm_threads", 0, 1024),
+            ("port", 1, 65535),
         ):
             value = getattr(self, name)
             if not low <= value <= high:
@@ -109,6 +113,8 @@ class Settings:
             raise ConfigError(f"min_score {self.min_score}: must be between -1 and 1")
         if not 0 < self.llm_timeout <= 3600:
             raise ConfigError(f"llm_timeout {self.llm_timeout}: must be 0-3600 seconds")
+        if not 0 < self.upload_max_mb <= 10_000:
+            raise ConfigError(f"upload_max_mb {self.upload_max_mb}: must be 0-10000")
         if not 0 <= self.llm_temperature <= 2:
             raise ConfigError(f"llm_temperature {self.llm_temperature}: must be 0-2")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,14 @@ def test_ask_stream_prints_the_answer_once_for_the_extractive_backend(tmp_path: 
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("6,000 Ukrainian soldiers to Kyiv next week. [1]") == 1
     assert "--- verified ---" not in done.stdout
+
+
+def test_serve_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = rag("--no-seed", "serve", "--port", str(port), data=tmp_path)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,201 @@
+"""The web chat in a real headless Chromium (Debian's `chromium`, driven by Playwright),
+against `rag serve` started as a user would, with the real model and the seed document.
+
+Screenshots of each step go to $RAG_SCREENSHOTS (default: screenshots/ in the checkout).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEEDS, free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+SHOTS = Path(os.environ.get("RAG_SCREENSHOTS") or ROOT / "screenshots")
+TIMEOUT_MS = 60_000
+
+
+def chromium() -> str:
+    path = (
+        os.environ.get("RAG_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    if not path:
+        pytest.fail("no chromium: `apt-get install -y chromium` (scripts/test does it as root)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("browser")
+    port = free_port()
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(data / "index"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    log = open(data / "serve.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                assert response.status == 200
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError((data / "serve.log").read_text()[-3000:]) from None
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.goto(server)
+        tab.wait_for_selector("#rag-question textarea")
+        yield tab
+        browser.close()
+
+
+def ask(page, question: str) -> object:
+    """Ask in the chat box; returns the last answer once its final version is shown."""
+    before = page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain").count()
+    page.fill("#rag-question textarea", question)
+    page.click("#rag-ask")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain')"
+        ".length > n && !document.querySelector('#rag-chat .rag-draft')",
+        arg=before,
+    )
+    return page.locator("#rag-chat .message-row, #rag-chat [data-testid='bot']").last
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / name))
+
+
+def test_page_loads_with_seed_examples(page) -> None:
+    assert page.title() == "rag: cited answers"
+    assert page.get_by_text("What did Russia offer?").first.is_visible()
+    shot(page, "01-start.png")
+
+
+def test_asking_shows_a_cited_answer_with_its_quoted_sentence(page) -> None:
+    ask(page, "What did Russia offer?")
+    markers = page.locator("#rag-chat a.rag-cite")
+    assert markers.count() >= 1 and markers.first.inner_text() == "[1]"
+    quotes = page.locator("#rag-chat .rag-source mark").all_inner_texts()
+    seed = next(SEEDS.glob("*.txt")).read_text()
+    assert quotes and all(q in seed for q in quotes)
+    assert any("exchange sick and severely injured prisoners" in q for q in quotes)
+    shot(page, "02-answer.png")
+
+
+def test_clicking_a_marker_brings_its_source_into_view(page) -> None:
+    page.evaluate(
+        "() => document.querySelectorAll('#rag-chat *').forEach(e => { e.scrollTop = 0; })"
+    )
+    marker = page.locator("#rag-chat a.rag-cite").last
+    target = marker.get_attribute("href").lstrip("#")
+    marker.click()
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('rag-flash')", arg=target
+    )
+    page.wait_for_timeout(800)  # the smooth scroll
+    visible = page.evaluate(
+        """id => { const r = document.getElementById(id).getBoundingClientRect();
+                   return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        target,
+    )
+    assert visible
+    assert page.url.endswith("/") or "#" not in page.url  # no navigation happened
+    shot(page, "03-marker-clicked.png")
+
+
+def test_an_abstention_looks_different(page) -> None:
+    ask(page, "What is the capital of France?")
+    last = page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain").last
+    assert "rag-abstain" in last.get_attribute("class")
+    text = last.inner_text()
+    assert "not in the documents" in text.lower()  # the badge is shown in capitals
+    assert "I can't answer that" in text  # entities decoded once, not shown raw
+    shot(page, "04-abstention.png")
+
+
+def upload(page, path: Path) -> str:
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#rag-upload input[type=file]", str(path))
+    page.get_by_text(path.name).first.wait_for()
+    page.click("#rag-add")
+    page.wait_for_function(
+        "name => (document.querySelector('#rag-status') || {}).innerText?.includes(name)",
+        arg=path.name,
+    )
+    status = page.inner_text("#rag-status")
+    return status
+
+
+def test_upload_a_file_then_ask_about_it(page, tmp_path: Path) -> None:
+    note = tmp_path / "tram-fares.md"
+    note.write_text("# Tram Fares\n\nThe Lisbon tram fare rises to 4 euros in March.\n")
+    status = upload(page, note)
+    assert "added: tram-fares.md" in status
+    page.get_by_text("Tram Fares").first.wait_for()
+    shot(page, "05-uploaded.png")
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How much will the Lisbon tram fare be?")
+    quotes = page.locator("#rag-chat .rag-source mark").all_inner_texts()
+    assert "The Lisbon tram fare rises to 4 euros in March." in quotes
+    shot(page, "06-answer-from-upload.png")
+
+
+def test_markup_in_a_document_renders_inert(page, tmp_path: Path) -> None:
+    hostile = tmp_path / "festival.txt"
+    hostile.write_text(
+        "Festival Notice\n\n"
+        "The harbour festival starts on June 3 with fireworks "
+        '<script>window.__pwned = 1</script> <img src="x" onerror="window.__pwned = 2"> '
+        "<b>bold</b>.\n"
+    )
+    assert "added: festival.txt" in upload(page, hostile)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "When does the harbour festival start?")
+    context = page.locator("#rag-chat .rag-source .rag-context").all_inner_texts()
+    assert any("<script>window.__pwned = 1</script>" in c for c in context)
+    assert any('<img src="x" onerror="window.__pwned = 2">' in c for c in context)
+    assert page.evaluate("() => window.__pwned") is None
+    assert (
+        page.locator("#rag-chat script, #rag-chat img[onerror], #rag-chat .rag-context b").count()
+        == 0
+    )
+    shot(page, "07-markup-inert.png")

@@ -1,0 +1,1 @@
+"""The Gradio web chat for :mod:`rag`; start it with ``rag serve``."""

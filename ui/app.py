@@ -1,0 +1,332 @@
+"""The web chat (Gradio): ask with streamed, cited answers; manage the documents.
+
+Uses the public API only (``Assistant.stream``, ``ingest``, ``documents``, ``delete``).
+
+    rag serve [--host 127.0.0.1] [--port 7860]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag import Assistant, RagError
+from rag.loaders import SUPPORTED
+
+from . import render
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "What did Russia offer?",
+    "How many bodies will Russia return?",
+    "How long a ceasefire is Ukraine calling for?",
+    "Who leads the Russian delegation?",
+]
+Chat = list[dict[str, Any]]
+Turns = list[tuple[str, str]]
+
+CSS = """
+.rag-answer { line-height: 1.55; }
+a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: pointer; }
+.rag-sources { margin-top: .6em; border-top: 1px solid var(--border-color-primary); }
+.rag-source { margin-top: .5em; padding: .35em .5em; border-radius: 6px;
+  transition: background-color .4s; }
+.rag-source.rag-flash { background: var(--color-accent-soft); }
+.rag-source-head { font-size: .92em; }
+.rag-file { color: var(--body-text-color-subdued); font-size: .85em; }
+.rag-context { font-size: .9em; color: var(--body-text-color-subdued); white-space: pre-wrap; }
+.rag-context mark { background: #fde68a; color: #111; padding: 0 1px; }
+.rag-abstain { border-left: 4px solid #9ca3af; padding: .3em .6em; font-style: italic;
+  color: var(--body-text-color-subdued); }
+.rag-error { border-left: 4px solid #dc2626; padding: .3em .6em; }
+.rag-badge { font-style: normal; font-size: .75em; font-weight: 600; text-transform: uppercase;
+  letter-spacing: .04em; border-radius: 4px; padding: 1px 6px; margin-right: 6px;
+  background: #e5e7eb; color: #374151; }
+.rag-note { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
+.rag-draft { white-space: pre-wrap; }
+.rag-revisions { font-size: .85em; margin-top: .4em; }
+"""
+
+#: Clicking a ``[n]`` marker scrolls its source into view and flashes it.
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.rag-cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const id = link.dataset.target || (link.getAttribute("href") || "").slice(1);
+  const source = document.getElementById(id);
+  if (!source) return;
+  source.scrollIntoView({behavior: "smooth", block: "center"});
+  source.classList.add("rag-flash");
+  setTimeout(() => source.classList.remove("rag-flash"), 1600);
+}, true);
+</script>
+"""
+
+_SAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+
+def build(assistant: Assistant) -> Any:
+    """The Gradio Blocks app for ``assistant``."""
+    settings = assistant.settings
+    uploads = settings.data_dir / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    # Gradio writes uploaded files here before we see them: keep them inside the data dir.
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads / ".incoming")
+    import gradio as gr
+
+    backends = ["extractive"]
+    if settings.backend != "extractive" or assistant._llm is not None:
+        backends.insert(0, assistant.backend)
+
+    def respond(
+        message: str, chat: Chat | None, turns: Turns | None, k: float, backend: str
+    ) -> Iterator[tuple[Chat, Turns, str]]:
+        chat = list(chat or [])
+        turns = list(turns or [])
+        question = (message or "").strip()
+        if not question:
+            yield chat, turns, ""
+            return
+        chat.append({"role": "user", "content": render.escape(question)})
+        chat.append({"role": "assistant", "content": render.draft_html("")})
+        yield chat, turns, ""
+        uid = uuid.uuid4().hex[:8]
+        draft = ""
+        answer = None
+        try:
+            for item in assistant.stream(
+                question, turns, k=int(k), extractive=backend == "extractive"
+            ):
+                if isinstance(item, str):
+                    draft += item
+                    chat[-1] = {"role": "assistant", "content": render.draft_html(draft)}
+                    yield chat, turns, ""
+                else:
+                    answer = item
+        except RagError as exc:
+            chat[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
+            yield chat, turns, ""
+            return
+        except Exception as exc:  # never a stack trace in the page
+            log.exception("answering %r failed", question)
+            message = f"Something went wrong ({type(exc).__name__}); see the server log."
+            chat[-1] = {"role": "assistant", "content": render.error_html(message)}
+            yield chat, turns, ""
+            return
+        assert answer is not None
+        html = render.answer_html(answer, uid, assistant.document_text)
+        chat[-1] = {"role": "assistant", "content": html}
+        turns.append((question, answer.text))
+        yield chat, turns, ""
+
+    def ask_api(question: str, k: int = settings.top_k) -> dict[str, Any]:
+        """Answer a question; JSON with text, abstained, citations (quote, start, end, source)."""
+        try:
+            return assistant.ask(question, k=int(k)).to_dict()
+        except RagError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def documents_table() -> list[list[Any]]:
+        return [
+            [d.title, Path(d.source).name, d.chunks, d.chars, d.id] for d in assistant.documents()
+        ]
+
+    def choices() -> Any:
+        docs = assistant.documents()
+        return gr.Dropdown(choices=[(f"{d.title} ({d.id})", d.id) for d in docs], value=[])
+
+    def add_files(
+        files: list[str] | None,
+        progress: Any = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
+    ) -> tuple[str, Any, Any, None]:
+        if not files:
+            return "Choose one or more files first.", documents_table(), choices(), None
+        saved, refused = [], []
+        for file in files:
+            try:
+                saved.append(store_upload(Path(file), uploads, settings.upload_max_mb))
+            except UploadRefused as exc:
+                refused.append(str(exc))
+        lines = [f"- refused: {r}" for r in refused]
+        if saved:
+
+            def step(done: int, total: int) -> None:
+                progress(done / total if total else 1.0, desc=f"embedding {done}/{total} sentences")
+
+            try:
+                report = assistant.ingest(saved, progress=step)
+            except RagError as exc:
+                lines.append(f"- error: {exc}")
+            else:
+                for label, items in (
+                    ("added", report.added),
+                    ("updated", report.updated),
+                    ("unchanged", report.unchanged),
+                ):
+                    lines += [f"- {label}: {Path(s).name}" for s in items]
+                lines += [f"- skipped: {Path(s.path).name}: {s.reason}" for s in report.skipped]
+                lines.append(f"\n{report.summary()}")
+        return "\n".join(lines), documents_table(), choices(), None
+
+    def delete(ids: list[str] | None) -> tuple[str, Any, Any]:
+        if not ids:
+            return "Select documents to delete first.", documents_table(), choices()
+        lines = []
+        for doc_id in ids:
+            try:
+                info = assistant.delete(doc_id)
+                lines.append(f"- deleted: {info.title} ({info.chunks} chunks)")
+            except RagError as exc:
+                lines.append(f"- error: {exc}")
+        return "\n".join(lines), documents_table(), choices()
+
+    with gr.Blocks(title="rag: cited answers") as app:
+        gr.Markdown(
+            "## Ask the documents\nEvery sentence of an answer cites the exact passage it "
+            "comes from; click a marker like **[1]** to see it."
+        )
+        with gr.Tab("Chat"):
+            chatbot = gr.Chatbot(
+                label="Conversation",
+                height=560,
+                elem_id="rag-chat",
+                buttons=["copy"],
+                feedback_options=None,
+                placeholder="Ask about the indexed documents.",
+            )
+            turns = gr.State([])
+            with gr.Row():
+                box = gr.Textbox(
+                    placeholder="Ask a question, e.g. What did Russia offer?",
+                    show_label=False,
+                    scale=8,
+                    elem_id="rag-question",
+                    max_length=settings.max_question_chars,
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
+            gr.Examples(EXAMPLES, inputs=box, label="Examples from the seed document")
+            with gr.Accordion("Settings", open=False):
+                k = gr.Slider(
+                    1, 20, value=settings.top_k, step=1, label="Number of sources to read"
+                )
+                backend = gr.Radio(
+                    backends,
+                    value=backends[0],
+                    label="Who writes the answer",
+                    visible=len(backends) > 1,
+                )
+                clear = gr.Button("New conversation")
+            inputs = [box, chatbot, turns, k, backend]
+            outputs = [chatbot, turns, box]
+            box.submit(respond, inputs, outputs, api_name="chat")
+            send.click(respond, inputs, outputs, api_visibility="private")
+            clear.click(lambda: ([], [], ""), None, outputs, api_visibility="private")
+        with gr.Tab("Documents"):
+            files = gr.File(
+                label=f"Add .txt, .md, .html or .pdf files (up to {settings.upload_max_mb:g} MB)",
+                file_count="multiple",
+                file_types=sorted(SUPPORTED),
+                type="filepath",
+                elem_id="rag-upload",
+            )
+            add = gr.Button("Add to the index", variant="primary", elem_id="rag-add")
+            status = gr.Markdown(elem_id="rag-status")
+            table = gr.Dataframe(
+                headers=["title", "file", "chunks", "characters", "id"],
+                interactive=False,
+                label="Indexed documents",
+                elem_id="rag-docs",
+            )
+            with gr.Row():
+                doomed = gr.Dropdown(
+                    label="Delete documents", multiselect=True, choices=[], scale=4
+                )
+                remove = gr.Button("Delete", variant="stop", scale=1)
+            add.click(add_files, files, [status, table, doomed, files], api_name="add_documents")
+            remove.click(delete, doomed, [status, table, doomed], api_name="delete_documents")
+            app.load(documents_table, None, table, api_visibility="private")
+            app.load(choices, None, doomed, api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+    return app
+
+
+class UploadRefused(Exception):
+    """An uploaded file we do not take, with the reason."""
+
+
+def store_upload(incoming: Path, uploads: Path, max_mb: float) -> Path:
+    """Copy an uploaded file into ``uploads`` under a safe name; never outside it and never
+    over another document (a different file with the same name gets " (2)" added)."""
+    suffix = next((s for s in SUPPORTED if incoming.name.lower().endswith(s)), "")
+    if not suffix:
+        raise UploadRefused(
+            f"{incoming.name}: unsupported type {Path(incoming.name).suffix or '(none)'!r}"
+        )
+    stem = _SAFE_NAME.sub("_", incoming.name[: -len(suffix)]).strip(" ._") or "upload"
+    size = incoming.stat().st_size
+    if size > max_mb * 1024 * 1024:
+        raise UploadRefused(
+            f"{incoming.name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB limit"
+        )
+    digest = _digest(incoming)
+    stem = stem[:100]
+    for n in range(1, 1000):
+        target = (uploads / (f"{stem}{suffix}" if n == 1 else f"{stem} ({n}){suffix}")).resolve()
+        if target.parent != uploads.resolve():
+            raise UploadRefused(f"{incoming.name}: not a usable file name")
+        if not target.exists():
+            shutil.copyfile(incoming, target)
+            return target
+        if _digest(target) == digest:
+            return target  # the same file again: ingest reports it unchanged
+    raise UploadRefused(f"{incoming.name}: too many files with this name")
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def theme() -> Any:
+    """The default theme with the system's fonts: nothing is fetched from the internet."""
+    import gradio as gr
+
+    fonts = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+    return gr.themes.Default(font=fonts, font_mono=mono)
+
+
+def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) -> Any:
+    """Start the web app; the index (with the seeds on first start) is opened first."""
+    assistant.documents()
+    app = build(assistant)
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=not block,
+        ssr_mode=False,
+        quiet=not block,
+        show_error=True,
+        css=CSS,
+        head=HEAD,
+        theme=theme(),
+        # Gradio's own hard limit; below it, store_upload refuses with a clearer message.
+        max_file_size=int(2 * assistant.settings.upload_max_mb * 1024 * 1024),
+        footer_links=["api"],
+    )
+    return app

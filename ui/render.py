@@ -1,0 +1,123 @@
+"""HTML for the chat: answers with clickable ``[n]`` markers and their sources.
+
+Pure functions over :class:`rag.Answer`. Every piece of document or model text passes
+through :func:`escape` here, so a document holding ``<script>`` or markup is shown
+as text and never runs (Gradio's own sanitizer is a second layer, not the first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rag import Answer, Citation
+
+#: Characters of context shown on each side of a quote inside its paragraph.
+CONTEXT = 320
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_ENTITIES |= {c: f"&#{ord(c)};" for c in "\\`*_{}[]#|~"}  # markdown's special characters
+_SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+
+
+def escape(text: str) -> str:
+    """Text shown as text: HTML and markdown's special characters as entities (one pass, so
+    an entity is never escaped twice)."""
+    return _SPECIAL.sub(lambda m: _ENTITIES[m.group()], text)
+
+
+def paragraph(text: str, start: int, end: int, limit: int = CONTEXT) -> tuple[str, str, str]:
+    """(before, quote, after): the quote's paragraph, cut to ``limit`` characters a side."""
+    para_start = text.rfind("\n\n", 0, start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    before = text[para_start:start]
+    after = text[end:para_end]
+    if len(before) > limit:
+        before = "…" + before[-limit:].split(" ", 1)[-1]
+    if len(after) > limit:
+        after = after[:limit].rsplit(" ", 1)[0] + "…"
+    return before, text[start:end], after
+
+
+def answer_html(answer: Answer, uid: str, document_text: Callable[[str], str]) -> str:
+    """The answer with linked markers, then its sources; abstentions look different."""
+    if answer.abstained:
+        return (
+            '<div class="rag-abstain"><span class="rag-badge">Not in the documents</span> '
+            f"{escape(answer.text)}</div>"
+        )
+    body = _MARKER.sub(
+        lambda m: _link(uid, int(m.group(1))) if _cited(answer, int(m.group(1))) else m.group(),
+        escape(answer.text).replace("&#91;", "[").replace("&#93;", "]"),
+    )
+    body = body.replace("\n", "<br>")
+    parts = [f'<div class="rag-answer">{body}</div>']
+    if answer.fallback:
+        parts.append(f'<div class="rag-note">{escape(answer.reason)}</div>')
+    else:
+        parts.append(f'<div class="rag-note">answered by {escape(answer.backend)}</div>')
+    if answer.query:
+        parts.append(f'<div class="rag-note">searched as: {escape(answer.query)}</div>')
+    parts.append('<div class="rag-sources">')
+    for c in answer.citations:
+        parts.append(source_html(c, uid, document_text(c.doc_id)))
+    parts.append("</div>")
+    if answer.revisions:
+        items = "".join(
+            f"<li><b>{escape(r.action)}</b>: “{escape(r.sentence)}” ({escape(r.reason)})</li>"
+            for r in answer.revisions
+        )
+        parts.append(
+            '<details class="rag-revisions"><summary>What verification changed '
+            f"({len(answer.revisions)})</summary><ul>{items}</ul></details>"
+        )
+    return "".join(parts)
+
+
+def source_html(citation: Citation, uid: str, text: str) -> str:
+    """A source card: number, title, file, and the quote highlighted in its paragraph."""
+    before, quote, after = paragraph(text, citation.start, citation.end)
+    return (
+        f'<div class="rag-source" id="{_anchor(uid, citation.number)}">'
+        f'<div class="rag-source-head"><span class="rag-num">[{citation.number}]</span> '
+        f"<b>{escape(citation.title)}</b> "
+        f'<span class="rag-file">{escape(_name(citation.source))} · chars '
+        f"{citation.start}–{citation.end}</span></div>"
+        f'<div class="rag-context">{escape(before)}<mark>{escape(quote)}</mark>'
+        f"{escape(after)}</div></div>"
+    )
+
+
+def draft_html(text: str) -> str:
+    """A draft as it streams in: plain text, marked as not yet checked."""
+    return (
+        f'<div class="rag-draft">{escape(text)}<span class="rag-cursor">▍</span></div>'
+        '<div class="rag-note">checking the citations…</div>'
+    )
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-error"><span class="rag-badge">Error</span> {escape(message)}</div>'
+
+
+def _cited(answer: Answer, number: int) -> bool:
+    return any(c.number == number for c in answer.citations)
+
+
+def _anchor(uid: str, number: int) -> str:
+    return f"rag-src-{uid}-{number}"
+
+
+def _link(uid: str, number: int) -> str:
+    target = _anchor(uid, number)
+    return f'<a class="rag-cite" href="#{target}" data-target="{target}">[{number}]</a>'
+
+
+def _name(source: str) -> str:
+    """The file name of a source path (the whole source if it is not a path)."""
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
