@@ -175,7 +175,8 @@ class Assistant:
         info = self.document(doc_id)
         with self._write_lock:
             self.store.delete_document(doc_id)
-        self._texts.pop(doc_id, None)
+        with self._open_lock:
+            self._texts.pop(doc_id, None)
         return info
 
     def document_text(self, doc_id: str) -> str:
@@ -184,9 +185,10 @@ class Assistant:
         if text is None:
             info = self.document(doc_id)
             text = self.store.document_text(doc_id, int(info.metadata.get("parts", 1)))
-            self._texts[doc_id] = text
-            while len(self._texts) > _TEXT_CACHE:
-                self._texts.popitem(last=False)
+            with self._open_lock:  # the web app calls this from several threads
+                self._texts[doc_id] = text
+                while len(self._texts) > _TEXT_CACHE:
+                    self._texts.popitem(last=False)
         return text
 
     # --- questions ------------------------------------------------------------------------
