@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .config import Settings
@@ -35,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             llm_model=args.model,
             llm_base_url=args.base_url,
         )
+        if getattr(args, "settings_only", False):
+            return int(args.run(settings, args))
         from .assistant import Assistant
 
         assistant = Assistant(settings)
@@ -92,6 +95,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default: $RAG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $RAG_PORT or 7860)")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser(
+        "eval",
+        help="score answers, citations and abstentions on a question set (and a baseline)",
+        description="Index a dataset's documents in a temporary store, answer every question, "
+        "score it, and write run.json, report.md and plots. JSONL datasets need --docs; "
+        "SQuAD 2.0 .json files carry their own documents.",
+    )
+    p.add_argument("dataset", nargs="?", type=Path, help="a .jsonl dataset or SQuAD 2.0 .json")
+    p.add_argument("--docs", type=Path, help="files or folder the JSONL questions are about")
+    p.add_argument("--limit", type=int, help="a random sample of this many questions")
+    p.add_argument("--seed", type=int, default=0, help="the sample's random seed")
+    p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    p.add_argument("--out", type=Path, help="results folder (default: eval-results/NAME-TIME)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("A", "B"), help="two results side by side"
+    )
+    p.set_defaults(run=_eval, settings_only=True)
 
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
@@ -207,6 +230,40 @@ def _print_details(answer: Any) -> None:
             print(f'  {r.action}: "{" ".join(r.sentence.split())}" ({r.reason})')
     if answer.fallback or (answer.abstained and answer.reason):
         print(f"note: {answer.reason}", file=sys.stderr)
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import report
+    from eval.datasets import load
+    from eval.runner import evaluate
+
+    if args.compare:
+        a, b = (report.load(p) for p in args.compare)
+        print(report.compare(a, b, (str(args.compare[0]), str(args.compare[1]))))
+        return 0
+    if args.dataset is None:
+        raise RagError("give a dataset (e.g. eval/datasets/seed_qa.jsonl) or --compare A B")
+    if args.limit is not None and args.limit < 1:
+        raise RagError("--limit must be at least 1")
+    k = args.k or settings.top_k
+    if not 1 <= k <= 100:
+        raise RagError("-k must be 1-100")
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="rag-eval-data-") as work:
+        dataset = load(
+            args.dataset, docs=args.docs, work=Path(work), limit=args.limit, seed=args.seed
+        )
+        runs = evaluate(
+            dataset, settings, k=k, baseline=not args.no_baseline, progress=not args.no_progress
+        )
+    results = [r.to_dict() for r in runs]
+    out = args.out or Path("eval-results") / f"{dataset.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = report.write(results, out, f"Evaluation: {dataset.name}")
+    print(report.console(results))
+    print(f"\nreport: {path}\nper-question rows: {out / 'run.json'}")
+    return 0
 
 
 def _serve(assistant: Any, args: argparse.Namespace) -> int:
