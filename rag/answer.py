@@ -19,7 +19,7 @@ from .store import StoredUnit
 
 LEXICAL_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per place the sentence's chunk sits below the best chunk
-MARGIN = 0.06
+MARGIN = 0.03
 CONTINUATION_SLACK = 0.12
 REDUNDANT = 0.9
 
@@ -50,6 +50,28 @@ _CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[-,–]\s*\d+)*\]")
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much|long|old|far|often)\b|\bwhat (number|percentage|share)\b", re.I
+)
+_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (date|day|year|month|time)\b|\bby when\b", re.I)
+_NAME_Q = re.compile(
+    r"^\s*(who|whom|whose|where)\b"
+    r"|\b(which|what) (city|country|town|place|person|official|minister)\b",
+    re.I,
+)
+_DIGITS = re.compile(r"\d")
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|sixty|hundreds?|thousands?|millions?|billions?|dozens?|several|few)\b",
+    re.IGNORECASE,
+)
+_DATE_WORDS = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+    r"tomorrow|week|month|year|days?|century|decade|spring|summer|autumn|winter)\b|\b1\d{3}\b|\b20\d\d\b",
+    re.IGNORECASE,
+)
+_CAPITAL = re.compile(r"(?<![\w'’-])([A-Z][\w’'-]*)")
 
 
 def looks_like_instruction(question: str) -> bool:
@@ -65,6 +87,49 @@ def contextualize(question: str, history: list[tuple[str, str]]) -> str:
         return question
     previous = _MARKER.sub("", history[-1][0]).strip()
     return f"{previous} {question}" if previous else question
+
+
+FIT_CANDIDATES = 8  # how far down the ranking an answer that fits the question is looked for
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What a sentence must hold to answer a question: a number for "how many/much/long",
+    a date for "when", a name the question does not already hold for "who/where"."""
+
+    kind: str  # "number" | "date" | "name" | ""
+    question_words: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str, query: str) -> Needs:
+        kind = (
+            "number"
+            if _NUMBER_Q.search(question)
+            else "date"
+            if _DATE_Q.search(question)
+            else "name"
+            if _NAME_Q.search(question)
+            else ""
+        )
+        words = frozenset(w.lower() for w in re.findall(r"[\w’'-]+", query))
+        return cls(kind, words)
+
+    def met_by(self, text: str) -> bool:
+        if self.kind == "number":
+            return bool(_DIGITS.search(text) or _NUMBER_WORDS.search(text))
+        if self.kind == "date":
+            return bool(_DATE_WORDS.search(text))
+        if self.kind == "name":
+            first = re.match(r"\W*\w+", text)
+            start = first.end() if first else 0
+            return any(
+                m.group(1).lower() not in self.question_words
+                for m in _CAPITAL.finditer(text, start)
+            )
+        return True
+
+    def describe(self) -> str:
+        return f"gives the {self.kind} asked for" if self.kind else "answers it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +162,11 @@ class ExtractiveAnswerer:
         if not candidates or candidates[0].score < self.min_score:
             reason = "no relevant passage" if candidates else "nothing retrieved"
             return abstain(question, reason)
-        chosen = self._select(candidates)
+        need = Needs.of(question, query)
+        fitting = [c for c in candidates[:FIT_CANDIDATES] if need.met_by(c.text)]
+        if not fitting or fitting[0].score < self.min_score:
+            return abstain(question, f"no passage {need.describe()}")
+        chosen = self._select(fitting)
         return compose(question, chosen, self.name)
 
     def score(
