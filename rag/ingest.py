@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 #: progress(units embedded so far, units to embed in all)
 Progress = Callable[[int, int], None]
 GROUP_UNITS = 1024
+#: Sentence vectors remembered within one ingest (identical sentences are embedded once).
+CACHE_UNITS = 200_000
 
 
 @dataclass(slots=True)
@@ -92,14 +94,15 @@ def _embed_and_write(
         progress(0, total)
     group: list[_Pending] = []
     size = 0
+    cache: dict[str, np.ndarray] = {}  # a sentence repeated across documents is embedded once
     for item in pending:
         group.append(item)
         size += len(item.split.units)
         if size >= GROUP_UNITS:
-            done = _flush(group, store, embedder, progress, done, total)
+            done = _flush(group, store, embedder, progress, done, total, cache)
             group, size = [], 0
     if group:
-        _flush(group, store, embedder, progress, done, total)
+        _flush(group, store, embedder, progress, done, total, cache)
 
 
 def _flush(
@@ -109,9 +112,15 @@ def _flush(
     progress: Progress | None,
     done: int,
     total: int,
+    cache: dict[str, np.ndarray],
 ) -> int:
     texts = [p.doc.text[u.start : u.end] for p in group for u in p.split.units]
-    vectors = embedder.embed(texts)
+    new = list(dict.fromkeys(t for t in texts if t not in cache))
+    if len(cache) + len(new) > CACHE_UNITS:
+        cache.clear()
+    if new:
+        cache.update(zip(new, embedder.embed(new), strict=True))
+    vectors = np.stack([cache[t] for t in texts]) if texts else embedder.embed([])
     offset = 0
     for item in group:
         n = len(item.split.units)

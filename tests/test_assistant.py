@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import STORY
+from conftest import STORY, FakeEmbedder
 
 from rag import QuestionError
 from rag.errors import ConfigError, NotFoundError
@@ -156,8 +156,6 @@ def test_index_remembers_documents_across_restarts(make_assistant, docs: Path) -
 
 
 def test_a_store_built_with_another_model_is_refused(make_assistant, docs: Path) -> None:
-    from conftest import FakeEmbedder
-
     make_assistant().ingest([docs])
 
     class Other(FakeEmbedder):
@@ -191,3 +189,27 @@ def test_ingest_batches_embeddings(make_assistant, tmp_path: Path) -> None:
     make_assistant(embedder=embedder).ingest([folder], progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 1800) and seen[-1] == (1800, 1800)
     assert 1 < embedder.calls < 10  # grouped, not one call per sentence nor per document
+
+
+def test_a_sentence_shared_by_documents_is_embedded_once(make_assistant, tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    class Counting(FakeEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            seen.extend(texts)
+            return super().embed(texts)
+
+    embedder = Counting()
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Shared opening sentence here. Only in the first one.")
+    (folder / "b.txt").write_text("Shared opening sentence here. Only in the second one.")
+    assistant = make_assistant(embedder=embedder)
+    assistant.ingest([folder])
+    assert sorted(seen) == [
+        "Only in the first one.",
+        "Only in the second one.",
+        "Shared opening sentence here.",
+    ]
+    hits = assistant.retrieve("shared opening sentence", k=2)
+    assert {h.source.rsplit("/", 1)[-1] for h in hits} == {"a.txt", "b.txt"}
