@@ -1,0 +1,89 @@
+"""`rag bench`'s parts that need no long run: the corpus, the cache, the table, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SEEDS, STORY
+
+from eval import bench
+
+
+def test_corpus_variants_reuse_real_text(tmp_path: Path) -> None:
+    squad = tmp_path / "squad.json"
+    paragraphs = [{"context": p, "qas": [{"question": "q?"}]} for p in STORY.split("\n\n")[1:]]
+    squad.write_text(json.dumps({"data": [{"title": "Harbour_News", "paragraphs": paragraphs}]}))
+    questions = bench.write_corpus(squad, tmp_path / "docs", 2, SEEDS)
+    files = sorted((tmp_path / "docs").iterdir())
+    assert len(files) == 3 * 2  # (article + seed) x (original + 2 variants)
+    assert questions == ["q?", "q?"]
+    original = (tmp_path / "docs" / "00-0000.txt").read_text()
+    variant = (tmp_path / "docs" / "00-0001.txt").read_text()
+    assert original.startswith("Harbour News\n\n") and variant.startswith(
+        "Harbour News (edition 1)"
+    )
+    assert sorted(original.split("\n\n")[1:]) == sorted(variant.split("\n\n")[1:])
+
+
+def test_cached_embeddings_embed_each_text_once() -> None:
+    class Inner:
+        calls: list[list[str]] = []  # noqa: RUF012 - a test double
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            self.calls.append(texts)
+            return [[float(len(t))] for t in texts]
+
+    inner = Inner()
+    cached = bench.CachedEmbeddings(inner)
+    assert cached.embed_documents(["a", "bb", "a"]) == [[1.0], [2.0], [1.0]]
+    assert cached.embed_documents(["bb", "ccc"]) == [[2.0], [3.0]]
+    assert inner.calls == [["a", "bb"], ["ccc"]]
+
+
+def test_table_shows_ratios_against_the_baseline() -> None:
+    size = {
+        "chunks": 1000,
+        "documents": 18,
+        "ask_p50_ms": 20.0,
+        "ask_p95_ms": 30.0,
+        "baseline_chunks": 800,
+        "baseline_p50_ms": 10.0,
+        "baseline_p95_ms": 12.0,
+        "peak_mb_after_ingest": 900.0,
+        "peak_mb": 950.0,
+        "unique_chunks": 430,
+        "unique_ingest_s": 10.0,
+        "raw_embed_s": 8.0,
+        "tokens": 50_000,
+        "baseline_unique_ingest_s": 5.0,
+        "baseline_unique_chunks": 370,
+        "server_ask_p50_ms": 25.0,
+        "server_ask_p95_ms": 35.0,
+        "server_baseline_p50_ms": 12.5,
+        "server_baseline_p95_ms": 15.0,
+    }
+    results = {
+        "machine": {"cpus": 2, "memory_gb": 24, "python": "3.11.7"},
+        "questions": 100,
+        "rounds": 3,
+        "sizes": [size],
+        "cold": {"cold_ask_s": 6.0, "cold_baseline_s": 5.0},
+    }
+    text = bench.table(results)
+    assert "| 2.00x |" in text  # ask 20 ms vs 10 ms
+    assert "1.25x raw model, 2.00x tutorial" in text
+    assert "| 1.20x |" in text  # cold start
+    assert "Machine: 2 CPUs, 24 GiB" in text
+
+
+def test_bench_rejects_bad_sizes(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "bench", "--sizes", "ten"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "--sizes 'ten'" in done.stderr
+    assert "Traceback" not in done.stderr
