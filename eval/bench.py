@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
 BASE_CHUNKS = 430  # chunks of the SQuAD articles + seed at the default settings, roughly
@@ -64,7 +66,7 @@ def write_corpus(squad: Path, out: Path, variants: int, seed_dir: Path) -> list[
     return [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
 
 
-class CachedEmbeddings:
+class CachedEmbeddings(Embeddings):
     """LangChain embeddings that embed each distinct text once (for the baseline at scale)."""
 
     def __init__(self, inner: Any) -> None:
