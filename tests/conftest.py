@@ -10,7 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +104,33 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Assistant
     """The real model on an embedded store holding the seed documents."""
     data = tmp_path_factory.mktemp("seeded")
     return Assistant(Settings(data_dir=data), embedder=real_embedder)
+
+
+@contextmanager
+def running(
+    command: list[str], url: str, log_path: Path, *, timeout: float = 180, env: dict | None = None
+) -> Iterator[None]:
+    """A server process, from its first answer on ``url`` until the block ends."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log_path.read_text()[-3000:]) from None
+                time.sleep(0.5)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def free_port() -> int:

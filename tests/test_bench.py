@@ -54,6 +54,8 @@ def test_table_shows_ratios_against_the_baseline() -> None:
         "baseline_p95_ms": 12.0,
         "peak_mb_after_ingest": 900.0,
         "peak_mb": 950.0,
+        "ingest_s": 30.0,
+        "baseline_ingest_s": 12.0,
         "unique_chunks": 430,
         "unique_ingest_s": 10.0,
         "raw_embed_s": 8.0,
@@ -76,6 +78,7 @@ def test_table_shows_ratios_against_the_baseline() -> None:
     assert "| 2.00x |" in text  # ask 20 ms vs 10 ms
     assert "1.25x raw model, 2.00x tutorial" in text
     assert "| 1.20x |" in text  # cold start
+    assert "| 30 s | tutorial, with the same embedding cache: 12 s | 2.50x |" in text
     assert "Machine: 2 CPUs, 24 GiB" in text
 
 

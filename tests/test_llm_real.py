@@ -6,17 +6,13 @@ verified answer holds only true citations."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, running
 
 from rag import Answer, Assistant, Settings
 
@@ -43,28 +39,10 @@ def gguf() -> Path:
 def openai_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "llm_server.py"), str(gguf), str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = [sys.executable, str(ROOT / "tests" / "llm_server.py"), str(gguf), str(port)]
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                assert json.load(response)["data"]
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(log_path.read_text()[-2000:]) from None
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    with running(command, f"{url}/models", log_path, timeout=120):
+        yield url
 
 
 @pytest.fixture(scope="module")
