@@ -46,6 +46,25 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def latencies(call: Any, sample: list[str], rounds: int, warm: int = 10) -> list[float]:
+    """Seconds per call over ``rounds`` passes through ``sample``, after ``warm`` untimed."""
+    for q in sample[:warm]:
+        call(q)
+    times = []
+    for _ in range(rounds):
+        for q in sample:
+            started = time.perf_counter()
+            call(q)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def add_in_batches(store: Any, chunks: list[Any], size: int = 2000) -> None:
+    """Add LangChain documents to a Chroma store in batches (Chroma caps one add)."""
+    for i in range(0, len(chunks), size):
+        store.add_documents(chunks[i : i + size])
+
+
 def write_corpus(squad: Path, out: Path, variants: int, seed_dir: Path) -> list[str]:
     """The SQuAD articles and seed documents, plus ``variants`` shuffled copies of each;
     returns the SQuAD questions."""
@@ -168,14 +187,7 @@ def one_size(
     result["peak_mb_after_ingest"] = peak_mb()
 
     # --- ask latency ----------------------------------------------------------------------
-    for q in sample[:10]:
-        assistant.ask(q)
-    times = []
-    for _ in range(rounds):
-        for q in sample:
-            started = time.perf_counter()
-            assistant.ask(q)
-            times.append(time.perf_counter() - started)
+    times = latencies(assistant.ask, sample, rounds)
     result["ask_p50_ms"], result["ask_p95_ms"] = ms(times, 50), ms(times, 95)
     result["peak_mb"] = peak_mb()  # before the baseline loads its own copy of the model
 
@@ -188,18 +200,10 @@ def one_size(
     )
     started = time.perf_counter()
     store = Chroma(collection_name="tutorial", client=client, embedding_function=lc_embeddings)
-    for i in range(0, len(chunks), 2000):
-        store.add_documents(chunks[i : i + 2000])
+    add_in_batches(store, chunks)
     result["baseline_ingest_s"] = time.perf_counter() - started
     result["baseline_chunks"] = len(chunks)
-    for q in sample[:10]:
-        store.similarity_search(q, k=4)
-    times = []
-    for _ in range(rounds):
-        for q in sample:
-            started = time.perf_counter()
-            store.similarity_search(q, k=4)
-            times.append(time.perf_counter() - started)
+    times = latencies(lambda q: store.similarity_search(q, k=4), sample, rounds)
     result["baseline_p50_ms"], result["baseline_p95_ms"] = ms(times, 50), ms(times, 95)
 
     if throughput:  # after the memory figures, which it would inflate (a second model)
@@ -249,23 +253,13 @@ def _server_figures(
             settings.with_(chroma_host="127.0.0.1", chroma_port=port), embedder=embedder
         )
         remote.ingest([tmp / "docs"])
-        for q in sample[:10]:
-            remote.ask(q)
-        ours, base = [], []
         http = chromadb.HttpClient(
             host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)
         )
         store = Chroma(collection_name="tutorial", client=http, embedding_function=lc_embeddings)
-        for i in range(0, len(chunks), 2000):
-            store.add_documents(chunks[i : i + 2000])
-        for _ in range(rounds):
-            for q in sample:
-                started = time.perf_counter()
-                remote.ask(q)
-                ours.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                store.similarity_search(q, k=4)
-                base.append(time.perf_counter() - started)
+        add_in_batches(store, chunks)
+        ours = latencies(remote.ask, sample, rounds)
+        base = latencies(lambda q: store.similarity_search(q, k=4), sample, rounds)
         return {
             "server_ask_p50_ms": ms(ours, 50),
             "server_ask_p95_ms": ms(ours, 95),

@@ -245,9 +245,7 @@ class Assistant:
             return
         query = contextualize(question, history)
         if writer is not None and history and self.settings.rewrite_followups:
-            rewritten = writer.rewrite(question, history)
-            if rewritten and rewritten.strip(" ?").lower() != question.strip(" ?").lower():
-                query = rewritten  # an unchanged "rewrite" keeps the heuristic's query
+            query = writer.rewrite(question, history) or query
         vector = self.embedder.embed([query])[0]
         hits, index = self.retriever.search_with_index(
             query, k or self.settings.top_k, source=source, vector=vector

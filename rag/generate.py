@@ -263,10 +263,13 @@ def _compose(kept: list[Verdict]) -> tuple[str, list[Citation]]:
 
 
 def clean_rewrite(text: str, question: str) -> str | None:
-    """The model's rewrite, if it is a usable question about the same thing."""
+    """The model's rewrite, if it is a usable question about the same thing (one that only
+    repeats the question is not: the history heuristic does better with it)."""
     line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
     line = strip_markers(_REWRITE_PREFIX.sub("", line)).strip().strip("\"'“”`*").strip()
     if not 3 <= len(line) <= 300 or looks_like_instruction(line):
+        return None
+    if line.strip(" ?").lower() == question.strip(" ?").lower():
         return None
     asked = set(terms(question))
     got = set(terms(line))

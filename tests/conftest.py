@@ -145,25 +145,17 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    log = open(path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((path / "server.log").read_text()) from None
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("chroma run did not start in 60 s")
-    yield "127.0.0.1", port
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    command = [
+        chroma,
+        "run",
+        "--path",
+        str(path / "db"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with running(
+        command, f"http://127.0.0.1:{port}/api/v2/heartbeat", path / "server.log", timeout=60
+    ):
+        yield "127.0.0.1", port

@@ -86,7 +86,7 @@ def build(assistant: Assistant) -> Any:
     import gradio as gr
 
     backends = ["extractive"]
-    if settings.backend != "extractive" or assistant._llm is not None:
+    if assistant.llm is not None:
         backends.insert(0, assistant.backend)
 
     def respond(
