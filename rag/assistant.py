@@ -94,6 +94,8 @@ class Assistant:
                 client = self._client if self._client is not None else make_client(self.settings)
                 store = Store(client, self.settings, as_langchain(embedder))
                 fresh = store.check_or_init(embedder.name, embedder.dim)
+                if not store.remote:  # one process owns an embedded store: clean up now
+                    store.repair()
                 self._store = store
                 self._retriever = HybridRetriever(store, embedder)
                 seeds = self.settings.resolved_seeds_dir

@@ -168,6 +168,8 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
                 print(f"{label:9} {source}")
         for skipped in report.skipped:
             print(f"{'skipped':9} {skipped.path}: {skipped.reason}")
+        for doc_id in report.repaired:
+            print(f"{'repaired':9} {doc_id}: removed what an interrupted ingest left")
         print(report.summary())
     nothing_usable = not (report.added or report.updated or report.unchanged)
     return EXIT_USER if nothing_usable and report.skipped else 0

@@ -38,6 +38,7 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     chroma_host: str | None = None
     chroma_port: int = 8000
+    chroma_timeout: float = 30.0
     seed: bool = True
     seeds_dir: Path | None = None
     chunk_tokens: int = 160
@@ -60,6 +61,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     upload_max_mb: float = 20.0
+    upload_max_files: int = 20
+    workers: int = 4
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -105,6 +108,8 @@ class Settings:
             ("llm_context", 512, 1_048_576),
             ("llm_threads", 0, 1024),
             ("port", 1, 65535),
+            ("upload_max_files", 1, 10_000),
+            ("workers", 1, 256),
         ):
             value = getattr(self, name)
             if not low <= value <= high:
@@ -113,6 +118,8 @@ class Settings:
             raise ConfigError(f"min_score {self.min_score}: must be between -1 and 1")
         if not 0 < self.llm_timeout <= 3600:
             raise ConfigError(f"llm_timeout {self.llm_timeout}: must be 0-3600 seconds")
+        if not 0 < self.chroma_timeout <= 3600:
+            raise ConfigError(f"chroma_timeout {self.chroma_timeout}: must be 0-3600 seconds")
         if not 0 < self.upload_max_mb <= 10_000:
             raise ConfigError(f"upload_max_mb {self.upload_max_mb}: must be 0-10000")
         if not 0 <= self.llm_temperature <= 2:

@@ -43,6 +43,7 @@ def ingest(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
+    report.repaired = store.repair()
     known = {d.id: d for d in store.documents()}
     by_source = {d.source: d for d in known.values()}
     pending: list[_Pending] = []

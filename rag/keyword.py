@@ -65,13 +65,20 @@ def terms(text: str) -> list[str]:
 class KeywordIndex:
     """BM25 over a snapshot of the chunks; ``rows`` holds (id, text, metadata)."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, dict[str, Any]]], revision: str) -> None:
+    def __init__(
+        self,
+        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        revision: str,
+        complete: frozenset[str] | None = None,
+    ) -> None:
+        """Index ``rows``; with ``complete``, only chunks of those documents (the others
+        belong to writes in progress or interrupted)."""
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.revision = revision
-        self.rows = list(rows)
+        self.rows = [r for r in rows if complete is None or str(r[2]["doc_id"]) in complete]
+        self.complete = complete
         corpus = [terms(text) for _, text, _ in self.rows]
         self._df: Counter[str] = Counter()
         for tokens in corpus:

@@ -166,6 +166,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    #: ids of documents whose interrupted earlier write was cleaned up
+    repaired: list[str] = field(default_factory=list)
     chunks: int = 0
     sentences: int = 0
     seconds: float = 0.0
@@ -183,6 +185,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "repaired": self.repaired,
             "chunks": self.chunks,
             "sentences": self.sentences,
             "seconds": round(self.seconds, 3),

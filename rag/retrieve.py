@@ -41,7 +41,8 @@ class HybridRetriever:
         with self._lock:
             if self._index is None or self._index.revision != revision:
                 log.info("building the keyword index (revision %s)", revision[:8])
-                self._index = KeywordIndex(self._store.iter_chunks(), revision)
+                complete = frozenset(d.id for d in self._store.documents())
+                self._index = KeywordIndex(self._store.iter_chunks(), revision, complete)
             return self._index
 
     def search(
@@ -58,6 +59,8 @@ class HybridRetriever:
         index = self.keyword_index()
         n = max(self._candidates, k)
         dense = self._store.dense(vector, n, source) if len(index) else []
+        if index.complete is not None:  # never a chunk of a half-written document
+            dense = [hit for hit in dense if str(hit[2]["doc_id"]) in index.complete]
         keyword = index.search(terms(query), n, source)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):

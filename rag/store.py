@@ -8,18 +8,30 @@ Collections (``<prefix>`` is ``Settings.collection``):
 - ``<prefix>-docs``: document records, their full text in parts, and store metadata
   (schema, embedding model, revision).
 
-A document record is written *last*, with ``complete=True``: a document without one is an
-interrupted ingest, and its chunks are replaced on the next ingest. The *revision* changes
-on every write, so processes sharing a server know when to reload their keyword index.
+Writing a document is crash-safe: a *pending* marker is written first, then units, chunks
+and text, then the document record (``complete=True``), and the marker is removed last.
+Retrieval only sees chunks of documents with a record, so a half-written document is never
+cited, and :meth:`Store.repair` deletes what an interrupted writer left behind (its marker
+names it). The *revision* changes on every write, so processes sharing a server know when to
+reload their keyword index.
+
+Every call into Chroma goes through :class:`_Guarded`, which turns a lost server, a timeout
+or a damaged database into a :class:`StoreError` that says what happened and what to do.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +51,10 @@ TEXT_PART_CHARS = 200_000
 META_ID = "__meta__"
 REVISION_ID = "__revision__"
 _PAGE = 5000
+#: The file that marks a folder as a rag-cite data dir.
+MARKER = "rag-cite.json"
+#: A pending marker older than this (seconds) on a shared server belongs to a dead writer.
+STALE_PENDING = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,14 @@ class StoredUnit:
     start: int
     end: int
     vector: np.ndarray
+
+
+#: Who this process is, in pending markers.
+_WRITER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def pending_id(doc_id: str) -> str:
+    return f"{doc_id}~pending"
 
 
 def unit_id(doc_id: str, index: int) -> str:
@@ -68,6 +92,7 @@ def make_client(settings: Settings) -> Any:
             client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
             )
+            _set_timeout(client, settings.chroma_timeout)
             client.heartbeat()
         except Exception as exc:
             raise StoreError(
@@ -75,12 +100,128 @@ def make_client(settings: Settings) -> Any:
                 "with `chroma run --path DIR --host HOST --port PORT` or unset RAG_CHROMA_HOST"
             ) from None
         return client
-    path = settings.data_dir / "chroma"
+    path = check_data_dir(settings.data_dir) / "chroma"
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(f"cannot open the data dir {path}: {exc}") from None
+        raise damaged(path, exc) from None
+
+
+def check_data_dir(data_dir: Path) -> Path:
+    """Make sure ``data_dir`` is ours (or new), and mark it; raises ConfigError if foreign."""
+    marker = data_dir / MARKER
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigError(
+            f"the data dir {data_dir} is a file, not a folder: set RAG_DATA_DIR to a folder"
+        )
+    if marker.is_file():
+        try:
+            json.loads(marker.read_text("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise ConfigError(
+                f"{marker} is damaged: if {data_dir} is a rag-cite data dir, delete that file "
+                "(it is rewritten); otherwise set RAG_DATA_DIR to another folder"
+            ) from None
+        return data_dir
+    if data_dir.is_dir():
+        others = sorted(p.name for p in data_dir.iterdir() if p.name not in _OURS)
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            raise ConfigError(
+                f"{data_dir} holds files that are not rag-cite's ({shown}); refusing to put "
+                "an index there: set RAG_DATA_DIR (or --data-dir) to a new or empty folder"
+            )
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps({"format": 1, "what": "rag-cite data dir"}) + "\n")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use {data_dir} as the data dir: {exc.strerror or exc}; "
+            "set RAG_DATA_DIR to a folder you can write"
+        ) from None
+    return data_dir
+
+
+#: What a data dir of ours may hold besides the marker.
+_OURS = frozenset({MARKER, "chroma", "uploads", "models", ".gradio"})
+
+
+def damaged(path: Path, exc: BaseException) -> StoreError:
+    """The error for an embedded index that Chroma cannot read."""
+    return StoreError(
+        f"the index at {path} cannot be read ({type(exc).__name__}: {str(exc)[:200]}). "
+        f"It is damaged or was written by another program: move it aside "
+        f"(mv {path} {path}.bad) and run `rag ingest` again to rebuild it"
+    )
+
+
+def _set_timeout(client: Any, seconds: float) -> None:
+    """Bound every HTTP request (chromadb leaves them unbounded: a hung server hangs us)."""
+    import httpx
+
+    server = getattr(client, "_server", None)
+    session = getattr(server, "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
+class _Guarded:
+    """A Chroma collection (or client) whose failures are StoreErrors naming the store."""
+
+    def __init__(self, inner: Any, where: str, remote: bool) -> None:
+        self._inner = inner
+        self._where = where
+        self._remote = remote
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with guard(self._where, self._remote):
+                return attr(*args, **kwargs)
+
+        return call
+
+
+@contextmanager
+def guard(where: str, remote: bool) -> Iterator[None]:
+    """Turn a failure inside Chroma into a StoreError that says what to do."""
+    try:
+        yield
+    except (StoreError, ConfigError):
+        raise
+    except Exception as exc:
+        raise store_error(exc, where, remote) from None
+
+
+def store_error(exc: BaseException, where: str, remote: bool) -> StoreError:
+    name = type(exc).__name__
+    if remote and _is_connection_problem(exc):
+        return StoreError(
+            f"lost the Chroma server at {where} ({name}): check that it is running; "
+            "nothing was lost, and the next request reconnects by itself"
+        )
+    if not remote and isinstance(exc, sqlite3.DatabaseError | OSError):
+        return damaged(Path(where), exc)
+    return StoreError(f"the index at {where} failed: {name}: {str(exc)[:300]}")
+
+
+def _is_http(client: Any) -> bool:
+    return "fastapi" in type(getattr(client, "_server", None)).__name__.lower()
+
+
+def _is_connection_problem(exc: BaseException) -> bool:
+    import httpx
+
+    if isinstance(exc, httpx.TransportError | ConnectionError | socket.timeout | TimeoutError):
+        return True
+    text = str(exc).lower()
+    return any(
+        s in text for s in ("connection refused", "could not connect", "timed out", "502", "503")
+    )
 
 
 class Store:
@@ -89,7 +230,12 @@ class Store:
     def __init__(self, client: Any, settings: Settings, embeddings: Embeddings) -> None:
         from langchain_chroma import Chroma
 
-        self._client = client
+        self.remote = bool(settings.chroma_host) or _is_http(client)
+        self.where = (
+            f"{settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else str(settings.data_dir / "chroma")
+        )
         prefix = settings.collection
         cosine: Any = {"hnsw": {"space": "cosine"}}
         try:
@@ -108,7 +254,10 @@ class Store:
             self._docs = client.get_or_create_collection(f"{prefix}-docs", embedding_function=None)
             self._batch = int(client.get_max_batch_size())
         except Exception as exc:
-            raise StoreError(f"cannot open the Chroma collections: {exc}") from None
+            raise store_error(exc, self.where, self.remote) from None
+        self._chunks = _Guarded(self._chunks, self.where, self.remote)
+        self._units = _Guarded(self._units, self.where, self.remote)
+        self._docs = _Guarded(self._docs, self.where, self.remote)
 
     # --- store metadata -------------------------------------------------------------------
 
@@ -183,7 +332,7 @@ class Store:
         unit_vectors: np.ndarray,
     ) -> None:
         """Replace whatever is stored under ``doc.id`` with this document, record last."""
-        self.delete_document(doc.id, bump=False)
+        self.begin_document(doc.id)
         base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
         self._add(
             self._units,
@@ -233,6 +382,87 @@ class Store:
         }
         record.pop("doc_id")
         self._docs.upsert(ids=[doc.id], embeddings=[[1.0]], metadatas=[record])
+        self._docs.delete(ids=[pending_id(doc.id)])
+
+    # --- crash safety ---------------------------------------------------------------------
+
+    def begin_document(self, doc_id: str) -> None:
+        """Clear ``doc_id`` and leave a pending marker: from here until its record is
+        written, a crash leaves data that :meth:`repair` removes."""
+        self.delete_document(doc_id, bump=False)
+        self.touch_pending(doc_id)
+
+    def touch_pending(self, doc_id: str) -> None:
+        """Write (or refresh) the marker that says a writer is working on ``doc_id``."""
+        self._docs.upsert(
+            ids=[pending_id(doc_id)],
+            embeddings=[[1.0]],
+            metadatas=[{"type": "pending", "of": doc_id, "since": time.time(), "by": _WRITER}],
+        )
+
+    def pending(self) -> list[tuple[str, float, str]]:
+        """(doc id, seconds since its writer last touched it, writer) of unfinished writes."""
+        got = self._docs.get(where={"type": "pending"}, include=["metadatas"])
+        now = time.time()
+        return [
+            (str(m["of"]), now - float(m.get("since", 0)), str(m.get("by", "")))
+            for m in got["metadatas"]
+        ]
+
+    def repair(self, *, stale_after: float | None = None) -> list[str]:
+        """Delete what interrupted writers left; returns the doc ids cleaned.
+
+        On an embedded store (one process) every other writer's marker is stale. On a
+        shared server a marker is stale when untouched for ``stale_after`` seconds, so a
+        live writer in another process is left alone.
+        """
+        if stale_after is None:
+            stale_after = STALE_PENDING if self.remote else 0.0
+        cleaned = []
+        for doc_id, age, writer in self.pending():
+            if writer == _WRITER or age < stale_after:
+                continue
+            complete = self.document(doc_id) is not None
+            if not complete:  # half written: remove its units, chunks and text
+                self.delete_document(doc_id, bump=False)
+            self._docs.delete(ids=[pending_id(doc_id)])
+            cleaned.append(doc_id)
+            log.warning(
+                "removed an interrupted write of document %s (%s)",
+                doc_id,
+                "it was complete" if complete else "it was incomplete",
+            )
+        if cleaned:
+            self.bump_revision()
+        return cleaned
+
+    def check(self) -> list[str]:
+        """Problems in the stored data (an empty list when it is consistent)."""
+        problems = []
+        for info in self.documents():
+            counts = {
+                "chunks": (self._chunks, info.chunks),
+                "units": (self._units, int(info.metadata.get("units", -1))),
+            }
+            for name, (collection, expected) in counts.items():
+                got = collection.get(where={"doc_id": info.id}, include=[])
+                if expected >= 0 and len(got["ids"]) != expected:
+                    problems.append(
+                        f"{info.id}: {len(got['ids'])} {name} stored, its record says {expected}"
+                    )
+            parts = self._docs.get(
+                where={"$and": [{"doc_id": info.id}, {"type": "text"}]}, include=[]
+            )
+            if len(parts["ids"]) != int(info.metadata.get("parts", 1)):
+                problems.append(f"{info.id}: {len(parts['ids'])} text parts stored")
+        complete = {d.id for d in self.documents()}
+        writing = {doc_id for doc_id, _, _ in self.pending()}
+        for _, _, meta in self.iter_chunks():
+            doc_id = str(meta["doc_id"])
+            if doc_id not in complete and doc_id not in writing:
+                problems.append(f"{doc_id}: chunks of a document with no record")
+                break
+        return problems
 
     def delete_document(self, doc_id: str, *, bump: bool = True) -> None:
         where = {"doc_id": doc_id}
@@ -258,9 +488,10 @@ class Store:
         self, vector: np.ndarray, k: int, source: str | None = None
     ) -> list[tuple[str, str, dict[str, Any], float]]:
         """(chunk id, text, metadata, cosine similarity) of the k nearest chunks."""
-        found = self.chunks_view.similarity_search_by_vector_with_relevance_scores(
-            vector.tolist(), k=k, filter={"source": source} if source else None
-        )
+        with guard(self.where, self.remote):
+            found = self.chunks_view.similarity_search_by_vector_with_relevance_scores(
+                vector.tolist(), k=k, filter={"source": source} if source else None
+            )
         return [(str(d.id), d.page_content, d.metadata, 1.0 - float(dist)) for d, dist in found]
 
     def units(self, ids: Sequence[str]) -> list[StoredUnit]:
@@ -310,6 +541,7 @@ def _info(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
         metadata={
             **json.loads(str(meta.get("metadata") or "{}")),
             "parts": int(meta.get("parts", 1)),
+            "units": int(meta.get("units", -1)),
             "complete": bool(meta.get("complete")),
         },
     )
