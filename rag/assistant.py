@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Lone surrogates: what undecodable bytes on stdin or argv become (PEP 383).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _AFTER_MARKER = re.compile(r"(?<=\])\s+")
 _TEXT_CACHE = 32
 
@@ -193,6 +195,17 @@ class Assistant:
                     self._texts.popitem(last=False)
         return text
 
+    def passage(self, doc_id: str, start: int, end: int, margin: int = 5000) -> tuple[int, str]:
+        """(offset, text): a stretch of the document around ``[start, end)``, at least
+        ``margin`` characters either side where the document has them. Reads only the
+        parts of a long document that it needs."""
+        info = self.document(doc_id)
+        if int(info.metadata.get("parts", 1)) <= 1:
+            return 0, self.document_text(doc_id)
+        return self.store.document_range(
+            doc_id, max(0, start - margin), min(info.chars, end + margin)
+        )
+
     # --- questions ------------------------------------------------------------------------
 
     def retrieve(
@@ -278,7 +291,7 @@ class Assistant:
     def _clean(self, question: str) -> str:
         if not isinstance(question, str):
             raise QuestionError("the question must be text")
-        question = _CONTROL.sub(" ", question).strip()
+        question = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", question)).strip()
         if not question:
             raise QuestionError("the question is empty")
         if len(question) > self.settings.max_question_chars:
@@ -293,7 +306,10 @@ def _check_history(history: Any) -> History:
     if history is None:
         return []
     try:
-        pairs = [(str(user), str(bot)) for user, bot in history]
+        pairs = [
+            (_SURROGATE.sub("\ufffd", str(user)), _SURROGATE.sub("\ufffd", str(bot)))
+            for user, bot in history
+        ]
     except (TypeError, ValueError):
         raise QuestionError("history must be a list of (question, answer) pairs") from None
     return pairs

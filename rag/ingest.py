@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,10 @@ import numpy as np
 from .chunking import Split, split_document
 from .config import Settings
 from .embed import Embedder
+from .large import LargeText, is_large, scan, sections
 from .loaders import Skip, iter_files, load
 from .records import Document, DocumentInfo, IngestReport, SkippedFile
-from .store import Store
+from .store import TEXT_PART_CHARS, Store
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +49,28 @@ def ingest(
     known = {d.id: d for d in store.documents()}
     by_source = {d.source: d for d in known.values()}
     pending: list[_Pending] = []
-    queued: set[str] = set()
+    large: list[tuple[LargeText, DocumentInfo | None]] = []
+    queued: dict[str, str] = {}  # id -> source of the documents this ingest will write
     for item in iter_files(paths):
         if isinstance(item, SkippedFile):
             report.skipped.append(item)
             continue
         try:
-            doc = load(item)
+            doc: Document | LargeText = scan(item) if is_large(item) else load(item)
         except Skip as why:
             log.info("skipped %s: %s", item, why)
             report.skipped.append(SkippedFile(str(item), str(why)))
             continue
-        if doc.id in known or doc.id in queued:
+        same = known[doc.id].source if doc.id in known else queued.get(doc.id)
+        if same == doc.source:
             report.unchanged.append(doc.source)
+            continue
+        if same is not None:
+            report.skipped.append(SkippedFile(doc.source, f"same text as {same}"))
+            continue
+        queued[doc.id] = doc.source
+        if isinstance(doc, LargeText):
+            large.append((doc, by_source.get(doc.source)))
             continue
         split = split_document(
             doc,
@@ -67,19 +78,28 @@ def ingest(
             chunk_tokens=settings.chunk_tokens,
             overlap_tokens=settings.chunk_overlap_tokens,
         )
-        queued.add(doc.id)
         pending.append(_Pending(doc, split, by_source.get(doc.source)))
     _embed_and_write(pending, store, embedder, progress)
-    for done in pending:
-        old = done.replaces
-        if old is not None and old.id != done.doc.id:
+    written = [
+        (p.doc.id, p.doc.source, p.replaces, len(p.split.chunks), len(p.split.units))
+        for p in pending
+    ]
+    for big, replaces in large:
+        try:
+            chunks, units = _write_large(big, store, embedder, settings, progress)
+        except Skip as why:
+            report.skipped.append(SkippedFile(big.source, str(why)))
+            continue
+        written.append((big.id, big.source, replaces, chunks, units))
+    for doc_id, source, old, chunks, units in written:
+        if old is not None and old.id != doc_id:
             store.delete_document(old.id, bump=False)
-            report.updated.append(done.doc.source)
+            report.updated.append(source)
         else:
-            report.added.append(done.doc.source)
-        report.chunks += len(done.split.chunks)
-        report.sentences += len(done.split.units)
-    if pending:
+            report.added.append(source)
+        report.chunks += chunks
+        report.sentences += units
+    if written:
         store.bump_revision()
     report.seconds = time.perf_counter() - started
     log.info("ingest: %s", report.summary())
@@ -150,3 +170,84 @@ def chunk_vectors(split: Split, unit_vectors: np.ndarray) -> np.ndarray:
         norm = float(np.linalg.norm(v))
         out[row] = v / norm if norm > 0 else v
     return out
+
+
+def _write_large(
+    big: LargeText,
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    progress: Progress | None,
+) -> tuple[int, int]:
+    """Index a large file a section at a time; returns (chunks, units). Raises Skip if the
+    file changed while it was read (what was written is removed)."""
+    doc = Document(
+        id=big.id,
+        source=big.source,
+        title=big.title,
+        text="",
+        metadata={"kind": big.kind, "name": big.path.name, "bytes": big.bytes, "streamed": True},
+    )
+    store.begin_document(doc.id)
+    digest = hashlib.sha256()
+    units = chunks = parts = chars = 0
+    held = ""  # text not yet stored as a whole part
+    for offset, text in sections(big):
+        digest.update(text.encode("utf-8"))
+        split = split_document(
+            replace(doc, text=text),
+            embedder,
+            chunk_tokens=settings.chunk_tokens,
+            overlap_tokens=settings.chunk_overlap_tokens,
+        )
+        vectors = _embed_unique([text[u.start : u.end] for u in split.units], embedder)
+        store.add_units(
+            doc.id, units, [(u.start + offset, u.end + offset) for u in split.units], vectors
+        )
+        shifted = [
+            replace(
+                c,
+                id=f"{doc.id}:{chunks + c.index}",
+                index=chunks + c.index,
+                start=c.start + offset,
+                end=c.end + offset,
+                first_sentence=c.first_sentence + units,
+                last_sentence=c.last_sentence + units,
+            )
+            for c in split.chunks
+        ]
+        store.add_chunks(doc, shifted, chunk_vectors(split, vectors))
+        held += text
+        whole = len(held) // TEXT_PART_CHARS
+        if whole:
+            store.add_text_parts(
+                doc.id,
+                parts,
+                [held[i * TEXT_PART_CHARS : (i + 1) * TEXT_PART_CHARS] for i in range(whole)],
+            )
+            parts += whole
+            held = held[whole * TEXT_PART_CHARS :]
+        units += len(split.units)
+        chunks += len(shifted)
+        chars += len(text)
+        store.touch_pending(doc.id)
+        if progress:  # the total is estimated from the characters read so far
+            progress(units, max(units, round(units * big.chars / max(chars, 1))))
+    if held:
+        store.add_text_parts(doc.id, parts, [held])
+        parts += 1
+    if chars != big.chars or digest.hexdigest()[:16] != big.id:
+        store.delete_document(doc.id, bump=False)
+        raise Skip("the file changed while it was being read; ingest it again")
+    store.finish_document(doc, chars=chars, chunks=chunks, units=units, parts=parts)
+    return chunks, units
+
+
+def _embed_unique(texts: list[str], embedder: Embedder) -> np.ndarray:
+    """Vectors for ``texts``, embedding each distinct text once."""
+    unique = list(dict.fromkeys(texts))
+    if not unique:
+        return embedder.embed([])
+    vectors = embedder.embed(unique)
+    row = {t: i for i, t in enumerate(unique)}
+    return vectors[[row[t] for t in texts]]

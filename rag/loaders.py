@@ -35,28 +35,60 @@ def document_id(text: str) -> str:
 
 
 def iter_files(paths: list[str | Path]) -> Iterator[Path | SkippedFile]:
-    """Files under ``paths`` (folders recursively, sorted), or why a path is unusable."""
+    """Files under ``paths`` (folders recursively, sorted), or why a path is unusable.
+
+    Symlinked folders are followed once; a link back to a folder already being walked is
+    a loop and is skipped with that reason, as is a link that leads nowhere.
+    """
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
-        if not path.exists():
+        if path.is_symlink() and not path.exists():
+            yield SkippedFile(str(raw), _broken_link(path))
+        elif not path.exists():
             yield SkippedFile(str(raw), "no such file or folder")
         elif path.is_dir():
-            for root, dirs, files in os.walk(path, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith("."):
-                        continue
-                    file = Path(root) / name
-                    key = file.resolve()
-                    if key not in seen:
-                        seen.add(key)
-                        yield file
+            yield from _walk(path, seen)
         else:
             key = path.resolve()
             if key not in seen:
                 seen.add(key)
                 yield path
+
+
+def _walk(top: Path, seen: set[Path]) -> Iterator[Path | SkippedFile]:
+    walked: set[Path] = set()
+    for root, dirs, files in os.walk(top, followlinks=True):
+        here = Path(root)
+        real = here.resolve()
+        if real in walked:  # reached again through a symlink
+            dirs[:] = []
+            yield SkippedFile(str(here), f"symlink loop or second link: {real} was already read")
+            continue
+        walked.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            file = here / name
+            if file.is_symlink() and not file.exists():
+                yield SkippedFile(str(file), _broken_link(file))
+                continue
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield file
+
+
+def _broken_link(path: Path) -> str:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop"
+    except OSError as exc:
+        if "Too many levels" in str(exc) or getattr(exc, "errno", None) == 40:
+            return "symlink loop"
+    return "broken symlink (its target does not exist)"
 
 
 def load(path: Path, *, source: str | None = None) -> Document:

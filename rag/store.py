@@ -315,6 +315,16 @@ class Store:
         got = self._docs.get(ids=[doc_id], include=["metadatas"])
         return _info(doc_id, got["metadatas"][0]) if got["ids"] else None
 
+    def document_range(self, doc_id: str, start: int, end: int) -> tuple[int, str]:
+        """(offset, text) of the stored parts that cover ``[start, end)`` of a document."""
+        first, last = start // TEXT_PART_CHARS, max(start, end - 1) // TEXT_PART_CHARS
+        ids = [f"{doc_id}#{i}" for i in range(first, last + 1)]
+        got = self._docs.get(ids=ids, include=["documents"])
+        by_id = dict(zip(got["ids"], got["documents"], strict=True))
+        if any(i not in by_id for i in ids):
+            raise StoreError(f"document {doc_id} is missing parts of its text; re-ingest it")
+        return first * TEXT_PART_CHARS, "".join(by_id[i] for i in ids)
+
     def document_text(self, doc_id: str, parts: int) -> str:
         ids = [f"{doc_id}#{i}" for i in range(parts)]
         got = self._docs.get(ids=ids, include=["documents"])
@@ -333,19 +343,36 @@ class Store:
     ) -> None:
         """Replace whatever is stored under ``doc.id`` with this document, record last."""
         self.begin_document(doc.id)
-        base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
+        self.add_units(doc.id, 0, units, unit_vectors)
+        self.add_chunks(doc, chunks, chunk_vectors)
+        parts = [
+            doc.text[i : i + TEXT_PART_CHARS] for i in range(0, len(doc.text), TEXT_PART_CHARS)
+        ]
+        self.add_text_parts(doc.id, 0, parts)
+        self.finish_document(
+            doc, chars=len(doc.text), chunks=len(chunks), units=len(units), parts=len(parts)
+        )
+
+    def add_units(
+        self, doc_id: str, first: int, spans: Sequence[tuple[int, int]], vectors: np.ndarray
+    ) -> None:
+        """Store units ``first, first + 1, ...`` of a document (spans are global offsets)."""
         self._add(
             self._units,
-            [unit_id(doc.id, i) for i in range(len(units))],
-            embeddings=unit_vectors,
+            [unit_id(doc_id, first + i) for i in range(len(spans))],
+            embeddings=vectors,
             metadatas=[
-                {"doc_id": doc.id, "i": i, "start": s, "end": e} for i, (s, e) in enumerate(units)
+                {"doc_id": doc_id, "i": first + i, "start": s, "end": e}
+                for i, (s, e) in enumerate(spans)
             ],
         )
+
+    def add_chunks(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
         self._add(
             self._chunks,
             [c.id for c in chunks],
-            embeddings=chunk_vectors,
+            embeddings=vectors,
             documents=[c.text for c in chunks],
             metadatas=[
                 {
@@ -360,27 +387,33 @@ class Store:
                 for c in chunks
             ],
         )
-        parts = [
-            doc.text[i : i + TEXT_PART_CHARS] for i in range(0, len(doc.text), TEXT_PART_CHARS)
-        ]
+
+    def add_text_parts(self, doc_id: str, first: int, parts: Sequence[str]) -> None:
+        """Store parts ``first, ...`` of a document's text (each TEXT_PART_CHARS long but
+        the last)."""
         self._add(
             self._docs,
-            [f"{doc.id}#{i}" for i in range(len(parts))],
+            [f"{doc_id}#{first + i}" for i in range(len(parts))],
             embeddings=np.ones((len(parts), 1), dtype=np.float32),
-            documents=parts,
-            metadatas=[{"type": "text", "doc_id": doc.id} for _ in parts],
+            documents=list(parts),
+            metadatas=[{"type": "text", "doc_id": doc_id} for _ in parts],
         )
+
+    def finish_document(
+        self, doc: Document, *, chars: int, chunks: int, units: int, parts: int
+    ) -> None:
+        """Write the record that makes the document visible, then drop its pending marker."""
         record = {
-            **base,
+            "source": doc.source,
+            "title": doc.title,
             "type": "doc",
             "complete": True,
-            "chars": len(doc.text),
-            "chunks": len(chunks),
-            "units": len(units),
-            "parts": len(parts),
+            "chars": chars,
+            "chunks": chunks,
+            "units": units,
+            "parts": parts,
             "metadata": json.dumps(doc.metadata, default=str),
         }
-        record.pop("doc_id")
         self._docs.upsert(ids=[doc.id], embeddings=[[1.0]], metadatas=[record])
         self._docs.delete(ids=[pending_id(doc.id)])
 

@@ -43,7 +43,7 @@ def test_long_paragraphs_are_cut_at_words() -> None:
 
 def test_markers_link_to_their_sources_and_everything_is_escaped() -> None:
     html = answer_html(
-        cited("The <b>quoted</b> sentence. [1] Made up [7]", [1]), "u1", lambda _: TEXT
+        cited("The <b>quoted</b> sentence. [1] Made up [7]", [1]), "u1", lambda *_: (0, TEXT)
     )
     assert '<a class="rag-cite" href="#rag-src-u1-1"' in html
     assert 'id="rag-src-u1-1"' in html
@@ -63,14 +63,14 @@ def test_script_in_a_document_is_inert() -> None:
         citations=[Citation(1, "d", "s", "t", text[start:], start, len(text), 1.0)],
         abstained=False,
     )
-    html = answer_html(answer, "u", lambda _: text)
+    html = answer_html(answer, "u", lambda *_: (0, text))
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
 
 
 def test_abstention_looks_different() -> None:
     answer = Answer(question="q", text="I can't answer that.", citations=[], abstained=True)
-    html = answer_html(answer, "u", lambda _: "")
+    html = answer_html(answer, "u", lambda *_: (0, ""))
     assert 'class="rag-abstain"' in html and "Not in the documents" in html
     assert "rag-source" not in html
 
@@ -83,7 +83,7 @@ def test_fallback_and_revisions_are_shown() -> None:
         reason="model: verification removed every sentence",
         revisions=[Revision("Paris is <b>big</b>.", "removed", "'paris' not in the source")],
     )
-    html = answer_html(answer, "u", lambda _: TEXT)
+    html = answer_html(answer, "u", lambda *_: (0, TEXT))
     assert "verification removed every sentence" in html
     assert "What verification changed (1)" in html and "Paris is &lt;b&gt;big" in html
 

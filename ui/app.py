@@ -125,7 +125,7 @@ def build(assistant: Assistant) -> Any:
             yield chat, turns, ""
             return
         assert answer is not None
-        html = render.answer_html(answer, uid, assistant.document_text)
+        html = render.answer_html(answer, uid, assistant.passage)
         chat[-1] = {"role": "assistant", "content": html}
         turns.append((question, answer.text))
         yield chat, turns, ""
@@ -153,11 +153,19 @@ def build(assistant: Assistant) -> Any:
         if not files:
             return "Choose one or more files first.", documents_table(), choices(), None
         saved, refused = [], []
-        for file in files:
+        limit = settings.upload_max_files
+        for n, file in enumerate(files):
             try:
+                if n >= limit:
+                    raise UploadRefused(
+                        f"{Path(file).name}: at most {limit} files per upload "
+                        "(RAG_UPLOAD_MAX_FILES)"
+                    )
                 saved.append(store_upload(Path(file), uploads, settings.upload_max_mb))
             except UploadRefused as exc:
                 refused.append(str(exc))
+            finally:
+                _discard(Path(file), uploads / ".incoming")
         lines = [f"- refused: {r}" for r in refused]
         if saved:
 
@@ -301,6 +309,15 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _discard(file: Path, incoming: Path) -> None:
+    """Remove Gradio's temporary copy of an upload once it is handled."""
+    try:
+        if file.resolve().is_relative_to(incoming.resolve()):
+            file.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("could not remove %s: %s", file, exc)
+
+
 def theme() -> Any:
     """The default theme with the system's fonts: nothing is fetched from the internet."""
     import gradio as gr
@@ -314,7 +331,7 @@ def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) ->
     """Start the web app; the index (with the seeds on first start) is opened first."""
     assistant.documents()
     app = build(assistant)
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=assistant.settings.workers)
     app.launch(
         server_name=host,
         server_port=port,

@@ -44,7 +44,11 @@ def paragraph(text: str, start: int, end: int, limit: int = CONTEXT) -> tuple[st
     return before, text[start:end], after
 
 
-def answer_html(answer: Answer, uid: str, document_text: Callable[[str], str]) -> str:
+#: (doc id, start, end) -> (offset, text around it); ``Assistant.passage``
+Passage = Callable[[str, int, int], tuple[int, str]]
+
+
+def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
     """The answer with linked markers, then its sources; abstentions look different."""
     if answer.abstained:
         return (
@@ -65,7 +69,8 @@ def answer_html(answer: Answer, uid: str, document_text: Callable[[str], str]) -
         parts.append(f'<div class="rag-note">searched as: {escape(answer.query)}</div>')
     parts.append('<div class="rag-sources">')
     for c in answer.citations:
-        parts.append(source_html(c, uid, document_text(c.doc_id)))
+        offset, text = passage(c.doc_id, c.start, c.end)
+        parts.append(source_html(c, uid, text, offset))
     parts.append("</div>")
     if answer.revisions:
         items = "".join(
@@ -79,9 +84,11 @@ def answer_html(answer: Answer, uid: str, document_text: Callable[[str], str]) -
     return "".join(parts)
 
 
-def source_html(citation: Citation, uid: str, text: str) -> str:
-    """A source card: number, title, file, and the quote highlighted in its paragraph."""
-    before, quote, after = paragraph(text, citation.start, citation.end)
+def source_html(citation: Citation, uid: str, text: str, offset: int = 0) -> str:
+    """A source card: number, title, file, and the quote highlighted in its paragraph.
+
+    ``text`` is the document, or the stretch of it that starts at ``offset``."""
+    before, quote, after = paragraph(text, citation.start - offset, citation.end - offset)
     return (
         f'<div class="rag-source" id="{_anchor(uid, citation.number)}">'
         f'<div class="rag-source-head"><span class="rag-num">[{citation.number}]</span> '

@@ -1,0 +1,138 @@
+"""Large plain-text and Markdown files, read and indexed a section at a time.
+
+A file over :data:`LARGE_BYTES` is never held in memory whole. :func:`scan` reads it once
+to learn its id (the same content hash :func:`rag.loaders.document_id` gives), its title and
+its length; :func:`sections` reads it again in sections of about :data:`SECTION_CHARS`
+characters that end at a paragraph break, each with its offset into the whole text. The
+ingest splits, embeds and stores one section at a time, so memory stays bounded by the
+section size, and offsets stay exact: ``text[offset:offset + len(section)] == section``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loaders import SUPPORTED, Skip, _first_line_title, _markdown_title
+
+#: Text and Markdown files above this size are streamed.
+LARGE_BYTES = 8 * 2**20
+#: About how many characters one section holds.
+SECTION_CHARS = 250_000
+_READ = 1 << 20
+_TITLE_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class LargeText:
+    """What one pass over a large file learned."""
+
+    path: Path
+    id: str
+    source: str
+    title: str
+    chars: int
+    kind: str
+    bytes: int
+    encoding: str
+
+
+def is_large(path: Path) -> bool:
+    kind = SUPPORTED.get(path.suffix.lower())
+    try:
+        return kind in ("text", "markdown") and path.stat().st_size > LARGE_BYTES
+    except OSError:
+        return False
+
+
+def scan(path: Path, *, source: str | None = None) -> LargeText:
+    """Hash, measure and title a large file in one streaming pass; raises Skip."""
+    kind = SUPPORTED[path.suffix.lower()]
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            if b"\x00" in f.read(8192):
+                raise Skip("binary data, not text")
+    except OSError as exc:
+        raise Skip(f"cannot read: {exc.strerror or exc}") from None
+    for encoding in ("utf-8-sig", "cp1252"):
+        digest = hashlib.sha256()
+        head, chars, visible, replaced = "", 0, False, 0
+        try:
+            for piece in _pieces(path, encoding):
+                digest.update(piece.encode("utf-8"))
+                chars += len(piece)
+                visible = visible or not piece.isspace()
+                if len(head) < _TITLE_CHARS:
+                    head += piece[: _TITLE_CHARS - len(head)]
+                if encoding == "cp1252":
+                    replaced += piece.count("\ufffd")
+        except UnicodeDecodeError:
+            continue
+        except OSError as exc:
+            raise Skip(f"cannot read: {exc.strerror or exc}") from None
+        if replaced > max(3, chars // 1000):
+            break
+        if not visible:
+            raise Skip("no text in file")
+        title = (_markdown_title(head) if kind == "markdown" else "") or _first_line_title(head)
+        return LargeText(
+            path=path,
+            id=digest.hexdigest()[:16],
+            source=source or str(path.resolve()),
+            title=title or path.name,
+            chars=chars,
+            kind=kind,
+            bytes=size,
+            encoding=encoding,
+        )
+    raise Skip("not UTF-8 text (and not a single-byte Western encoding either)")
+
+
+def sections(large: LargeText, size: int | None = None) -> Iterator[tuple[int, str]]:
+    """(offset, text) of consecutive sections that together are the whole text.
+
+    A section ends after the last paragraph break (else line break) in its window, so
+    sentences are rarely cut; a window with neither is cut at ``size``.
+    """
+    size = size or SECTION_CHARS
+    offset, buffer = 0, ""
+    for piece in _pieces(large.path, large.encoding):
+        buffer += piece
+        while len(buffer) >= size * 2:
+            cut = _cut(buffer, size)
+            yield offset, buffer[:cut]
+            offset += cut
+            buffer = buffer[cut:]
+    if buffer:
+        yield offset, buffer
+
+
+def _cut(buffer: str, size: int) -> int:
+    for mark in ("\n\n", "\n"):
+        at = buffer.rfind(mark, size // 2, size + size // 2)
+        if at >= 0:
+            return at + len(mark)
+    return size
+
+
+def _pieces(path: Path, encoding: str) -> Iterator[str]:
+    """The file's text in pieces, with newlines normalised as the loaders do (``\\r\\n`` and
+    ``\\r`` become ``\\n``, also across piece boundaries)."""
+    decoder = codecs.getincrementaldecoder(encoding)(
+        errors="replace" if encoding == "cp1252" else "strict"
+    )
+    held = ""
+    with path.open("rb") as f:
+        while block := f.read(_READ):
+            text = held + decoder.decode(block)
+            held = ""
+            if text.endswith("\r"):
+                text, held = text[:-1], "\r"
+            yield text.replace("\r\n", "\n").replace("\r", "\n")
+        tail = held + decoder.decode(b"", final=True)
+        if tail:
+            yield tail.replace("\r\n", "\n").replace("\r", "\n")

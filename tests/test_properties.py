@@ -1,0 +1,171 @@
+"""Property-based tests (hypothesis) for the parsers and the splitter: whatever the input,
+offsets are exact, nothing is lost, and the only failure is a Skip with a reason."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import FakeEmbedder
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from rag.chunking import split_document
+from rag.citations import marker_numbers, parse_draft, strip_markers
+from rag.large import LargeText, _cut, sections
+from rag.loaders import Skip, document_id, parse
+from rag.records import Document
+from rag.sentences import split_sentences
+
+#: Text that looks like news: words, punctuation, quotes, numbers, blank lines, odd spaces.
+PIECES = st.sampled_from(
+    [
+        "The", "harbour", "reopened", "on", "Monday", "Mr.", "U.S.", "6,000", "3.5", "said",
+        "“Yes.”", "\"No!\"", "(see", "below)", "Ortiz", "F.", "Jan.", "…", ".", "!", "?", ",",
+        " ", " ", " ", "\n", "\n\n", "\t", "\u00a0", "é", "日本", "[1]", "#", "-", "—", "'",
+    ]
+)  # fmt: skip
+NEWS = st.lists(PIECES, max_size=120).map(" ".join) | st.text(max_size=300)
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(NEWS)
+@example("A. B. C.")
+@example("“Quote. Inside.” Then out.")
+def test_sentences_are_exact_ordered_trimmed_and_cover_every_word(text: str) -> None:
+    spans = split_sentences(text)
+    previous_end = 0
+    for span in spans:
+        piece = text[span.start : span.end]
+        assert 0 <= span.start < span.end <= len(text)
+        assert span.start >= previous_end  # ordered, no overlap
+        assert piece == piece.strip() and piece  # trimmed, never empty
+        previous_end = span.end
+    covered = set()
+    for span in spans:
+        covered.update(range(span.start, span.end))
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            assert i in covered, (i, ch)
+
+
+@FAST
+@given(NEWS, st.integers(16, 60), st.integers(0, 8))
+def test_chunks_are_exact_spans_of_whole_units(text: str, limit: int, overlap: int) -> None:
+    doc = Document(id="d", source="s", title="t", text=text)
+    embedder = FakeEmbedder(max_tokens=limit)
+    split = split_document(doc, embedder, chunk_tokens=limit, overlap_tokens=overlap)
+    assert len(split.units) == len(split.unit_tokens)
+    for unit, tokens in zip(split.units, split.unit_tokens, strict=True):
+        assert 0 <= unit.start < unit.end <= len(text)
+        assert tokens <= limit
+    reached = -1
+    for n, chunk in enumerate(split.chunks):
+        assert chunk.index == n and chunk.id == f"d:{n}"
+        assert chunk.text == text[chunk.start : chunk.end]
+        assert chunk.start == split.units[chunk.first_sentence].start
+        assert chunk.end == split.units[chunk.last_sentence].end
+        assert chunk.first_sentence > reached - 1 or n == 0  # moves forward
+        assert chunk.first_sentence <= reached + 1  # leaves no unit out
+        reached = chunk.last_sentence
+    assert reached == len(split.units) - 1
+
+
+@FAST
+@given(
+    st.lists(
+        st.one_of(
+            NEWS,
+            st.sampled_from(
+                ["[1]", "[2, 3]", "[1-3]", "[Source 2]", "[^4]", "【1†source】", "[99]"]
+            ),
+            st.sampled_from(["\nSources:\n[1] A", "(Source 1)", "- ", "1. "]),
+        ),
+        max_size=12,
+    ).map(" ".join),
+    st.integers(0, 6),
+)
+def test_any_draft_parses_into_claims_citing_only_real_sources(draft: str, n: int) -> None:
+    claims = parse_draft(draft, n)
+    for claim in claims:
+        assert all(1 <= c <= n for c in claim.cited)
+        assert all(c > n or c < 1 for c in claim.invalid)
+        assert not re.search(r"\[\d+\]", claim.text)
+    assert isinstance(strip_markers(draft), str)
+
+
+@FAST
+@given(st.from_regex(r"\[\s*\d{1,3}(\s*[,;-]\s*\d{1,3}){0,3}\s*\]", fullmatch=True))
+def test_marker_numbers_are_positive_and_bounded(marker: str) -> None:
+    numbers = marker_numbers(marker)
+    assert all(n >= 0 for n in numbers) and len(numbers) <= 1000
+
+
+@FAST
+@given(st.binary(max_size=600), st.sampled_from(["text", "markdown", "html", "pdf"]))
+@example(b"%PDF-1.4 garbage", "pdf")
+@example(b"<html><script>x</script></html>", "html")
+@example(b"\xef\xbb\xbf# Title\r\n\r\nBody.", "markdown")
+def test_parse_any_bytes_gives_a_document_or_a_skip(data: bytes, kind: str) -> None:
+    try:
+        doc = parse(data, kind=kind, name="f", source="/f")
+    except Skip as why:
+        assert str(why)
+        return
+    assert doc.text.strip() and "\r" not in doc.text
+    assert doc.id == document_id(doc.text) and len(doc.title) <= 200
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from("ab .\n\r\n\tü€"), max_size=3000), st.integers(4, 400))
+def test_large_sections_tile_the_normalised_text(text: str, size: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.txt"
+        path.write_bytes(text.encode("utf-8"))
+        normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+        big = LargeText(path, "x", "s", "t", len(normalised), "text", len(text), "utf-8-sig")
+        got = list(sections(big, size))
+        assert "".join(t for _, t in got) == normalised
+        offset = 0
+        for at, t in got:
+            assert at == offset and t
+            offset += len(t)
+        assert all(len(t) < 2 * size + size for _, t in got)
+
+
+@FAST
+@given(st.text(max_size=200), st.integers(1, 50))
+def test_cut_is_inside_the_buffer(buffer: str, size: int) -> None:
+    assert 0 < _cut(buffer + "x" * (2 * size), size) <= len(buffer) + 2 * size
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=80).filter(lambda s: "\x00" not in s and "/" not in s))
+def test_upload_names_never_leave_the_uploads_folder(name: str) -> None:
+    import tempfile
+
+    from ui.app import UploadRefused, store_upload
+
+    with tempfile.TemporaryDirectory() as folder:
+        incoming = Path(folder) / "in"
+        incoming.mkdir()
+        uploads = Path(folder) / "uploads"
+        uploads.mkdir()
+        hostile = ("../" * 3) + name + ".txt"
+        source = incoming / "file.txt"
+        source.write_text("Some text.")
+        renamed = source.with_name("x")
+        try:
+            renamed = incoming / hostile.replace("/", "_")
+            source.rename(renamed)
+        except OSError:
+            return  # the file system refuses this name
+        try:
+            target = store_upload(renamed, uploads, 1.0)
+        except UploadRefused:
+            return
+        assert target.resolve().parent == uploads.resolve()
+        assert target.read_text() == "Some text."
