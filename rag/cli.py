@@ -130,6 +130,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write bench.json and bench.md here")
     p.set_defaults(run=_bench, settings_only=True)
 
+    p = sub.add_parser(
+        "load",
+        help="load test: many chat sessions at once against the web app, with ingest going on",
+        description="Starts `rag serve` on a fresh data dir (or uses --url), measures one "
+        "session alone, then SESSIONS at once while documents are uploaded; checks that no "
+        "history crosses between sessions.",
+    )
+    p.add_argument("--sessions", type=int, default=16, help="chat sessions at once")
+    p.add_argument("--seconds", type=float, default=60.0, help="length of the load phase")
+    p.add_argument("--ingest-every", type=float, default=5.0, help="seconds between uploads")
+    p.add_argument("--workers", type=int, help="answers the started server works on at once")
+    p.add_argument("--url", help="test this running web app instead of starting one")
+    p.add_argument("--out", type=Path, help="write load.json and load.md here")
+    p.set_defaults(run=_load, settings_only=True)
+
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
     p.add_argument("doc_ids", nargs="*", metavar="DOC_ID")
@@ -304,6 +319,30 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
         (args.out / "bench.json").write_text(json.dumps(results, indent=1))
         (args.out / "bench.md").write_text(table + "\n")
     return 0
+
+
+def _load(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import load
+
+    if not 1 <= args.sessions <= 256 or not 5 <= args.seconds <= 3600:
+        raise RagError("--sessions must be 1-256 and --seconds 5-3600")
+    if not 1 <= args.ingest_every <= 600 or (args.workers is not None and args.workers < 1):
+        raise RagError("--ingest-every must be 1-600 seconds and --workers at least 1")
+    result = load.run(
+        args.sessions,
+        args.seconds,
+        ingest_every=args.ingest_every,
+        workers=args.workers,
+        url=args.url,
+    )
+    text = load.table(result)
+    print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "load.json").write_text(json.dumps(result, indent=1))
+        (args.out / "load.md").write_text(text + "\n")
+    failed = result["load"]["errors"] or result["load"]["crossings"] or result["ingest"]["errors"]
+    return 1 if failed else 0
 
 
 def _serve(assistant: Any, args: argparse.Namespace) -> int:
