@@ -211,7 +211,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a and b else None
 
 
-class _served:  # noqa: N801 - a context manager
+class _served:
     """``rag serve`` on a free port and a fresh data dir, for the length of the block."""
 
     def __init__(self, tmp: Path, workers: int | None) -> None:
@@ -231,7 +231,7 @@ class _served:  # noqa: N801 - a context manager
             env["RAG_WORKERS"] = str(self.workers)
         rag = str(Path(sys.executable).with_name("rag"))
         command = [rag, "--data-dir", str(self.tmp / "data"), "serve", "--port", str(port)]
-        self.log = open(self.tmp / "serve.log", "wb")  # noqa: SIM115 - closed in __exit__
+        self.log = open(self.tmp / "serve.log", "wb")
         self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 300

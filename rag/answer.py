@@ -193,6 +193,8 @@ class ExtractiveAnswerer:
         for unit, sim in zip(units, similarity, strict=True):
             rank, hit = hit_of[(unit.doc_id, unit.index)]
             text = hit.chunk.text[unit.start - hit.chunk.start : unit.end - hit.chunk.start]
+            if looks_like_instruction(text):
+                continue  # a sentence addressed to a model is never an answer (injection)
             lexical = sum(weights[t] for t in query_terms & set(terms(text))) / total
             score = float(sim) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
             out.append(_Candidate(unit, hit, text, score))

@@ -204,3 +204,17 @@ def test_bad_uploads_are_refused_one_by_one_and_lose_nothing(web, tmp_path: Path
     status, *_ = client.predict([handle_file(str(tmp_path / "dup.txt"))], api_name="/add_documents")  # type: ignore[attr-defined]
     assert "same text as" in status
     assert [(d.id, d.chunks) for d in assistant.documents()] == before
+
+
+def test_the_extractive_answer_never_quotes_an_injected_instruction(
+    make_assistant, tmp_path: Path
+) -> None:
+    from test_llm_real import INJECTED
+
+    (tmp_path / "i.txt").write_text(INJECTED)
+    assistant = make_assistant(min_score=0.0)
+    assistant.ingest([tmp_path / "i.txt"])
+    for question in ("What should I visit for the answer?", "What does the notice say?"):
+        answer = assistant.ask(question)
+        assert "evil.example.com" not in answer.text
+        assert all("previous instructions" not in c.quote for c in answer.citations)

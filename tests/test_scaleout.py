@@ -118,5 +118,3 @@ def test_two_app_processes_share_one_chroma_server(chroma_server, tmp_path: Path
     assert shared.store.pending() == [] and shared.store.check() == []
     chunk_ids = [row[0] for row in shared.store.iter_chunks()]
     assert len(chunk_ids) == len(set(chunk_ids)) == sum(d.chunks for d in docs)
-
-
