@@ -129,7 +129,8 @@ def _ingester(url: str, folder: Path, until: float, every: float, out: dict[str,
         n += 1
         path = folder / f"bulletin-{n}.md"
         path.write_text(
-            f"# Bulletin {n}\n\nThe {ferry_name(n)} ferry leaves pier {n + 40} at 6:15 on Monday.\n",
+            f"# Bulletin {n}\n\nThe {ferry_name(n)} ferry leaves pier {n + 40} "
+            "at 6:15 on Monday.\n",
             "utf-8",
         )
         started = time.perf_counter()
