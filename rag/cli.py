@@ -312,13 +312,17 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
     if not squad.is_file():
         raise RagError(f"no SQuAD file at {str(squad)!r}: give --squad PATH")
     results = bench.run(sizes, args.questions, args.rounds, not args.no_server, squad)
-    table = bench.table(results)
-    print(table)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "bench.json").write_text(json.dumps(results, indent=1))
-        (args.out / "bench.md").write_text(table + "\n")
+    _show(results, bench.table(results), args.out, "bench")
     return 0
+
+
+def _show(results: dict[str, Any], table: str, out: Path | None, name: str) -> None:
+    """Print a results table; with ``out``, also write NAME.json and NAME.md there."""
+    print(table)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.json").write_text(json.dumps(results, indent=1))
+        (out / f"{name}.md").write_text(table + "\n")
 
 
 def _load(settings: Settings, args: argparse.Namespace) -> int:
@@ -335,12 +339,7 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         url=args.url,
     )
-    text = load.table(result)
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "load.json").write_text(json.dumps(result, indent=1))
-        (args.out / "load.md").write_text(text + "\n")
+    _show(result, load.table(result), args.out, "load")
     failed = result["load"]["errors"] or result["load"]["crossings"] or result["ingest"]["errors"]
     return 1 if failed else 0
 

@@ -76,6 +76,7 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
         ),
         (["--backend", "llamacpp", "ask", "What did Russia offer?"], "RAG_LLM_MODEL"),
         (["--backend", "gpt", "ask", "x"], "invalid choice"),
+        (["load", "--sessions", "0"], "--sessions must be 1-256"),
     ],
 )
 def test_user_mistakes_give_one_clear_line_and_exit_2(
