@@ -230,6 +230,7 @@ class Store:
     def __init__(self, client: Any, settings: Settings, embeddings: Embeddings) -> None:
         from langchain_chroma import Chroma
 
+        self.client = client  # the chromadb client, for sharing it (e.g. Assistant(client=))
         self.remote = bool(settings.chroma_host) or _is_http(client)
         self.where = (
             f"{settings.chroma_host}:{settings.chroma_port}"

@@ -55,7 +55,7 @@ def via_server(openai_server: str, seeded: Assistant, tmp_path_factory) -> Assis
         llm_max_tokens=120,
         llm_timeout=120,
     )
-    return Assistant(settings, embedder=seeded.embedder, client=seeded.store._client)
+    return Assistant(settings, embedder=seeded.embedder, client=seeded.store.client)
 
 
 def assert_only_true_citations(assistant: Assistant, answer: Answer) -> None:
@@ -102,7 +102,7 @@ def test_the_gguf_runs_in_process_too(gguf: Path, seeded: Assistant, tmp_path) -
     settings = Settings(
         data_dir=tmp_path, backend="llamacpp", llm_model=str(gguf), llm_max_tokens=80
     )
-    assistant = Assistant(settings, embedder=seeded.embedder, client=seeded.store._client)
+    assistant = Assistant(settings, embedder=seeded.embedder, client=seeded.store.client)
     answer = assistant.ask("How many bodies of Ukrainian soldiers will Russia return?")
     assert answer.backend == ("extractive" if answer.fallback else f"llamacpp:{gguf.name}")
     assert_only_true_citations(assistant, answer)
