@@ -291,7 +291,7 @@ class Assistant:
     def _clean(self, question: str) -> str:
         if not isinstance(question, str):
             raise QuestionError("the question must be text")
-        question = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", question)).strip()
+        question = _decodable(_CONTROL.sub(" ", question)).strip()
         if not question:
             raise QuestionError("the question is empty")
         if len(question) > self.settings.max_question_chars:
@@ -302,14 +302,16 @@ class Assistant:
         return question
 
 
+def _decodable(text: str) -> str:
+    """``text`` with lone surrogates (undecodable input bytes) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _check_history(history: Any) -> History:
     if history is None:
         return []
     try:
-        pairs = [
-            (_SURROGATE.sub("\ufffd", str(user)), _SURROGATE.sub("\ufffd", str(bot)))
-            for user, bot in history
-        ]
+        pairs = [(_decodable(str(user)), _decodable(str(bot))) for user, bot in history]
     except (TypeError, ValueError):
         raise QuestionError("history must be a list of (question, answer) pairs") from None
     return pairs

@@ -72,13 +72,7 @@ def ingest(
         if isinstance(doc, LargeText):
             large.append((doc, by_source.get(doc.source)))
             continue
-        split = split_document(
-            doc,
-            embedder,
-            chunk_tokens=settings.chunk_tokens,
-            overlap_tokens=settings.chunk_overlap_tokens,
-        )
-        pending.append(_Pending(doc, split, by_source.get(doc.source)))
+        pending.append(_Pending(doc, _split(doc, embedder, settings), by_source.get(doc.source)))
     _embed_and_write(pending, store, embedder, progress)
     written = [
         (p.doc.id, p.doc.source, p.replaces, len(p.split.chunks), len(p.split.units))
@@ -136,12 +130,7 @@ def _flush(
     cache: dict[str, np.ndarray],
 ) -> int:
     texts = [p.doc.text[u.start : u.end] for p in group for u in p.split.units]
-    new = list(dict.fromkeys(t for t in texts if t not in cache))
-    if len(cache) + len(new) > CACHE_UNITS:
-        cache.clear()
-    if new:
-        cache.update(zip(new, embedder.embed(new), strict=True))
-    vectors = np.stack([cache[t] for t in texts]) if texts else embedder.embed([])
+    vectors = embed_cached(texts, embedder, cache)
     offset = 0
     for item in group:
         n = len(item.split.units)
@@ -160,6 +149,17 @@ def _flush(
     return done
 
 
+def embed_cached(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray]) -> np.ndarray:
+    """Vectors for ``texts``: each distinct text not in ``cache`` is embedded once and added
+    to it (the cache is emptied first if it would pass CACHE_UNITS)."""
+    new = list(dict.fromkeys(t for t in texts if t not in cache))
+    if len(cache) + len(new) > CACHE_UNITS:
+        cache.clear()
+    if new:
+        cache.update(zip(new, embedder.embed(new), strict=True))
+    return np.stack([cache[t] for t in texts]) if texts else embedder.embed([])
+
+
 def chunk_vectors(split: Split, unit_vectors: np.ndarray) -> np.ndarray:
     """Each chunk's vector: the token-weighted mean of its units' vectors, normalised."""
     weights = np.asarray(split.unit_tokens, dtype=np.float32).clip(min=1.0)
@@ -170,6 +170,15 @@ def chunk_vectors(split: Split, unit_vectors: np.ndarray) -> np.ndarray:
         norm = float(np.linalg.norm(v))
         out[row] = v / norm if norm > 0 else v
     return out
+
+
+def _split(doc: Document, embedder: Embedder, settings: Settings) -> Split:
+    return split_document(
+        doc,
+        embedder,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
 
 
 def _write_large(
@@ -194,13 +203,9 @@ def _write_large(
     held = ""  # text not yet stored as a whole part
     for offset, text in sections(big):
         digest.update(text.encode("utf-8"))
-        split = split_document(
-            replace(doc, text=text),
-            embedder,
-            chunk_tokens=settings.chunk_tokens,
-            overlap_tokens=settings.chunk_overlap_tokens,
-        )
-        vectors = _embed_unique([text[u.start : u.end] for u in split.units], embedder)
+        split = _split(replace(doc, text=text), embedder, settings)
+        # a fresh cache per section: memory stays bounded by the section
+        vectors = embed_cached([text[u.start : u.end] for u in split.units], embedder, {})
         store.add_units(
             doc.id, units, [(u.start + offset, u.end + offset) for u in split.units], vectors
         )
@@ -241,13 +246,3 @@ def _write_large(
         raise Skip("the file changed while it was being read; ingest it again")
     store.finish_document(doc, chars=chars, chunks=chunks, units=units, parts=parts)
     return chunks, units
-
-
-def _embed_unique(texts: list[str], embedder: Embedder) -> np.ndarray:
-    """Vectors for ``texts``, embedding each distinct text once."""
-    unique = list(dict.fromkeys(texts))
-    if not unique:
-        return embedder.embed([])
-    vectors = embedder.embed(unique)
-    row = {t: i for i, t in enumerate(unique)}
-    return vectors[[row[t] for t in texts]]

@@ -69,15 +69,15 @@ class KeywordIndex:
         self,
         rows: Iterable[tuple[str, str, dict[str, Any]]],
         revision: str,
-        complete: frozenset[str] | None = None,
+        complete: frozenset[str],
     ) -> None:
-        """Index ``rows``; with ``complete``, only chunks of those documents (the others
-        belong to writes in progress or interrupted)."""
+        """Index the ``rows`` of ``complete`` documents only (the others belong to writes
+        in progress or interrupted)."""
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.revision = revision
-        self.rows = [r for r in rows if complete is None or str(r[2]["doc_id"]) in complete]
+        self.rows = [r for r in rows if str(r[2]["doc_id"]) in complete]
         self.complete = complete
         corpus = [terms(text) for _, text, _ in self.rows]
         self._df: Counter[str] = Counter()

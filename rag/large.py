@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loaders import SUPPORTED, Skip, _first_line_title, _markdown_title
+from .loaders import (
+    SUPPORTED,
+    Skip,
+    _first_line_title,
+    _markdown_title,
+    _normalize_newlines,
+    check_decoded,
+    check_not_binary,
+)
 
 #: Text and Markdown files above this size are streamed.
 LARGE_BYTES = 8 * 2**20
@@ -54,8 +62,7 @@ def scan(path: Path, *, source: str | None = None) -> LargeText:
     try:
         size = path.stat().st_size
         with path.open("rb") as f:
-            if b"\x00" in f.read(8192):
-                raise Skip("binary data, not text")
+            check_not_binary(f.read(8192))
     except OSError as exc:
         raise Skip(f"cannot read: {exc.strerror or exc}") from None
     for encoding in ("utf-8-sig", "cp1252"):
@@ -74,8 +81,7 @@ def scan(path: Path, *, source: str | None = None) -> LargeText:
             continue
         except OSError as exc:
             raise Skip(f"cannot read: {exc.strerror or exc}") from None
-        if replaced > max(3, chars // 1000):
-            break
+        check_decoded(replaced, chars)
         if not visible:
             raise Skip("no text in file")
         title = (_markdown_title(head) if kind == "markdown" else "") or _first_line_title(head)
@@ -89,7 +95,7 @@ def scan(path: Path, *, source: str | None = None) -> LargeText:
             bytes=size,
             encoding=encoding,
         )
-    raise Skip("not UTF-8 text (and not a single-byte Western encoding either)")
+    raise AssertionError("cp1252 decodes any bytes")  # pragma: no cover
 
 
 def sections(large: LargeText, size: int | None = None) -> Iterator[tuple[int, str]]:
@@ -132,7 +138,7 @@ def _pieces(path: Path, encoding: str) -> Iterator[str]:
             held = ""
             if text.endswith("\r"):
                 text, held = text[:-1], "\r"
-            yield text.replace("\r\n", "\n").replace("\r", "\n")
+            yield _normalize_newlines(text)
         tail = held + decoder.decode(b"", final=True)
         if tail:
-            yield tail.replace("\r\n", "\n").replace("\r", "\n")
+            yield _normalize_newlines(tail)

@@ -129,16 +129,26 @@ def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
     )
 
 
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
+def check_not_binary(head: bytes) -> None:
+    """Raise Skip if the first bytes of a file hold a NUL (binary data)."""
+    if b"\x00" in head[:8192]:
         raise Skip("binary data, not text")
+
+
+def check_decoded(replaced: int, chars: int) -> None:
+    """Raise Skip if a cp1252 decoding needed too many replacement characters."""
+    if replaced > max(3, chars // 1000):
+        raise Skip("not UTF-8 text (and not a single-byte Western encoding either)")
+
+
+def _decode(data: bytes) -> str:
+    check_not_binary(data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     text = data.decode("cp1252", errors="replace")
-    if text.count("\ufffd") > max(3, len(text) // 1000):
-        raise Skip("not UTF-8 text (and not a single-byte Western encoding either)")
+    check_decoded(text.count("\ufffd"), len(text))
     return text
 
 

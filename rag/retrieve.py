@@ -59,8 +59,8 @@ class HybridRetriever:
         index = self.keyword_index()
         n = max(self._candidates, k)
         dense = self._store.dense(vector, n, source) if len(index) else []
-        if index.complete is not None:  # never a chunk of a half-written document
-            dense = [hit for hit in dense if str(hit[2]["doc_id"]) in index.complete]
+        # never a chunk of a half-written document
+        dense = [hit for hit in dense if str(hit[2]["doc_id"]) in index.complete]
         keyword = index.search(terms(query), n, source)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):

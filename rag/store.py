@@ -15,7 +15,8 @@ cited, and :meth:`Store.repair` deletes what an interrupted writer left behind (
 names it). The *revision* changes on every write, so processes sharing a server know when to
 reload their keyword index.
 
-Every call into Chroma goes through :class:`_Guarded`, which turns a lost server, a timeout
+Every call into Chroma goes through :func:`guard` (collections are wrapped in
+:class:`_Guarded`), which turns a lost server, a timeout
 or a damaged database into a :class:`StoreError` that says what happened and what to do.
 """
 
@@ -319,18 +320,17 @@ class Store:
     def document_range(self, doc_id: str, start: int, end: int) -> tuple[int, str]:
         """(offset, text) of the stored parts that cover ``[start, end)`` of a document."""
         first, last = start // TEXT_PART_CHARS, max(start, end - 1) // TEXT_PART_CHARS
-        ids = [f"{doc_id}#{i}" for i in range(first, last + 1)]
+        return first * TEXT_PART_CHARS, self._text_parts(doc_id, range(first, last + 1))
+
+    def document_text(self, doc_id: str, parts: int) -> str:
+        return self._text_parts(doc_id, range(parts))
+
+    def _text_parts(self, doc_id: str, numbers: range) -> str:
+        """Text parts ``numbers`` of a document, joined; StoreError if one is missing."""
+        ids = [f"{doc_id}#{i}" for i in numbers]
         got = self._docs.get(ids=ids, include=["documents"])
         by_id = dict(zip(got["ids"], got["documents"], strict=True))
         if any(i not in by_id for i in ids):
-            raise StoreError(f"document {doc_id} is missing parts of its text; re-ingest it")
-        return first * TEXT_PART_CHARS, "".join(by_id[i] for i in ids)
-
-    def document_text(self, doc_id: str, parts: int) -> str:
-        ids = [f"{doc_id}#{i}" for i in range(parts)]
-        got = self._docs.get(ids=ids, include=["documents"])
-        by_id = dict(zip(got["ids"], got["documents"], strict=True))
-        if len(by_id) != parts:
             raise StoreError(f"document {doc_id} is missing parts of its text; re-ingest it")
         return "".join(by_id[i] for i in ids)
 
@@ -473,7 +473,8 @@ class Store:
     def check(self) -> list[str]:
         """Problems in the stored data (an empty list when it is consistent)."""
         problems = []
-        for info in self.documents():
+        documents = self.documents()
+        for info in documents:
             counts = {
                 "chunks": (self._chunks, info.chunks),
                 "units": (self._units, int(info.metadata.get("units", -1))),
@@ -489,7 +490,7 @@ class Store:
             )
             if len(parts["ids"]) != int(info.metadata.get("parts", 1)):
                 problems.append(f"{info.id}: {len(parts['ids'])} text parts stored")
-        complete = {d.id for d in self.documents()}
+        complete = {d.id for d in documents}
         writing = {doc_id for doc_id, _, _ in self.pending()}
         for _, _, meta in self.iter_chunks():
             doc_id = str(meta["doc_id"])
