@@ -41,8 +41,8 @@ QUESTIONS = [
 
 def main() -> int:
     from rag import Assistant, Settings
+    from rag.chroma import make_client
     from rag.embed import SentenceTransformerEmbedder
-    from rag.store import make_client
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", required=True, choices=["openai", "ollama", "llamacpp"])

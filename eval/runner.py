@@ -51,7 +51,7 @@ def evaluate(
     embedder: Any = None,
 ) -> list[Run]:
     """Index the dataset's documents in a fresh store, then answer and score every question."""
-    from rag.store import make_client
+    from rag.chroma import make_client
 
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         settings = settings.with_(data_dir=Path(tmp) / "index", seed=False)

@@ -19,13 +19,14 @@ from .answer import (
     looks_like_instruction,
 )
 from .backends import backend_name, make_chat_model
+from .chroma import make_client
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
 from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
 from .retrieve import AssistantRetriever, HybridRetriever
-from .store import Store, make_client, unit_id
+from .store import Store, unit_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma

@@ -16,7 +16,8 @@ import pytest
 from conftest import STORY, FakeEmbedder, clear_chroma, free_port, running
 
 from rag import Assistant, ConfigError, Settings, StoreError
-from rag.store import Store, make_client
+from rag.chroma import make_client
+from rag.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
