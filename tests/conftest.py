@@ -21,7 +21,17 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
 from rag import Assistant, Settings
+
+# Property tests: CI runs a fixed, reproducible set of examples ("ci"); a wider random search
+# is one variable away (HYPOTHESIS_PROFILE=explore scripts/test tests/test_properties.py).
+_QUIET = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+hypothesis_settings.register_profile("ci", max_examples=150, derandomize=True, **_QUIET)
+hypothesis_settings.register_profile("explore", max_examples=5000, **_QUIET)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
