@@ -24,12 +24,13 @@ import numpy as np
 from .answer import cite, looks_like_instruction
 from .backends import LLMTimeout, describe_failure
 from .citations import parse_draft, render, strip_markers
+from .claimtext import is_refusal, same_word
 from .config import Settings
 from .errors import BackendError
 from .keyword import KeywordIndex, terms
 from .records import Answer, Citation, Revision, ScoredChunk
 from .store import StoredUnit
-from .verify import Verdict, Verifier, evidence_of, is_refusal, same_word
+from .verify import Verdict, Verifier, evidence_of
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
