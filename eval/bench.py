@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
+from .corpus import CachedEmbeddings, add_in_batches, write_corpus
+from .metrics import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
@@ -37,9 +38,8 @@ BASE_CHUNKS = 430  # chunks of the SQuAD articles + seed at the default settings
 
 
 def ms(values: list[float], q: int) -> float:
-    if len(values) == 1:
-        return values[0] * 1000
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+    """The q-th percentile of ``values`` (seconds), in milliseconds."""
+    return percentile(values, q) * 1000
 
 
 def peak_mb() -> float:
@@ -57,49 +57,6 @@ def latencies(call: Any, sample: list[str], rounds: int, warm: int = 10) -> list
             call(q)
             times.append(time.perf_counter() - started)
     return times
-
-
-def add_in_batches(store: Any, chunks: list[Any], size: int = 2000) -> None:
-    """Add LangChain documents to a Chroma store in batches (Chroma caps one add)."""
-    for i in range(0, len(chunks), size):
-        store.add_documents(chunks[i : i + size])
-
-
-def write_corpus(squad: Path, out: Path, variants: int, seed_dir: Path) -> list[str]:
-    """The SQuAD articles and seed documents, plus ``variants`` shuffled copies of each;
-    returns the SQuAD questions."""
-    out.mkdir(parents=True, exist_ok=True)
-    data = json.loads(squad.read_text())["data"]
-    bases = [(a["title"].replace("_", " "), [p["context"] for p in a["paragraphs"]]) for a in data]
-    for path in sorted(seed_dir.glob("*.txt")):
-        title, _, body = path.read_text().partition("\n\n")
-        bases.append((title, [p for p in body.split("\n\n") if p.strip()]))
-    rng = random.Random(0)
-    for v in range(variants + 1):
-        for b, (title, paragraphs) in enumerate(bases):
-            order = list(paragraphs)
-            if v:
-                rng.shuffle(order)
-            name = title if not v else f"{title} (edition {v})"
-            (out / f"{b:02d}-{v:04d}.txt").write_text(name + "\n\n" + "\n\n".join(order))
-    return [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
-
-
-class CachedEmbeddings(Embeddings):
-    """LangChain embeddings that embed each distinct text once (for the baseline at scale)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.cache: dict[str, list[float]] = {}
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        new = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if new:
-            self.cache.update(zip(new, self.inner.embed_documents(new), strict=True))
-        return [self.cache[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return list(self.inner.embed_query(text))
 
 
 def ingest_throughput(squad: Path, tmp: Path, embedder: Any) -> dict[str, Any]:

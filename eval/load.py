@@ -27,6 +27,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from .metrics import percentile
+
 #: (first question, follow-up) pairs on the seed document.
 PAIRS = [
     ("Who led the Russian delegation", "What did he announce about prisoners?"),
@@ -109,8 +111,8 @@ def _phase(url: str, sessions: int, seconds: float) -> dict[str, Any]:
         "seconds": round(elapsed, 1),
         "answers": len(lat),
         "answers_per_s": round(len(lat) / elapsed, 2),
-        "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
-        "p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000, 1) if lat else None,
+        "p50_ms": round(percentile(lat, 50) * 1000, 1) if lat else None,
+        "p95_ms": round(percentile(lat, 95) * 1000, 1) if lat else None,
         "errors": len(tally.errors),
         "error_samples": tally.errors[:5],
         "followups": tally.followups,

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from conftest import SEEDS, STORY
 
-from eval import bench
+from eval import bench, corpus
 
 
 def test_corpus_variants_reuse_real_text(tmp_path: Path) -> None:
     squad = tmp_path / "squad.json"
     paragraphs = [{"context": p, "qas": [{"question": "q?"}]} for p in STORY.split("\n\n")[1:]]
     squad.write_text(json.dumps({"data": [{"title": "Harbour_News", "paragraphs": paragraphs}]}))
-    questions = bench.write_corpus(squad, tmp_path / "docs", 2, SEEDS)
+    questions = corpus.write_corpus(squad, tmp_path / "docs", 2, SEEDS)
     files = sorted((tmp_path / "docs").iterdir())
     assert len(files) == 3 * 2  # (article + seed) x (original + 2 variants)
     assert questions == ["q?", "q?"]
@@ -37,7 +37,7 @@ def test_cached_embeddings_embed_each_text_once() -> None:
             return [[float(len(t))] for t in texts]
 
     inner = Inner()
-    cached = bench.CachedEmbeddings(inner)
+    cached = corpus.CachedEmbeddings(inner)
     assert cached.embed_documents(["a", "bb", "a"]) == [[1.0], [2.0], [1.0]]
     assert cached.embed_documents(["bb", "ccc"]) == [[2.0], [3.0]]
     assert inner.calls == [["a", "bb"], ["ccc"]]
