@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from conftest import FakeEmbedder
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.chunking import split_document
@@ -18,7 +18,6 @@ sentence = st.lists(words, min_size=1, max_size=40).map(lambda ws: " ".join(ws).
 texts = st.lists(sentence, min_size=1, max_size=30).map(" ".join)
 
 
-@settings(max_examples=150, deadline=None)
 @given(texts, st.integers(16, 60), st.integers(0, 8))
 def test_chunks_map_back_to_the_text_and_fit_the_window(text: str, size: int, overlap: int) -> None:
     embedder = FakeEmbedder(max_tokens=50)

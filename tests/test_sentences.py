@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.sentences import split_sentences
@@ -66,7 +66,6 @@ def test_seed_sentences_keep_quotes_and_numbers_whole() -> None:
     )
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab C.!?\"“”'\n 6,.3U.S.Mr")), max_size=300))
 def test_spans_are_ordered_trimmed_and_cover_every_visible_character(text: str) -> None:
     spans = split_sentences(text)
