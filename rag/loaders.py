@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import logging
 import os
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from .records import Document, SkippedFile
 
@@ -100,16 +103,21 @@ def load(path: Path, *, source: str | None = None) -> Document:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise Skip(f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        source = source or str(path.resolve())
+        if kind == "pdf":  # read page by page from the file: its images never fill memory
+            with path.open("rb") as fh:
+                text, title = _pdf_text(fh)
+            return _document(text, title, kind=kind, name=path.name, source=source, size=size)
         data = path.read_bytes()
     except OSError as exc:
         raise Skip(f"cannot read: {exc.strerror or exc}") from None
-    return parse(data, kind=kind, name=path.name, source=source or str(path.resolve()))
+    return parse(data, kind=kind, name=path.name, source=source)
 
 
 def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
     """Build a document from raw bytes of a known kind."""
     if kind == "pdf":
-        text, title = _pdf_text(data)
+        text, title = _pdf_text(io.BytesIO(data))
     else:
         raw = _decode(data)
         if kind == "html":
@@ -117,6 +125,10 @@ def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
         else:
             text = _normalize_newlines(raw)
             title = _markdown_title(text) if kind == "markdown" else ""
+    return _document(text, title, kind=kind, name=name, source=source, size=len(data))
+
+
+def _document(text: str, title: str, *, kind: str, name: str, source: str, size: int) -> Document:
     if not text.strip():
         raise Skip("no text in file")
     title = title or _first_line_title(text) or name
@@ -125,7 +137,7 @@ def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
         source=source,
         title=title,
         text=text,
-        metadata={"kind": kind, "name": name, "bytes": len(data)},
+        metadata={"kind": kind, "name": name, "bytes": size},
     )
 
 
@@ -252,24 +264,41 @@ def _html_text(raw: str) -> tuple[str, str]:
     return text, re.sub(r"\s+", " ", parser.title).strip()[:200]
 
 
-def _pdf_text(data: bytes) -> tuple[str, str]:
-    import io
+def _forget_images(cache: dict[Any, Any], known: int) -> int:
+    """Drop image objects that entered pypdf's object cache after its first ``known``
+    entries (the cache keeps insertion order); returns the new number of entries."""
+    images = [
+        key
+        for key, obj in itertools.islice(cache.items(), known, None)
+        if isinstance(obj, dict) and obj.get("/Subtype") == "/Image"
+    ]
+    for key in images:
+        del cache[key]
+    return len(cache)
 
+
+def _pdf_text(stream: BinaryIO) -> tuple[str, str]:
+    """The text of each page, read from ``stream`` a page at a time. pypdf keeps every
+    object it has read, images included, so the images a page read are dropped after it:
+    memory holds one page's images, not the file's (fonts stay cached, for speed)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(stream)
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
                     raise Skip("encrypted PDF (needs a password)")
             except (NotImplementedError, PdfReadError):
                 raise Skip("encrypted PDF (needs a password)") from None
-        pages = [(page.extract_text() or "") for page in reader.pages]
         meta = reader.metadata
         title = str(meta.title).strip() if meta and meta.title else ""
+        pages, known = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            known = _forget_images(reader.resolved_objects, known)
     except Skip:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files

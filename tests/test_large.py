@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from conftest import STORY
+from pdfs import image_pdf, text_pdf
 
 from rag import large, store
 from rag.large import LargeText, scan, sections
-from rag.loaders import load
+from rag.loaders import load, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,3 +179,31 @@ def test_a_50_mb_document_is_never_held_in_memory_whole(tmp_path: Path) -> None:
     assert (got["chars"], got["id"]) == (len(whole.text), whole.id)
     # Python's heap never held the text (50 MB) at once: a section is at most 500k chars.
     assert got["peak_python"] < size / 3, got
+
+
+def test_a_50_mb_pdf_of_images_is_read_a_page_at_a_time(tmp_path: Path, make_assistant) -> None:
+    """Each page has its own 1 MB image: the loader never holds more than a page of them."""
+    pages = [
+        [f"Page {n}: pier {n} of the harbour reopened after {n + 2} days of repairs."]
+        for n in range(50)
+    ]
+    path = image_pdf(tmp_path / "scans.pdf", pages, 2**20)
+    size = path.stat().st_size
+    assert size > 50 * 10**6
+    parse(text_pdf(["Warm-up."]), kind="pdf", name="w", source="w")  # imports pypdf first
+    tracemalloc.start()
+    try:
+        doc = load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < size / 10, f"peak {peak / 2**20:.1f} MB for a {size / 2**20:.0f} MB file"
+    assert doc.text == parse(path.read_bytes(), kind="pdf", name="x", source="x").text
+    assert [doc.text.count(f"Page {n}:") for n in range(50)] == [1] * 50
+    assert doc.metadata["bytes"] == size
+
+    assistant = make_assistant()
+    assert assistant.ingest([path]).added == [str(path.resolve())]
+    answer = assistant.ask("How many days of repairs did pier 37 need?")
+    quotes = [c.quote for c in answer.citations]
+    assert any("pier 37 " in q and "39 days" in q for q in quotes), answer.text
