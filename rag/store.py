@@ -283,13 +283,21 @@ class Store:
         self._docs.upsert(
             ids=[pending_id(doc_id)],
             embeddings=[[1.0]],
-            metadatas=[{"type": "pending", "of": doc_id, "since": time.time(), "by": _WRITER}],
+            metadatas=[{"type": "pending", "of": doc_id, "since": self.now(), "by": _WRITER}],
         )
+
+    def now(self) -> float:
+        """Seconds since the epoch by the store's clock: a shared server's own clock, so
+        processes on machines whose clocks disagree still agree on a marker's age."""
+        if not self.remote:
+            return time.time()
+        with guard(self.where, self.remote):
+            return self.client.heartbeat() / 1e9
 
     def pending(self) -> list[tuple[str, float, str]]:
         """(doc id, seconds since its writer last touched it, writer) of unfinished writes."""
         got = self._docs.get(where={"type": "pending"}, include=["metadatas"])
-        now = time.time()
+        now = self.now()
         return [
             (str(m["of"]), now - float(m.get("since", 0)), str(m.get("by", "")))
             for m in got["metadatas"]

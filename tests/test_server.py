@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -75,3 +76,32 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     assistant = server_assistant(("127.0.0.1", free_port()), "nothing", tmp_path)
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):
         assistant.documents()
+
+
+def test_marker_ages_use_the_servers_clock(
+    chroma_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live write in another process is left alone even when this machine's clock is an
+    hour ahead; a marker untouched for 11 minutes by the server's clock is repaired."""
+    from rag import store as store_module
+
+    (tmp_path / "a.txt").write_text("Harbour News\n\nThe harbour reopened on Monday.")
+    assistant = server_assistant(chroma_server, f"t{uuid.uuid4().hex[:8]}", tmp_path)
+    store = assistant.store
+    store.begin_document("live")
+    store.begin_document("dead")
+    since = store.now() - 11 * 60
+    store._docs.upsert(
+        ids=[store_module.pending_id("dead")],
+        embeddings=[[1.0]],
+        metadatas=[{"type": "pending", "of": "dead", "since": since, "by": "gone:1"}],
+    )
+    server_now = store.now()
+    assert abs(server_now - time.time()) < 60  # the server gives epoch seconds
+    ahead = server_now + 3600
+    monkeypatch.setattr(store_module.time, "time", lambda: ahead)  # this machine is an hour fast
+    monkeypatch.setattr(store_module, "_WRITER", "another-process")
+    assert store.repair() == ["dead"]  # STALE_PENDING (10 minutes) by the server's clock
+    assert [doc for doc, _, _ in store.pending()] == ["live"]
+    assert assistant.ingest([tmp_path / "a.txt"]).added  # the ingest's own repair agrees
+    assert [doc for doc, _, _ in store.pending()] == ["live"]
