@@ -1,4 +1,4 @@
-"""Large plain-text and Markdown files, read and indexed a section at a time.
+"""Large text, Markdown and HTML files, read and indexed a section at a time.
 
 A file over :data:`LARGE_BYTES` is never held in memory whole. :func:`scan` reads it once
 to learn its id (the same content hash :func:`rag.loaders.document_id` gives), its title and
@@ -6,16 +6,18 @@ its length; :func:`sections` reads it again in sections of about :data:`SECTION_
 characters that end at a paragraph break, each with its offset into the whole text. The
 ingest splits, embeds and stores one section at a time, so memory stays bounded by the
 section size, and offsets stay exact: ``text[offset:offset + len(section)] == section``.
+An HTML file's visible text is extracted as it is read (:class:`rag.htmltext.VisibleText`).
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .htmltext import VisibleText
 from .loaders import (
     SUPPORTED,
     Skip,
@@ -26,7 +28,7 @@ from .loaders import (
     check_not_binary,
 )
 
-#: Text and Markdown files above this size are streamed.
+#: Text, Markdown and HTML files above this size are streamed.
 LARGE_BYTES = 8 * 2**20
 #: About how many characters one section holds.
 SECTION_CHARS = 250_000
@@ -51,7 +53,7 @@ class LargeText:
 def is_large(path: Path) -> bool:
     kind = SUPPORTED.get(path.suffix.lower())
     try:
-        return kind in ("text", "markdown") and path.stat().st_size > LARGE_BYTES
+        return kind in ("text", "markdown", "html") and path.stat().st_size > LARGE_BYTES
     except OSError:
         return False
 
@@ -67,24 +69,29 @@ def scan(path: Path, *, source: str | None = None) -> LargeText:
         raise Skip(f"cannot read: {exc.strerror or exc}") from None
     for encoding in ("utf-8-sig", "cp1252"):
         digest = hashlib.sha256()
-        head, chars, visible, replaced = "", 0, False, 0
+        head, chars, visible = "", 0, False
+        decoded = [0, 0]  # characters decoded, and how many of them are U+FFFD
+        html = VisibleText() if kind == "html" else None
         try:
-            for piece in _pieces(path, encoding):
+            for piece in _text(_counted(_decoded(path, encoding), decoded), html):
                 digest.update(piece.encode("utf-8"))
                 chars += len(piece)
                 visible = visible or not piece.isspace()
                 if len(head) < _TITLE_CHARS:
                     head += piece[: _TITLE_CHARS - len(head)]
-                if encoding == "cp1252":
-                    replaced += piece.count("\ufffd")
         except UnicodeDecodeError:
             continue
         except OSError as exc:
             raise Skip(f"cannot read: {exc.strerror or exc}") from None
-        check_decoded(replaced, chars)
+        if encoding == "cp1252":
+            check_decoded(decoded[1], decoded[0])
         if not visible:
             raise Skip("no text in file")
-        title = (_markdown_title(head) if kind == "markdown" else "") or _first_line_title(head)
+        title = (
+            (html.title if html else "")
+            or (_markdown_title(head) if kind == "markdown" else "")
+            or _first_line_title(head)
+        )
         return LargeText(
             path=path,
             id=digest.hexdigest()[:16],
@@ -106,7 +113,8 @@ def sections(large: LargeText, size: int | None = None) -> Iterator[tuple[int, s
     """
     size = size or SECTION_CHARS
     offset, buffer = 0, ""
-    for piece in _pieces(large.path, large.encoding):
+    html = VisibleText() if large.kind == "html" else None
+    for piece in _text(_decoded(large.path, large.encoding), html):
         buffer += piece
         while len(buffer) >= size * 2:
             cut = _cut(buffer, size)
@@ -125,8 +133,29 @@ def _cut(buffer: str, size: int) -> int:
     return size
 
 
-def _pieces(path: Path, encoding: str) -> Iterator[str]:
-    """The file's text in pieces, with newlines normalised as the loaders do (``\\r\\n`` and
+def _counted(pieces: Iterable[str], tally: list[int]) -> Iterator[str]:
+    """``pieces``, adding their length to ``tally[0]`` and their U+FFFD to ``tally[1]``."""
+    for piece in pieces:
+        tally[0] += len(piece)
+        tally[1] += piece.count("\ufffd")
+        yield piece
+
+
+def _text(decoded: Iterable[str], html: VisibleText | None) -> Iterator[str]:
+    """The document's text in pieces: with ``html``, the visible text of the decoded HTML;
+    otherwise the decoded text itself."""
+    if html is None:
+        yield from decoded
+        return
+    for piece in decoded:
+        if text := html.feed(piece):
+            yield text
+    if text := html.close():
+        yield text
+
+
+def _decoded(path: Path, encoding: str) -> Iterator[str]:
+    """The file decoded in pieces, with newlines normalised as the loaders do (``\\r\\n`` and
     ``\\r`` become ``\\n``, also across piece boundaries)."""
     decoder = codecs.getincrementaldecoder(encoding)(
         errors="replace" if encoding == "cp1252" else "strict"

@@ -9,10 +9,10 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .htmltext import html_text
 from .records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
     else:
         raw = _decode(data)
         if kind == "html":
-            text, title = _html_text(raw)
+            text, title = html_text(raw)
         else:
             text = _normalize_newlines(raw)
             title = _markdown_title(text) if kind == "markdown" else ""
@@ -179,89 +179,6 @@ def _first_line_title(text: str) -> str:
 def _markdown_title(text: str) -> str:
     m = re.search(r"^#\s+(.+)$", text[:20000], re.MULTILINE)
     return m.group(1).strip()[:200] if m else ""
-
-
-class _VisibleText(HTMLParser):
-    """Collects the text a browser would show; drops scripts, styles and the like."""
-
-    HIDDEN = frozenset(
-        {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
-    )
-    BLOCKS = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "tr",
-            "table",
-            "section",
-            "article",
-            "header",
-            "footer",
-            "blockquote",
-            "pre",
-            "hr",
-            "title",
-            "dd",
-            "dt",
-            "figcaption",
-            "main",
-            "nav",
-            "aside",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-        self.in_title = False
-        self.title = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self.in_title = True
-        elif tag in self.HIDDEN:
-            self.hidden += 1
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self.in_title = False
-        elif tag in self.HIDDEN and self.hidden:
-            self.hidden -= 1
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title:
-            self.title += data
-        elif not self.hidden:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def _html_text(raw: str) -> tuple[str, str]:
-    parser = _VisibleText()
-    parser.feed(raw)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", text)
-    text = re.sub(r" {2,}", " ", text).strip()
-    return text, re.sub(r"\s+", " ", parser.title).strip()[:200]
 
 
 def _forget_images(cache: dict[Any, Any], known: int) -> int:

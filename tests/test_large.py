@@ -104,6 +104,44 @@ def test_streamed_ingest_keeps_exact_offsets(
     assert [s.reason for s in again.skipped] == [f"same text as {whole.source}"]
 
 
+def story_html(path: Path, copies: int = 20) -> Path:
+    stories = "\r\n".join(
+        f'<div class="story">\r\n  <h2>Edition {i}</h2>\r\n  <p>The harbour caf&eacute; '
+        f"reopened on day {i}.   Its pier   was\r\n repaired.</p><script>var day = {i};</script>"
+        "<p>Fishermen welcomed the decision.</p></div>"
+        for i in range(copies)
+    )
+    html = (
+        "<html><head><title>Harbour\r\n Diary</title><style>p { color: red }</style></head>"
+        f"<body>\r\n{stories}\r\n</body></html>"
+    )
+    path.write_bytes(html.encode("utf-8"))
+    return path
+
+
+def test_a_large_html_file_is_streamed_with_the_text_reading_it_whole_gives(
+    tmp_path: Path, make_assistant, small_sections
+) -> None:
+    path = story_html(tmp_path / "diary.html")
+    whole = load(path)
+    scanned = scan(path)
+    assert (scanned.id, scanned.chars, scanned.title) == (whole.id, len(whole.text), whole.title)
+    assert "".join(text for _, text in sections(scanned)) == whole.text
+    assert (
+        "var day" not in whole.text
+        and "café reopened on day 7. Its pier was repaired." in whole.text
+    )
+    assistant = make_assistant(min_score=0.2)
+    assert assistant.ingest([path]).added == [whole.source]
+    [info] = assistant.documents()
+    assert (info.id, info.metadata["streamed"], info.title) == (whole.id, True, "Harbour Diary")
+    assert assistant.document_text(info.id) == whole.text
+    answer = assistant.ask("What reopened on day 17?")
+    assert "day 17" in answer.text
+    for c in answer.citations:
+        assert whole.text[c.start : c.end] == c.quote
+
+
 def test_a_file_that_changes_while_read_is_skipped(
     tmp_path: Path, make_assistant, small_sections, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,3 +245,45 @@ def test_a_50_mb_pdf_of_images_is_read_a_page_at_a_time(tmp_path: Path, make_ass
     answer = assistant.ask("How many days of repairs did pier 37 need?")
     quotes = [c.quote for c in answer.citations]
     assert any("pier 37 " in q and "39 days" in q for q in quotes), answer.text
+
+
+def fifty_megabytes_of_html(path: Path) -> Path:
+    squad = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
+    if not squad.is_file():
+        pytest.skip(f"needs {squad}")
+    paragraphs = [
+        p["context"] for a in json.loads(squad.read_text("utf-8"))["data"] for p in a["paragraphs"]
+    ]
+    with path.open("w", encoding="utf-8") as f:
+        f.write("<html><head><title>The Collected Articles</title></head><body>\n")
+        edition = 0
+        while f.tell() < 50 * 2**20:
+            edition += 1
+            for p in paragraphs:
+                f.write(f"<div><h2>Edition {edition}</h2><p>{p}</p><script>n={edition}</script>\n")
+        f.write("</body></html>")
+    return path
+
+
+@pytest.mark.slow
+def test_a_50_mb_html_file_is_read_a_section_at_a_time(tmp_path: Path) -> None:
+    """Scanning and sectioning a 50 MB HTML file holds a section, never the whole text."""
+    path = fifty_megabytes_of_html(tmp_path / "big.html")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        big = scan(path)
+        longest = chars = 0
+        for offset, text in sections(big):
+            assert offset == chars
+            chars += len(text)
+            longest = max(longest, len(text))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    print({"bytes": size, "chars": chars, "peak_python": peak, "longest_section": longest})
+    assert chars == big.chars > 40 * 2**20
+    # reading it whole peaks near 500 MB (the bytes, the decoded page, the parser's pieces)
+    assert peak < size / 3, f"peak {peak / 2**20:.1f} MB for a {size / 2**20:.0f} MB file"
+    whole = load(path)  # the same id, length and title as reading it whole
+    assert (big.id, big.chars, big.title) == (whole.id, len(whole.text), whole.title)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from rag.chunking import split_document
 from rag.citations import marker_numbers, parse_draft, strip_markers
+from rag.htmltext import VisibleText, _VisibleText, html_text
 from rag.large import LargeText, _cut, sections
 from rag.loaders import Skip, document_id, parse
 from rag.records import Document
@@ -164,3 +165,39 @@ def test_upload_names_never_leave_the_uploads_folder(name: str) -> None:
             return
         assert target.resolve().parent == uploads.resolve()
         assert target.read_text() == "Some text."
+
+
+#: HTML-ish text: tags that show, hide and break text, entities, odd spaces, a title.
+HTML = st.lists(
+    st.sampled_from(
+        [
+            "<p>", "</p>", "<div>", "</div>", "<br>", "<br/>", "<h2>", "</h2>", "<li>",
+            "<script>var a = '<p>';</script>", "<style>p{}</style>", "<title>", "</title>",
+            "&amp;", "&nbsp;", "&#10;", "&lt;b&gt;", " ", "  ", "\n", "\r\n", "\t", "\u00a0",
+            "harbour", "Monday", "“Yes.”", "6,000", "é", "<!-- note -->", "<b>", "</b>", "<",
+        ]
+    ),
+    max_size=80,
+).map("".join)  # fmt: skip
+
+
+def _reference_html_text(raw: str) -> tuple[str, str]:
+    """How the whole text was made before it could be streamed: regexes on the whole."""
+    parser = _VisibleText()
+    parser.feed(raw)
+    parser.close()
+    text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", "".join(parser.parts))
+    return re.sub(r" {2,}", " ", text).strip(), re.sub(r"\s+", " ", parser.title).strip()[:200]
+
+
+@given(HTML, st.lists(st.integers(0, 400), max_size=12))
+@example("<p> a </p>\n<div>  b</div>  ", [5, 6, 17])
+def test_html_fed_in_any_pieces_gives_the_whole_documents_text(html: str, cuts: list[int]) -> None:
+    whole = html_text(html)
+    assert whole == _reference_html_text(html)
+    reader, got, previous = VisibleText(), [], 0
+    for cut in [*sorted(min(c, len(html)) for c in cuts), len(html)]:
+        got.append(reader.feed(html[previous:cut]))
+        previous = cut
+    got.append(reader.close())
+    assert ("".join(got), reader.title) == whole

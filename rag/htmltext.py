@@ -1,0 +1,135 @@
+"""The text a browser would show of an HTML document, read whole or fed in pieces.
+
+:class:`VisibleText` gives the same text whichever way the document is cut into pieces,
+so a large file can be read a piece at a time (``rag.large``) and still have the offsets
+and id that reading it whole gives.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+#: Blank space holding a line break becomes one paragraph break; runs of spaces one space.
+_BLANK_RUN = re.compile(r"[ \t]*\n[ \t\n]*\n[ \t]*")
+_SPACE_RUN = re.compile(r" {2,}")
+_TITLE_CHARS = 10_000
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would show; drops scripts, styles and the like."""
+
+    HIDDEN = frozenset(
+        {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+    )
+    BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "table",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "blockquote",
+            "pre",
+            "hr",
+            "title",
+            "dd",
+            "dt",
+            "figcaption",
+            "main",
+            "nav",
+            "aside",
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.in_title = False
+        self.title = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        elif tag in self.HIDDEN:
+            self.hidden += 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        elif tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            if len(self.title) < _TITLE_CHARS:  # an unclosed <title> must not swallow the page
+                self.title += data
+        elif not self.hidden:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+class VisibleText:
+    """Feed HTML in pieces; each call returns the visible text that is now settled.
+
+    Whitespace at the end of what was fed is held back until the next non-blank text, so
+    a run of blanks cut between two pieces is squeezed exactly as if it were whole.
+    """
+
+    def __init__(self) -> None:
+        self._parser = _VisibleText()
+        self._held = ""  # blank space at the end so far: "", " " or "\n\n"
+        self._started = False
+
+    def feed(self, html: str) -> str:
+        self._parser.feed(html)
+        return self._settled()
+
+    def close(self) -> str:
+        self._parser.close()
+        text = self._settled()
+        self._held = ""  # the text is stripped at the end
+        return text
+
+    @property
+    def title(self) -> str:
+        return re.sub(r"\s+", " ", self._parser.title).strip()[:200]
+
+    def _settled(self) -> str:
+        text = self._held + "".join(self._parser.parts)
+        self._parser.parts.clear()
+        body = text.rstrip(" \n")
+        tail = text[len(body) :]
+        self._held = ("\n\n" if "\n" in tail else " ") if tail else ""
+        if not self._started:
+            body = body.lstrip(" \n")
+            self._started = bool(body)
+        return _SPACE_RUN.sub(" ", _BLANK_RUN.sub("\n\n", body))
+
+
+def html_text(html: str) -> tuple[str, str]:
+    """(visible text, title) of a whole HTML document."""
+    reader = VisibleText()
+    text = reader.feed(html) + reader.close()
+    return text, reader.title
