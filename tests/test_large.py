@@ -182,7 +182,13 @@ print(json.dumps({"peak_python": peak, "rss_before": before * 1024,
 """
 
 
-def fifty_megabytes(path: Path) -> Path:
+def fifty_megabytes(
+    path: Path,
+    head: str = "The Collected Articles\n\n",
+    paragraph: str = "Edition {edition}. {text}\n\n",
+    tail: str = "",
+) -> Path:
+    """About 50 MB of SQuAD paragraphs, repeated in numbered editions, between head and tail."""
     squad = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
     if not squad.is_file():
         pytest.skip(f"needs {squad}")
@@ -190,12 +196,13 @@ def fifty_megabytes(path: Path) -> Path:
         p["context"] for a in json.loads(squad.read_text("utf-8"))["data"] for p in a["paragraphs"]
     ]
     with path.open("w", encoding="utf-8") as f:
-        f.write("The Collected Articles\n\n")
+        f.write(head)
         edition = 0
         while f.tell() < 50 * 2**20:
             edition += 1
-            for p in paragraphs:
-                f.write(f"Edition {edition}. {p}\n\n")
+            for text in paragraphs:
+                f.write(paragraph.format(edition=edition, text=text))
+        f.write(tail)
     return path
 
 
@@ -247,28 +254,15 @@ def test_a_50_mb_pdf_of_images_is_read_a_page_at_a_time(tmp_path: Path, make_ass
     assert any("pier 37 " in q and "39 days" in q for q in quotes), answer.text
 
 
-def fifty_megabytes_of_html(path: Path) -> Path:
-    squad = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
-    if not squad.is_file():
-        pytest.skip(f"needs {squad}")
-    paragraphs = [
-        p["context"] for a in json.loads(squad.read_text("utf-8"))["data"] for p in a["paragraphs"]
-    ]
-    with path.open("w", encoding="utf-8") as f:
-        f.write("<html><head><title>The Collected Articles</title></head><body>\n")
-        edition = 0
-        while f.tell() < 50 * 2**20:
-            edition += 1
-            for p in paragraphs:
-                f.write(f"<div><h2>Edition {edition}</h2><p>{p}</p><script>n={edition}</script>\n")
-        f.write("</body></html>")
-    return path
-
-
 @pytest.mark.slow
 def test_a_50_mb_html_file_is_read_a_section_at_a_time(tmp_path: Path) -> None:
     """Scanning and sectioning a 50 MB HTML file holds a section, never the whole text."""
-    path = fifty_megabytes_of_html(tmp_path / "big.html")
+    path = fifty_megabytes(
+        tmp_path / "big.html",
+        "<html><head><title>The Collected Articles</title></head><body>\n",
+        "<div><h2>Edition {edition}</h2><p>{text}</p><script>n={edition}</script>\n",
+        "</body></html>",
+    )
     size = path.stat().st_size
     tracemalloc.start()
     try:
