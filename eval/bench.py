@@ -20,7 +20,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from typing import Any
 
 from .corpus import CachedEmbeddings, add_in_batches, write_corpus
 from .metrics import percentile
+from .servers import chroma_command, free_port, heartbeat_url, running
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
@@ -187,25 +187,9 @@ def _server_figures(
 
     from rag import Assistant
 
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("chroma run did not start") from None
-                time.sleep(0.2)
+    port = free_port()
+    command = chroma_command(tmp / "server", port)
+    with running(command, heartbeat_url(port), tmp / "chroma.log", timeout=60):
         remote = Assistant(
             settings.with_(chroma_host="127.0.0.1", chroma_port=port), embedder=embedder
         )
@@ -223,9 +207,6 @@ def _server_figures(
             "server_baseline_p50_ms": ms(base, 50),
             "server_baseline_p95_ms": ms(base, 95),
         }
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 _BASELINE_COLD = """

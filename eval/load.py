@@ -16,18 +16,20 @@ their ratios, errors, crossings, and whether every uploaded document was indexed
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .metrics import percentile
+from .servers import free_port, running
 
 #: (first question, follow-up) pairs on the seed document.
 PAIRS = [
@@ -214,47 +216,18 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a and b else None
 
 
-class _served:
+@contextmanager
+def _served(tmp: Path, workers: int | None) -> Iterator[str]:
     """``rag serve`` on a free port and a fresh data dir, for the length of the block."""
-
-    def __init__(self, tmp: Path, workers: int | None) -> None:
-        self.tmp = tmp
-        self.workers = workers
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        import os
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = dict(os.environ)
-        if self.workers:
-            env["RAG_WORKERS"] = str(self.workers)
-        rag = str(Path(sys.executable).with_name("rag"))
-        command = [rag, "--data-dir", str(self.tmp / "data"), "serve", "--port", str(port)]
-        self.log = open(self.tmp / "serve.log", "wb")
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    return url
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((self.tmp / "serve.log").read_text()[-2000:]) from None
-                time.sleep(0.5)
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.proc is not None
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+    port = free_port()
+    env = dict(os.environ)
+    if workers:
+        env["RAG_WORKERS"] = str(workers)
+    rag = str(Path(sys.executable).with_name("rag"))
+    command = [rag, "--data-dir", str(tmp / "data"), "serve", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/"
+    with running(command, url, tmp / "serve.log", timeout=300, env=env):
+        yield url
 
 
 def table(result: dict[str, Any]) -> str:

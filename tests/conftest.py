@@ -5,14 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +17,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from eval.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, Settings
 
 # Property tests: CI runs a fixed, reproducible set of examples ("ci"); a wider random search
@@ -116,56 +110,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Assistant
     return Assistant(Settings(data_dir=data), embedder=real_embedder)
 
 
-@contextmanager
-def running(
-    command: list[str], url: str, log_path: Path, *, timeout: float = 180, env: dict | None = None
-) -> Iterator[None]:
-    """A server process, from its first answer on ``url`` until the block ends."""
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_path.read_text()[-3000:]) from None
-                time.sleep(0.5)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real `chroma run` on 127.0.0.1 for the session."""
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    command = [
-        chroma,
-        "run",
-        "--path",
-        str(path / "db"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
     with running(
-        command, f"http://127.0.0.1:{port}/api/v2/heartbeat", path / "server.log", timeout=60
+        chroma_command(path / "db", port), heartbeat_url(port), path / "server.log", timeout=60
     ):
         yield "127.0.0.1", port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeEmbedder, clear_chroma, free_port, running
+from conftest import STORY, FakeEmbedder, clear_chroma
 
+from eval.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, ConfigError, Settings, StoreError
 from rag.chroma import make_client
 from rag.store import Store
@@ -171,16 +171,11 @@ def test_an_interrupted_write_is_repaired(make_assistant, tmp_path: Path) -> Non
     assert assistant.ask("How much will the repairs cost?").citations
 
 
-def _chroma(path: Path, port: int) -> list[str]:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    return [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-
-
 @pytest.mark.slow
 @pytest.mark.server
 def test_chroma_server_dies_hangs_and_comes_back(tmp_path: Path) -> None:
     port = free_port()
-    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    url = heartbeat_url(port)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "harbour.txt").write_text(STORY)
     (tmp_path / "docs" / "later.txt").write_text(
@@ -195,7 +190,7 @@ def test_chroma_server_dies_hangs_and_comes_back(tmp_path: Path) -> None:
         min_score=0.2,
     )
     question = "How much will the repairs cost?"
-    with running(_chroma(tmp_path / "db", port), url, tmp_path / "chroma1.log", timeout=60):
+    with running(chroma_command(tmp_path / "db", port), url, tmp_path / "chroma1.log", timeout=60):
         assistant = Assistant(settings, embedder=FakeEmbedder())
         assistant.ingest([tmp_path / "docs" / "harbour.txt"])
         before = assistant.ask(question)
@@ -218,7 +213,7 @@ def test_chroma_server_dies_hangs_and_comes_back(tmp_path: Path) -> None:
         assistant.ingest([tmp_path / "docs" / "later.txt"])
     assert time.monotonic() - started < 10
     # back, on the same data: the same assistant object recovers, nothing lost
-    with running(_chroma(tmp_path / "db", port), url, tmp_path / "chroma2.log", timeout=60):
+    with running(chroma_command(tmp_path / "db", port), url, tmp_path / "chroma2.log", timeout=60):
         assert assistant.ask(question).text == before.text
         assert [d.title for d in assistant.documents()] == ["Harbour Reopens After Storm"]
         assert assistant.ingest([tmp_path / "docs" / "later.txt"]).added
