@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from .chunking import Split, split_document
 from .config import Settings
 from .embed import Embedder
 from .large import LargeText, is_large, scan, sections
-from .loaders import Skip, iter_files, load
+from .loaders import IdDigest, Skip, iter_files, load
 from .records import Document, DocumentInfo, IngestReport, SkippedFile
 from .store import TEXT_PART_CHARS, Store
 
@@ -198,11 +197,11 @@ def _write_large(
         metadata={"kind": big.kind, "name": big.path.name, "bytes": big.bytes, "streamed": True},
     )
     store.begin_document(doc.id)
-    digest = hashlib.sha256()
+    digest = IdDigest()
     units = chunks = parts = chars = 0
     held = ""  # text not yet stored as a whole part
     for offset, text in sections(big):
-        digest.update(text.encode("utf-8"))
+        digest.update(text)
         split = _split(replace(doc, text=text), embedder, settings)
         # a fresh cache per section: memory stays bounded by the section
         vectors = embed_cached([text[u.start : u.end] for u in split.units], embedder, {})
@@ -241,7 +240,7 @@ def _write_large(
     if held:
         store.add_text_parts(doc.id, parts, [held])
         parts += 1
-    if chars != big.chars or digest.hexdigest()[:16] != big.id:
+    if chars != big.chars or digest.id != big.id:
         store.delete_document(doc.id, bump=False)
         raise Skip("the file changed while it was being read; ingest it again")
     store.finish_document(doc, chars=chars, chunks=chunks, units=units, parts=parts)

@@ -12,7 +12,6 @@ An HTML file's visible text is extracted as it is read (:class:`rag.htmltext.Vis
 from __future__ import annotations
 
 import codecs
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from .htmltext import VisibleText
 from .loaders import (
     SUPPORTED,
+    IdDigest,
     Skip,
     _first_line_title,
     _markdown_title,
@@ -68,13 +68,13 @@ def scan(path: Path, *, source: str | None = None) -> LargeText:
     except OSError as exc:
         raise Skip(f"cannot read: {exc.strerror or exc}") from None
     for encoding in ("utf-8-sig", "cp1252"):
-        digest = hashlib.sha256()
+        digest = IdDigest()
         head, chars, visible = "", 0, False
         decoded = [0, 0]  # characters decoded, and how many of them are U+FFFD
         html = VisibleText() if kind == "html" else None
         try:
             for piece in _text(_counted(_decoded(path, encoding), decoded), html):
-                digest.update(piece.encode("utf-8"))
+                digest.update(piece)
                 chars += len(piece)
                 visible = visible or not piece.isspace()
                 if len(head) < _TITLE_CHARS:
@@ -94,7 +94,7 @@ def scan(path: Path, *, source: str | None = None) -> LargeText:
         )
         return LargeText(
             path=path,
-            id=digest.hexdigest()[:16],
+            id=digest.id,
             source=source or str(path.resolve()),
             title=title or path.name,
             chars=chars,

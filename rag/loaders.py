@@ -34,7 +34,23 @@ class Skip(Exception):
 
 def document_id(text: str) -> str:
     """A stable id derived from the content."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    digest = IdDigest()
+    digest.update(text)
+    return digest.id
+
+
+class IdDigest:
+    """:func:`document_id` of a text given in pieces (``document_id("".join(pieces))``)."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+
+    def update(self, piece: str) -> None:
+        self._sha.update(piece.encode("utf-8"))
+
+    @property
+    def id(self) -> str:
+        return self._sha.hexdigest()[:16]
 
 
 def iter_files(paths: list[str | Path]) -> Iterator[Path | SkippedFile]:
