@@ -15,6 +15,7 @@ from rag import Answer, Citation
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 TOP_K = 4
+ADD_BATCH = 2000
 
 
 class TutorialBaseline:
@@ -42,7 +43,8 @@ class TutorialBaseline:
             embedding_function=embeddings,
             client=client,
         )
-        self.store.add_documents(self.chunks)
+        for at in range(0, len(self.chunks), ADD_BATCH):  # Chroma caps one write's size
+            self.store.add_documents(self.chunks[at : at + ADD_BATCH])
 
     def retrieve(self, question: str, k: int = TOP_K) -> list[tuple[str, int, int, str]]:
         """(doc_id, start, end, text) of the k nearest chunks."""

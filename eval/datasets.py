@@ -11,17 +11,27 @@ JSONL, one question per line::
 
 ``answers``/``support`` are empty for unanswerable questions. Support strings must occur
 verbatim in a document of the corpus (``--docs``); their spans are found after ingest.
+
+Also read, with their documents inside: SQuAD 2.0 JSON, news-quiz JSON
+(``{"docs": [{"id", "url", "title", "text"}], "questions": [{"id", "question", "answers",
+"answerable", "gold": [doc ids]}]}``, e.g. ``shared/data/news-2024.json``: a citation is right
+when it quotes a gold document and holds an answer), and ClapNQ JSONL (the ``clapnq-*``
+files: each question's passage becomes a document, ``selected_sentences`` the support).
+``part`` picks the held-out part of a set the reader was trained on (``rag/splits.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.errors import ConfigError
 from rag.sentences import split_sentences
+from rag.splits import PARTS, clapnq_part, squad_dev_part
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,9 @@ class Example:
     kind: str = ""
     #: Gold support as (document file name, start, end) when the loader knows it.
     spans: list[tuple[str, int, int]] = field(default_factory=list)
+    #: File names of the documents that answer it (news quizzes): a right citation quotes one
+    #: of them and holds an answer.
+    gold_docs: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -45,16 +58,40 @@ class Dataset:
     docs: Path  # a file or folder to ingest
 
 
-def load(path: Path, *, docs: Path | None, work: Path, limit: int | None, seed: int) -> Dataset:
-    """A JSONL dataset (its corpus is ``docs``), or SQuAD 2.0 JSON (corpus built in ``work``)."""
+def load(
+    path: Path,
+    *,
+    docs: Path | None,
+    work: Path,
+    limit: int | None,
+    seed: int,
+    part: str = "all",
+) -> Dataset:
+    """A JSONL dataset (its corpus is ``docs``), or a set with its documents inside (corpus
+    written to ``work``): SQuAD 2.0 JSON, news-quiz JSON, ClapNQ JSONL."""
     if not path.is_file():
         raise ConfigError(f"no dataset at {str(path)!r}")
+    if part not in PARTS:
+        raise ConfigError(f"part {part!r}: choose one of {', '.join(PARTS)}")
     if path.suffix == ".json":
-        dataset = load_squad(path, work)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(f"{path.name}: not JSON ({exc})") from None
+        if isinstance(raw, dict) and "docs" in raw and "questions" in raw:
+            dataset = load_news(path, raw, work)
+        else:
+            dataset = load_squad(path, work, part=part)
+    elif path.name.startswith("clapnq"):
+        dataset = load_clapnq(path, work, part=part)
     else:
         if docs is None:
             raise ConfigError("a JSONL dataset needs --docs: the files its questions are about")
         dataset = Dataset(path.stem, load_jsonl(path), docs)
+    if part != "all" and not dataset.name.endswith(f"-{part}"):
+        raise ConfigError(
+            f"{path.name} has no {part!r} part: parts exist for squad2-dev-a.json and ClapNQ"
+        )
     if limit is not None and limit < len(dataset.examples):
         rng = random.Random(seed)
         dataset.examples = sorted(rng.sample(dataset.examples, limit), key=dataset.examples.index)
@@ -91,17 +128,21 @@ def load_jsonl(path: Path) -> list[Example]:
     return examples
 
 
-def load_squad(path: Path, work: Path) -> Dataset:
+def load_squad(path: Path, work: Path, *, part: str = "all") -> Dataset:
     """SQuAD 2.0: one document per article (title, then its paragraphs); gold support is the
     sentence holding each gold answer, located exactly in the written document."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"{path.name}: not SQuAD 2.0 JSON ({exc})") from None
+    if part != "all" and not path.stem.startswith("squad2-dev-a"):
+        raise ConfigError(f"{path.name} has no {part!r} part (only squad2-dev-a.json has)")
     folder = work / "squad-docs"
     folder.mkdir(parents=True, exist_ok=True)
     examples = []
     for a, article in enumerate(data):
+        if part != "all" and squad_dev_part(a) != part:
+            continue
         title = article["title"].replace("_", " ")
         text = title
         name = f"{a:02d}-{article['title'][:40]}.txt"
@@ -133,4 +174,78 @@ def load_squad(path: Path, work: Path) -> Dataset:
                     )
                 )
         (folder / name).write_text(text, encoding="utf-8")
+    name = path.stem if part == "all" else f"{path.stem}-{part}"
+    return Dataset(name, examples, folder)
+
+
+def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
+    """A news-quiz set: each article is written as ``<id>.txt`` (title line, then text)."""
+    folder = work / "news-docs"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for doc in raw["docs"]:
+            text = f"{' '.join(str(doc['title']).split())}\n\n{doc['text']}"
+            (folder / f"{doc['id']}.txt").write_text(text, encoding="utf-8")
+        examples = [
+            Example(
+                id=str(q["id"]),
+                question=str(q["question"]),
+                answerable=bool(q["answerable"]),
+                answers=[str(a) for a in q["answers"]] if q["answerable"] else [],
+                kind="news" if q["answerable"] else "news-unanswerable",
+                gold_docs=[f"{g}.txt" for g in q.get("gold", [])] if q["answerable"] else [],
+            )
+            for q in raw["questions"]
+        ]
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{path.name}: not a news-quiz set ({exc!r} missing)") from None
+    if not examples:
+        raise ConfigError(f"{path.name}: no questions")
     return Dataset(path.stem, examples, folder)
+
+
+def load_clapnq(path: Path, work: Path, *, part: str = "all") -> Dataset:
+    """ClapNQ: the answerable and unanswerable files beside ``path``; each distinct passage
+    is a document, the gold ``selected_sentences`` the support (any one suffices)."""
+    names = ["clapnq-dev-a-answerable.jsonl", "clapnq-dev-a-unanswerable.jsonl"]
+    paths = [path.parent / n for n in names if (path.parent / n).is_file()] or [path]
+    folder = work / "clapnq-docs"
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, str] = {}
+    examples = []
+    for file in paths:
+        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                qid = str(row["id"])
+                passage = row["passages"][0]
+                gold = [str(s) for s in row["output"][0].get("selected_sentences") or []]
+                question = str(row["input"])
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                raise ConfigError(f"{file.name} line {n}: not ClapNQ ({exc!r})") from None
+            if part != "all" and clapnq_part(qid) != part:
+                continue
+            body = f"{passage['title']}\n\n{passage['text']}"
+            key = hashlib.sha256(body.encode()).hexdigest()[:16]
+            if key not in written:
+                written[key] = body
+                (folder / f"{key}.txt").write_text(body, encoding="utf-8")
+            support = [s.strip() for s in gold if s.strip() and s.strip() in body]
+            if gold and not support:
+                continue  # its gold sentences are not in the passage as written
+            examples.append(
+                Example(
+                    id=qid,
+                    question=question,
+                    answerable=bool(gold),
+                    support=support,
+                    support_mode="any",
+                    kind="clapnq" if support else "clapnq-unanswerable",
+                )
+            )
+    if not examples:
+        raise ConfigError(f"{path.name}: no questions in part {part!r}")
+    name = "clapnq-dev-a" if part == "all" else f"clapnq-dev-a-{part}"
+    return Dataset(name, examples, folder)

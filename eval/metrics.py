@@ -59,17 +59,24 @@ def citation_scores(
     answers: Sequence[str],
     mode: str,
 ) -> tuple[float | None, float | None]:
-    """(precision, recall) of one answer's citations; None where undefined."""
+    """(precision, recall) of one answer's citations; None where undefined.
+
+    ``mode``: "any" (one support cited suffices), "all" (each is needed), or "doc" (support
+    spans are whole gold documents, and a right citation also holds an answer)."""
     if not cited:
         return None, 0.0 if (support or answers) else None
 
     def correct(span: Span, quote: str) -> bool:
+        if mode == "doc":  # support is whole gold documents; the quote must hold the answer
+            return any(overlaps(span, s) for s in support) and contains(quote, answers)
         if support:
             return any(overlaps(span, s) for s in support)
         return contains(quote, answers)
 
     precision = sum(correct(span, quote) for span, quote in cited) / len(cited)
-    if support:
+    if mode == "doc":
+        recall = float(any(correct(span, quote) for span, quote in cited))
+    elif support:
         covered = [any(overlaps(span, s) for span, _ in cited) for s in support]
         recall = float(any(covered)) if mode == "any" else sum(covered) / len(covered)
     elif answers:

@@ -14,6 +14,11 @@ METRICS = [
     ("hit@1", "retrieval hit@1", "pct"),
     ("hit@k", "retrieval hit@k", "pct"),
     ("mrr", "retrieval MRR", "num"),
+    ("recall@1", "retrieval recall@1 (chunk holds the gold)", "pct"),
+    ("recall@3", "retrieval recall@3", "pct"),
+    ("recall@6", "retrieval recall@6", "pct"),
+    ("recall@10", "retrieval recall@10", "pct"),
+    ("recall@20", "retrieval recall@20", "pct"),
     ("citation_precision", "citation precision", "pct"),
     ("citation_recall", "citation recall", "pct"),
     ("span_integrity", "span integrity", "pct"),
@@ -57,12 +62,66 @@ def table(runs: list[dict[str, Any]]) -> list[list[str]]:
 def _label(run: dict[str, Any]) -> str:
     name = run["system"]
     if name == "rag":
-        name = f"rag ({run['config'].get('backend', '')})"
+        reader = run["config"].get("reader", "off")
+        name = f"rag ({run['config'].get('backend', '')}{'' if reader == 'off' else ' + reader'})"
+    elif name == "heuristic":
+        name = "old heuristic (no reader)"
     return name
 
 
+def tradeoff_table(run: dict[str, Any]) -> list[list[str]]:
+    """The reader threshold's trade-off, one row per threshold."""
+    rows = [
+        [
+            "reader threshold",
+            "answer contains gold",
+            "fully correct (answerable)",
+            "false abstentions",
+            "unanswerable abstained",
+        ]
+    ]
+    chosen = run["config"].get("reader_threshold")
+    for line in run.get("tradeoff", []):
+        t = f"{line['threshold']:.2f}"
+        rows.append(
+            [
+                t,
+                fmt(line["answer_contains"], "pct"),
+                fmt(line["correct_answerable"], "pct"),
+                fmt(line["false_abstention"], "pct"),
+                fmt(line["unanswerable_abstained"], "pct"),
+            ]
+        )
+    if chosen is not None:
+        rows.append([f"{chosen:.2f} (in use)", *table_at(run)])
+    return rows
+
+
+def table_at(run: dict[str, Any]) -> list[str]:
+    totals = run["totals"]
+    answerable = [r for r in run["rows"] if r["answerable"]]
+    unanswerable = [r for r in run["rows"] if not r["answerable"]]
+    correct = sum(r["correct"] for r in answerable) / len(answerable) if answerable else None
+    false = sum(r["abstained"] for r in answerable) / len(answerable) if answerable else None
+    abst = sum(r["abstained"] for r in unanswerable) / len(unanswerable) if unanswerable else None
+    return [
+        fmt(totals.get("answer_contains"), "pct"),
+        fmt(correct, "pct"),
+        fmt(false, "pct"),
+        fmt(abst, "pct"),
+    ]
+
+
 def console(runs: list[dict[str, Any]]) -> str:
-    rows = table(runs)
+    text = aligned(table(runs))
+    for run in runs:
+        if run.get("tradeoff"):
+            text += f"\n\nreader threshold trade-off ({_label(run)}):\n"
+            text += aligned(tradeoff_table(run))
+    return text
+
+
+def aligned(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
@@ -95,6 +154,10 @@ def write(runs: list[dict[str, Any]], out: Path, title: str) -> Path:
     )
     lines += ["", markdown_table(table(runs)), ""]
     lines += [f"![{name}]({name})" for name in plots]
+    for run in runs:
+        if run.get("tradeoff"):
+            lines += ["", f"## Reader threshold trade-off: {_label(run)}", ""]
+            lines.append(markdown_table(tradeoff_table(run)))
     for run in runs:
         if run["by_kind"]:
             lines += ["", f"## By kind: {_label(run)}", ""]

@@ -20,6 +20,7 @@ from .records import (
     IngestReport,
     Revision,
     ScoredChunk,
+    ShortAnswer,
     SkippedFile,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "Revision",
     "ScoredChunk",
     "Settings",
+    "ShortAnswer",
     "SkippedFile",
     "StoreError",
     "__version__",

@@ -1,20 +1,26 @@
 """The grounded extractive answerer: answers composed of cited source sentences.
 
-Each candidate sentence (a *unit* of a retrieved chunk) is scored by cosine similarity to
-the question plus an IDF-weighted share of the question's content words it contains. The
-answer is the best sentence, the others close to it, and a sentence that directly continues
-a chosen one ("He also ..."); each followed by its ``[n]``. Below ``min_score`` it abstains.
+Each candidate sentence (a *unit* of a retrieved chunk) gets a heuristic score: cosine
+similarity to the question plus an IDF-weighted share of the question's content words it
+contains. The trained reader (``reader.py``) then reads the heuristic's best candidates and
+gives each the probability that it answers the question, and the short answer inside it.
+The answer is the best sentence, the others close to it, and a sentence that directly
+continues a chosen one ("He also ..."); each followed by its ``[n]``. Below the reader's
+calibrated threshold (or, without a reader, the heuristic's ``min_score``) it abstains.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .keyword import KeywordIndex, terms
-from .records import Answer, Citation, ScoredChunk
+from .question import looks_like_instruction
+from .reader import Passage, Reader
+from .records import Answer, Citation, ScoredChunk, ShortAnswer
 from .store import StoredUnit
 
 LEXICAL_WEIGHT = 0.5
@@ -22,34 +28,20 @@ RANK_PENALTY = 0.03  # per place the sentence's chunk sits below the best chunk
 MARGIN = 0.03
 CONTINUATION_SLACK = 0.12
 REDUNDANT = 0.9
+#: sentences the reader reads: the heuristic's best (on the validation part, 12, 16 and 24
+#: found the same answers; README)
+READ_CANDIDATES = 16
+#: other sentences join the best when the reader gives them this share of its probability
+#: (validation: top-1 alone 80.2% fully correct, 0.9 77.4% with 2.8 points more answers
+#: holding the gold, 0.7 68.9%)
+READ_RATIO = 0.9
 
 ABSTAIN_TEXT = "I can't answer that from the indexed documents."
-INSTRUCTION_TEXT = (
-    "That looks like an instruction rather than a question about the documents; "
-    "I only answer questions from the indexed documents."
-)
-
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass)\b.{0,60}\b(instructions?|prompts?|rules|"
-    r"guidelines|above|previous|system|context)\b"
-    r"|\b(you are now|act as|pretend (to be|you)|role-?play|jailbreak|system prompt|"
-    r"developer mode|from now on)\b"
-    r"|\b(write|compose|generate|create)\b.{0,20}\b(poem|story|joke|song|essay|code|script|"
-    r"limerick|haiku)\b"
-    r"|\b(reveal|print|show|repeat|output)\b.{0,20}\b(your|the)\b.{0,12}\b(instructions|prompt|"
-    r"rules|configuration)\b",
-    re.IGNORECASE | re.DOTALL,
-)
-_REFERRING = frozenset(
-    "he she it they him her them his hers its their theirs that this those these there then "
-    "former latter same else such".split()
-)
 _CONTINUATION = re.compile(
     r"^[\"“]?(he|she|it|they|this|that|these|those|the \w+|his|her|their)\s+(also|added|further)\b"
     r"|^[\"“]?(also|additionally|in addition|moreover|furthermore|meanwhile|he added|she added)\b",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"\s*\[\d+(?:\s*[-,–]\s*\d+)*\]")
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|long|old|far|often)\b|\bwhat (number|percentage|share)\b", re.I
 )
@@ -72,21 +64,6 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _CAPITAL = re.compile(r"(?<![\w'’-])([A-Z][\w’'-]*)")
-
-
-def looks_like_instruction(question: str) -> bool:
-    return bool(_INSTRUCTION.search(question))
-
-
-def contextualize(question: str, history: list[tuple[str, str]]) -> str:
-    """The retrieval query: a follow-up question is joined to the previous user question."""
-    if not history:
-        return question
-    words = re.findall(r"\w+", question.lower())
-    if not (_REFERRING & set(words)) and len(terms(question)) > 1:
-        return question
-    previous = _MARKER.sub("", history[-1][0]).strip()
-    return f"{previous} {question}" if previous else question
 
 
 FIT_CANDIDATES = 8  # how far down the ranking an answer that fits the question is looked for
@@ -133,21 +110,81 @@ class Needs:
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
+class Candidate:
+    """A source sentence considered for the answer."""
+
     unit: StoredUnit
     hit: ScoredChunk
     text: str
+    #: what ranks it: the reader's probability that it answers, or the heuristic score
     score: float
+    #: cosine + weighted word overlap − rank penalty (what picks the sentences the reader reads)
+    heuristic: float = 0.0
+    #: (start, end) of the short answer inside ``text``, as the reader marked it
+    span: tuple[int, int] | None = None
+    before: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The candidates for one query, best first; ``read`` when the reader scored them."""
+
+    query: str
+    candidates: list[Candidate]
+    read: bool
+
+    @property
+    def best(self) -> float:
+        return self.candidates[0].score if self.candidates else float("-inf")
 
 
 class ExtractiveAnswerer:
-    """Selects and cites source sentences; never writes a word the sources don't contain."""
+    """Selects and cites source sentences; never writes a word the sources don't contain.
+
+    With a ``reader`` the sentences are ranked by the trained reader (the heuristic only
+    picks the ``read_candidates`` it reads); without one, by the heuristic.
+    """
 
     name = "extractive"
 
-    def __init__(self, *, min_score: float, max_sentences: int) -> None:
+    def __init__(
+        self,
+        *,
+        min_score: float,
+        max_sentences: int,
+        reader: Reader | None = None,
+        read_candidates: int = READ_CANDIDATES,
+        threshold: float | None = None,
+    ) -> None:
         self.min_score = min_score
         self.max_sentences = max_sentences
+        self.reader = reader
+        self.read_candidates = read_candidates
+        self.threshold = (
+            threshold if threshold is not None else reader.threshold if reader else min_score
+        )
+
+    def read(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        hits: list[ScoredChunk],
+        units: list[StoredUnit],
+        index: KeywordIndex,
+    ) -> Reading:
+        """Score the retrieved sentences for ``query``."""
+        ranked = self.score(query, query_vector, hits, units, index)
+        if self.reader is None or not ranked:
+            return Reading(query, ranked, read=False)
+        pool = ranked[: self.read_candidates]
+        readings = self.reader.read(query, [Passage(c.text, c.before) for c in pool])
+        weight = float(getattr(self.reader, "heuristic_weight", 0.0))
+        read = [
+            replace(c, score=fuse(r.score, c.heuristic, weight), span=r.span)
+            for c, r in zip(pool, readings, strict=True)
+        ]
+        read.sort(key=lambda c: (-c.score, -c.heuristic))
+        return Reading(query, read, read=True)
 
     def answer(
         self,
@@ -158,7 +195,40 @@ class ExtractiveAnswerer:
         units: list[StoredUnit],
         index: KeywordIndex,
     ) -> Answer:
-        candidates = self.score(query, query_vector, hits, units, index)
+        return self.compose(question, self.read(query, query_vector, hits, units, index))
+
+    def compose(self, question: str, reading: Reading) -> Answer:
+        """The answer from a reading: the best sentences, or an abstention."""
+        candidates = reading.candidates
+        if not reading.read:
+            return self._heuristic_answer(question, reading.query, candidates)
+        if not candidates:
+            return abstain(question, "nothing retrieved")
+        best = candidates[0]
+        if best.score < self.threshold:
+            return replace(
+                abstain(
+                    question,
+                    f"no passage answers it (reader confidence {best.score:.2f} "
+                    f"< {self.threshold:.2f})",
+                ),
+                confidence=best.score,
+            )
+        # the model's own threshold, not a user's override: the sentences chosen for an
+        # answer do not depend on where abstention is set (rag eval relies on it)
+        model_threshold = self.reader.threshold if self.reader is not None else self.threshold
+        floor = max(model_threshold, best.score * READ_RATIO)
+        chosen = self._select(candidates, floor, model_threshold)
+        answer = compose(question, chosen, self.name)
+        short = None
+        if best.span is not None:
+            a, b = best.span
+            short = ShortAnswer(
+                best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b
+            )
+        return replace(answer, short_answer=short, confidence=best.score)
+
+    def _heuristic_answer(self, question: str, query: str, candidates: list[Candidate]) -> Answer:
         if not candidates or candidates[0].score < self.min_score:
             reason = "no relevant passage" if candidates else "nothing retrieved"
             return abstain(question, reason)
@@ -166,7 +236,8 @@ class ExtractiveAnswerer:
         fitting = [c for c in candidates[:FIT_CANDIDATES] if need.met_by(c.text)]
         if not fitting or fitting[0].score < self.min_score:
             return abstain(question, f"no passage {need.describe()}")
-        chosen = self._select(fitting)
+        floor = max(self.min_score, fitting[0].score - MARGIN)
+        chosen = self._select(fitting, floor, self.min_score - CONTINUATION_SLACK)
         return compose(question, chosen, self.name)
 
     def score(
@@ -176,8 +247,8 @@ class ExtractiveAnswerer:
         hits: list[ScoredChunk],
         units: list[StoredUnit],
         index: KeywordIndex,
-    ) -> list[_Candidate]:
-        """Candidates best first."""
+    ) -> list[Candidate]:
+        """Candidates best first, by the heuristic."""
         if not units:
             return []
         hit_of: dict[tuple[str, int], tuple[int, ScoredChunk]] = {}
@@ -189,25 +260,33 @@ class ExtractiveAnswerer:
         total = sum(weights.values()) or 1.0
         vectors = np.stack([u.vector for u in units])
         similarity = vectors @ query_vector
+        texts: dict[tuple[str, int], str] = {}
+        for unit in units:
+            _, hit = hit_of[(unit.doc_id, unit.index)]
+            texts[(unit.doc_id, unit.index)] = hit.chunk.text[
+                unit.start - hit.chunk.start : unit.end - hit.chunk.start
+            ]
         out = []
         for unit, sim in zip(units, similarity, strict=True):
             rank, hit = hit_of[(unit.doc_id, unit.index)]
-            text = hit.chunk.text[unit.start - hit.chunk.start : unit.end - hit.chunk.start]
+            text = texts[(unit.doc_id, unit.index)]
             if looks_like_instruction(text):
                 continue  # a sentence addressed to a model is never an answer (injection)
             lexical = sum(weights[t] for t in query_terms & set(terms(text))) / total
             score = float(sim) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
-            out.append(_Candidate(unit, hit, text, score))
+            before = texts.get((unit.doc_id, unit.index - 1), "")
+            out.append(Candidate(unit, hit, text, score, score, before=before))
         out.sort(key=lambda c: -c.score)
         return out
 
-    def _select(self, ranked: list[_Candidate]) -> list[_Candidate]:
-        """The best sentence, those within MARGIN of it, each followed by its continuation."""
+    def _select(
+        self, ranked: list[Candidate], floor: float, continuation: float
+    ) -> list[Candidate]:
+        """The best sentence, those above ``floor``, each followed by its continuation."""
         by_position = {(c.unit.doc_id, c.unit.index): c for c in ranked}
-        floor = max(self.min_score, ranked[0].score - MARGIN)
-        chosen: list[_Candidate] = []
+        chosen: list[Candidate] = []
         for cand in ranked:
-            if len(chosen) >= self.max_sentences or cand.score < floor:
+            if len(chosen) >= self.max_sentences or (chosen and cand.score < floor):
                 break
             if any(_redundant(cand, c) for c in chosen):
                 continue
@@ -217,7 +296,7 @@ class ExtractiveAnswerer:
                 nxt is not None
                 and nxt not in chosen
                 and len(chosen) < self.max_sentences
-                and nxt.score >= self.min_score - CONTINUATION_SLACK
+                and nxt.score >= continuation
                 and _CONTINUATION.match(nxt.text)
             ):
                 chosen.append(nxt)
@@ -225,13 +304,23 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda c: (doc_order[c.unit.doc_id], c.unit.index))
 
 
-def _redundant(a: _Candidate, b: _Candidate) -> bool:
+def fuse(probability: float, heuristic: float, weight: float) -> float:
+    """The reader's probability with the heuristic score added on the logit scale (on the
+    validation part, weight 2 chose the right sentence for 90.6% of answerable questions
+    instead of 87.7%, and separated unanswerable ones better: AUC 0.706 instead of 0.670)."""
+    if weight == 0.0:
+        return probability
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return 1 / (1 + math.exp(-(math.log(p / (1 - p)) + weight * heuristic)))
+
+
+def _redundant(a: Candidate, b: Candidate) -> bool:
     return (a.unit.doc_id == b.unit.doc_id and a.unit.index == b.unit.index) or float(
         a.unit.vector @ b.unit.vector
     ) > REDUNDANT
 
 
-def compose(question: str, chosen: list[_Candidate], backend: str) -> Answer:
+def compose(question: str, chosen: list[Candidate], backend: str) -> Answer:
     """One sentence per citation, numbered in order of appearance."""
     citations, parts = [], []
     for number, cand in enumerate(chosen, 1):

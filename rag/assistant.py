@@ -11,22 +11,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import (
-    INSTRUCTION_TEXT,
-    ExtractiveAnswerer,
-    abstain,
-    contextualize,
-    looks_like_instruction,
-)
+from .answer import ExtractiveAnswerer, Reading, abstain
 from .backends import backend_name, make_chat_model
 from .chroma import make_client
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
 from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest
+from .keyword import KeywordIndex
+from .question import INSTRUCTION_TEXT, understand
+from .reader import Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
 from .retrieve import AssistantRetriever, HybridRetriever
-from .store import Store, unit_id
+from .store import Store, StoredUnit, unit_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -62,6 +59,7 @@ class Assistant:
         embedder: Embedder | None = None,
         client: Any = None,
         llm: BaseChatModel | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings.from_env()
         self._embedder = embedder
@@ -73,9 +71,8 @@ class Assistant:
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._open_lock = threading.RLock()
         self._write_lock = threading.Lock()
-        self._answerer = ExtractiveAnswerer(
-            min_score=self.settings.min_score, max_sentences=self.settings.max_answer_sentences
-        )
+        self._reader = reader
+        self._answerer: ExtractiveAnswerer | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -87,6 +84,32 @@ class Assistant:
                     self.settings.embedding_model, batch_size=self.settings.batch_size
                 )
             return self._embedder
+
+    @property
+    def reader(self) -> Reader | None:
+        """The trained reader that ranks answer sentences (None with ``reader="off"``)."""
+        with self._open_lock:
+            if self._reader is None and self.settings.reader != "off":
+                from .reader import load_reader
+
+                name = self.settings.reader
+                self._reader = load_reader(None if name == "default" else name)
+            return self._reader
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The extractive answerer (with the reader unless it is off)."""
+        reader = self.reader
+        with self._open_lock:
+            if self._answerer is None:
+                self._answerer = ExtractiveAnswerer(
+                    min_score=self.settings.min_score,
+                    max_sentences=self.settings.max_answer_sentences,
+                    reader=reader,
+                    read_candidates=self.settings.read_candidates,
+                    threshold=self.settings.reader_threshold,
+                )
+            return self._answerer
 
     @property
     def store(self) -> Store:
@@ -140,6 +163,7 @@ class Assistant:
                     name=backend_name(llm, self.settings),
                     settings=self.settings,
                     embed=self.embedder.embed,
+                    reader=self.reader,
                 )
             return self._llm_answerer
 
@@ -256,23 +280,36 @@ class Assistant:
         question = self._clean(question)
         history = _check_history(history)
         writer = None if extractive else self._llm_writer()
-        if looks_like_instruction(question):
+        understood = understand(question, history)
+        if understood.instruction:
             yield abstain(question, "instruction-like input", INSTRUCTION_TEXT)
             return
-        query = contextualize(question, history)
+        queries = understood.queries
         if writer is not None and history and self.settings.rewrite_followups:
-            query = writer.rewrite(question, history) or query
-        vector = self.embedder.embed([query])[0]
-        hits, index = self.retriever.search_with_index(
-            query, k or self.settings.top_k, source=source, vector=vector
-        )
-        unit_ids = [
-            unit_id(h.chunk.doc_id, i)
-            for h in hits
-            for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
-        ]
-        units = self.store.units(list(dict.fromkeys(unit_ids)))
-        plain = self._answerer.answer(question, query, vector, hits, units, index)
+            rewritten = writer.rewrite(question, history)
+            queries = (rewritten,) if rewritten else queries
+        answerer = self.answerer
+        if answerer.reader is None:
+            queries = queries[:1]  # only the reader can tell which reading is answered
+        best: tuple[Reading, list[ScoredChunk], list[StoredUnit], KeywordIndex] | None = None
+        for query in queries:
+            vector = self.embedder.embed([query])[0]
+            hits, index = self.retriever.search_with_index(
+                query, k or self.settings.top_k, source=source, vector=vector
+            )
+            unit_ids = [
+                unit_id(h.chunk.doc_id, i)
+                for h in hits
+                for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
+            ]
+            units = self.store.units(list(dict.fromkeys(unit_ids)))
+            reading = answerer.read(query, vector, hits, units, index)
+            if best is None or _better(reading, best[0], question):
+                best = (reading, hits, units, index)
+        assert best is not None
+        reading, hits, units, index = best
+        query = reading.query
+        plain = answerer.compose(question, reading)
         if query != question:
             plain = replace(plain, query=query)
         if writer is None or plain.abstained:
@@ -301,6 +338,17 @@ class Assistant:
                 f"{self.settings.max_question_chars:,}"
             )
         return question
+
+
+#: A follow-up read with the previous question must beat the question alone by this much.
+FOLLOWUP_MARGIN = 0.05
+
+
+def _better(reading: Reading, than: Reading, question: str) -> bool:
+    """Is ``reading`` the better-answered one? The question alone wins near-ties."""
+    if reading.query == question:
+        return reading.best + FOLLOWUP_MARGIN >= than.best
+    return reading.best > than.best + FOLLOWUP_MARGIN
 
 
 def _decodable(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import QuestionError, RagError
+from .splits import PARTS
 
 EXIT_USER = 2
 
@@ -101,9 +102,25 @@ def _parser() -> argparse.ArgumentParser:
         help="score answers, citations and abstentions on a question set (and a baseline)",
         description="Index a dataset's documents in a temporary store, answer every question, "
         "score it, and write run.json, report.md and plots. JSONL datasets need --docs; "
-        "SQuAD 2.0 .json files carry their own documents.",
+        "SQuAD 2.0 .json, news-quiz .json and ClapNQ .jsonl files carry their own documents. "
+        "Runs the assistant with the reader, with the old heuristic, and the LangChain "
+        "tutorial pipeline, on one index.",
     )
-    p.add_argument("dataset", nargs="?", type=Path, help="a .jsonl dataset or SQuAD 2.0 .json")
+    p.add_argument(
+        "dataset",
+        nargs="?",
+        type=Path,
+        help="a .jsonl dataset, SQuAD 2.0 .json, news-quiz .json or clapnq-*.jsonl",
+    )
+    p.add_argument(
+        "--part",
+        choices=PARTS,
+        default="all",
+        help="the reader's held-out part of squad2-dev-a / ClapNQ: test, validation (or train)",
+    )
+    p.add_argument(
+        "--no-heuristic", action="store_true", help="skip the old heuristic (no reader) run"
+    )
     p.add_argument("--docs", type=Path, help="files or folder the JSONL questions are about")
     p.add_argument("--limit", type=int, help="a random sample of this many questions")
     p.add_argument("--seed", type=int, default=0, help="the sample's random seed")
@@ -144,6 +161,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="test this running web app instead of starting one")
     p.add_argument("--out", type=Path, help="write load.json and load.md here")
     p.set_defaults(run=_load, settings_only=True)
+
+    p = sub.add_parser(
+        "train-reader",
+        help="train the answer reader (CPU, about 45 minutes) and write it with its evaluation",
+        description="Train the reader on SQuAD 2.0 and ClapNQ (shared/data), calibrate it on "
+        "the validation part, evaluate it on the test parts, and write reader.safetensors, "
+        "config.json and evaluation.json to --out. The same --seed on the same data gives the "
+        "same model.",
+    )
+    p.add_argument("--data", type=Path, required=True, help="folder with the training sets")
+    p.add_argument("--out", type=Path, required=True, help="folder to write the model to")
+    p.add_argument("--minutes", type=float, default=60.0, help="stop training after this long")
+    p.add_argument("--seed", type=int, default=13, help="random seed (default 13)")
+    p.add_argument("--epochs", type=float, default=1.5, help="passes over the data")
+    p.add_argument("--limit", type=int, help="questions per source (a quick trial)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_train_reader, settings_only=True)
 
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
@@ -199,9 +233,16 @@ def _ask(assistant: Any, args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
     if not args.stream:
+        _print_short(answer)
         print(answer.text)
     _print_details(answer)
     return 0
+
+
+def _print_short(answer: Any) -> None:
+    """The short answer first, when the reader marked one."""
+    if answer.short_answer is not None:
+        print(f"Answer: {' '.join(answer.short_answer.text.split())}\n")
 
 
 def _chat(assistant: Any, args: argparse.Namespace) -> int:
@@ -231,9 +272,15 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
 def _stream(
     assistant: Any, question: str, history: list[tuple[str, str]], k: int | None, source: str | None
 ) -> Any:
-    """Print the answer as it is written; a model's draft is followed by the verified text."""
-    shown = []
+    """Print the answer as it is written; a model's draft is followed by the verified text.
+    An extractive answer is printed whole, its short answer first."""
     answer: Any = None
+    if assistant.llm is None:
+        answer = assistant.ask(question, history, k=k, source=source)
+        _print_short(answer)
+        print(answer.text)
+        return answer
+    shown = []
     for item in assistant.stream(question, history, k=k, source=source):
         if isinstance(item, str):
             shown.append(item)
@@ -284,16 +331,49 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="rag-eval-data-") as work:
         dataset = load(
-            args.dataset, docs=args.docs, work=Path(work), limit=args.limit, seed=args.seed
+            args.dataset,
+            docs=args.docs,
+            work=Path(work),
+            limit=args.limit,
+            seed=args.seed,
+            part=args.part,
         )
         runs = evaluate(
-            dataset, settings, k=k, baseline=not args.no_baseline, progress=not args.no_progress
+            dataset,
+            settings,
+            k=k,
+            baseline=not args.no_baseline,
+            heuristic=not args.no_heuristic,
+            progress=not args.no_progress,
         )
     results = [r.to_dict() for r in runs]
     out = args.out or Path("eval-results") / f"{dataset.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     path = report.write(results, out, f"Evaluation: {dataset.name}")
     print(report.console(results))
     print(f"\nreport: {path}\nper-question rows: {out / 'run.json'}")
+    return 0
+
+
+def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.data.is_dir():
+        raise RagError(f"--data {str(args.data)!r} is not a folder")
+    if not 0 < args.minutes <= 24 * 60 or not 0 < args.epochs <= 20:
+        raise RagError("--minutes must be 0-1440 and --epochs 0-20")
+    if args.limit is not None and args.limit < 1:
+        raise RagError("--limit must be at least 1")
+    from .train_reader import TrainConfig, run
+
+    config = TrainConfig(seed=args.seed, epochs=args.epochs, minutes=args.minutes, limit=args.limit)
+    result = run(
+        args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)
+    )
+    for name, figures in result.get("test", {}).items():
+        print(
+            f"{name}: top-1 sentence {figures['top1_sentence']} "
+            f"(cosine {figures.get('cosine_top1_sentence')}), "
+            f"answerability AUC {figures['answerability_auc']}"
+        )
+    print(f"threshold {result['threshold']:.3f}; model written to {args.out}")
     return 0
 
 

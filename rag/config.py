@@ -47,6 +47,9 @@ class Settings:
     top_k: int = 6
     max_answer_sentences: int = 3
     min_score: float = 0.40
+    reader: str = "default"
+    reader_threshold: float | None = None
+    read_candidates: int = 16
     max_question_chars: int = 2000
     backend: str = "extractive"
     llm_model: str = ""
@@ -75,6 +78,8 @@ class Settings:
             set_(self, "seeds_dir", Path(self.seeds_dir).expanduser())
         if self.chroma_host == "":
             set_(self, "chroma_host", None)
+        if self.reader_threshold is not None and not 0 <= self.reader_threshold <= 1:
+            raise ConfigError(f"reader_threshold {self.reader_threshold}: must be 0-1")
         if self.llm_base_url == "":
             set_(self, "llm_base_url", None)
         set_(self, "backend", str(self.backend).strip().lower())
@@ -103,6 +108,7 @@ class Settings:
             ("batch_size", 1, 4096),
             ("top_k", 1, 100),
             ("max_answer_sentences", 1, 20),
+            ("read_candidates", 1, 200),
             ("max_question_chars", 10, 1_000_000),
             ("llm_max_tokens", 16, 32_768),
             ("llm_context", 512, 1_048_576),

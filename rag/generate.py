@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .answer import cite, looks_like_instruction
+from .answer import cite
 from .backends import LLMTimeout, describe_failure
 from .citations import parse_draft, render, strip_markers
 from .claimtext import is_refusal, same_word
 from .config import Settings
 from .errors import BackendError
 from .keyword import KeywordIndex, terms
+from .question import looks_like_instruction
+from .reader import Passage, Reader
 from .records import Answer, Citation, Revision, ScoredChunk
 from .store import StoredUnit
 from .verify import Verdict, Verifier, evidence_of
@@ -55,6 +57,10 @@ Rewrite the user's last question as one stand-alone question that can be underst
 without the conversation. Replace pronouns with the names they refer to. Keep names, \
 numbers and dates. Do not answer it. Output only the question."""
 REWRITE_TIMEOUT = 30.0
+#: A model's supported sentence is dropped as off-topic when the reader scores it below this
+#: share of its threshold, and OFF_TOPIC_GAP below the answer's best sentence.
+RELEVANT = 0.25
+OFF_TOPIC_GAP = 0.3
 _HISTORY_TURNS = 3
 _HISTORY_CHARS = 400
 _TAG = re.compile(r"<\s*/?\s*(sources?|question)\b", re.IGNORECASE)
@@ -133,11 +139,13 @@ class LLMAnswerer:
         name: str,
         settings: Settings,
         embed: Callable[[list[str]], np.ndarray],
+        reader: Reader | None = None,
     ) -> None:
         self.llm = llm
         self.name = name
         self.settings = settings
         self._embed = embed
+        self.reader = reader
 
     # --- conversations --------------------------------------------------------------------
 
@@ -211,6 +219,13 @@ class LLMAnswerer:
         revisions = [
             Revision(v.claim.text, v.action, v.reason) for v in verdicts if v.action != "kept"
         ]
+        kept, off_topic = self._answering(query, kept)
+        revisions += [
+            Revision(
+                v.claim.text, "removed", "true to the sources, but does not answer the question"
+            )
+            for v in off_topic
+        ]
         if not kept:
             if refusals and not factual:
                 reason = "the model found no answer in the sources"
@@ -234,6 +249,20 @@ class LLMAnswerer:
             draft=draft,
             revisions=revisions,
         )
+
+    def _answering(self, query: str, kept: list[Verdict]) -> tuple[list[Verdict], list[Verdict]]:
+        """(answering, off-topic): the reader reads each supported sentence as an answer to
+        the question; those far below the best and below RELEVANT of the reader's threshold
+        are true but beside the point ("The sources discuss the talks."). The best stays."""
+        if self.reader is None or len(kept) < 2:
+            return kept, []
+        readings = self.reader.read(query, [Passage(v.claim.text) for v in kept])
+        scores = [r.score for r in readings]
+        best = max(scores)
+        floor = min(RELEVANT * self.reader.threshold, best - OFF_TOPIC_GAP)
+        answering = [v for v, s in zip(kept, scores, strict=True) if s >= floor or s == best]
+        off = [v for v, s in zip(kept, scores, strict=True) if not (s >= floor or s == best)]
+        return answering, off
 
     def _fallback(
         self, extractive: Answer, reason: str, draft: str, revisions: list[Revision]

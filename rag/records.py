@@ -87,6 +87,17 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The words that answer the question: ``document_text(doc_id)[start:end] == text``,
+    always inside one of the answer's cited sentences."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Revision:
     """What verification did to one sentence of a model's draft.
 
@@ -109,6 +120,9 @@ class Answer:
     extractive one (the model failed, or verification removed every claim). ``draft`` is
     the model's unverified text and ``revisions`` what verification changed in it.
     ``query`` is the stand-alone question that was searched, when it differs.
+    ``short_answer`` is the exact answer span the reader marked inside a cited sentence, and
+    ``confidence`` the reader's probability that the best sentence answers the question
+    (None without the reader).
     """
 
     question: str
@@ -121,11 +135,23 @@ class Answer:
     query: str = ""
     draft: str = ""
     revisions: list[Revision] = field(default_factory=list)
+    short_answer: ShortAnswer | None = None
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        short = self.short_answer
         return {
             "question": self.question,
             "text": self.text,
+            "short_answer": None
+            if short is None
+            else {
+                "text": short.text,
+                "doc_id": short.doc_id,
+                "start": short.start,
+                "end": short.end,
+            },
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
             "abstained": self.abstained,
             "backend": self.backend,
             "reason": self.reason,

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answer import looks_like_instruction
 from .citations import Claim
 from .claimtext import (
     clauses,
@@ -38,6 +37,7 @@ from .claimtext import (
     surface_words,
 )
 from .keyword import terms
+from .question import looks_like_instruction
 from .records import ScoredChunk
 from .store import StoredUnit
 

@@ -69,6 +69,35 @@ class FakeEmbedder:
         return [m.span() for m in _TOKEN.finditer(text)]
 
 
+class FakeReader:
+    """A deterministic reader: a sentence answers as far as it holds the question's words;
+    the short answer is its first capitalised word (or number) the question lacks."""
+
+    name = "fake-reader"
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        self.threshold = threshold
+        self.calls: list[tuple[str, int]] = []
+
+    def read(self, question: str, passages: Sequence[object]) -> list:
+        from rag.reader import Reading
+
+        self.calls.append((question, len(passages)))
+        asked = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 3}
+        out = []
+        for p in passages:
+            text = p.text  # type: ignore[attr-defined]
+            words = {w for w in re.findall(r"\w+", text.lower())}
+            score = len(asked & words) / len(asked) if asked else 0.0
+            span = None
+            for m in re.finditer(r"\b(?:[A-Z][a-z]+|\d[\d.,]*)\b", text):
+                if m.start() > 0 and m.group().lower() not in asked:
+                    span = m.span()
+                    break
+            out.append(Reading(score, span))
+        return out
+
+
 def clear_chroma() -> None:
     from chromadb.api.client import SharedSystemClient
 
@@ -85,10 +114,19 @@ def make_assistant(tmp_path: Path) -> Iterator:
     """Build assistants with the fake embedder on a fresh embedded store."""
     made: list[Assistant] = []
 
-    def make(embedder: object | None = None, **settings: object) -> Assistant:
+    def make(
+        embedder: object | None = None, reader: object | None = None, **settings: object
+    ) -> Assistant:
+        """The fake embedder; no reader (the heuristic ranks) unless one is given."""
         settings.setdefault("data_dir", tmp_path / "data")
         settings.setdefault("seed", False)
-        assistant = Assistant(Settings(**settings), embedder=embedder or FakeEmbedder())
+        if reader is None:
+            settings.setdefault("reader", "off")
+        assistant = Assistant(
+            Settings(**settings),
+            embedder=embedder or FakeEmbedder(),
+            reader=reader,  # type: ignore[arg-type]
+        )
         made.append(assistant)
         return assistant
 

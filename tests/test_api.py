@@ -20,6 +20,7 @@ def test_public_api_is_exactly_this() -> None:
             "Revision",
             "ScoredChunk",
             "Settings",
+            "ShortAnswer",
             "SkippedFile",
             "StoreError",
             "__version__",

@@ -149,7 +149,7 @@ def test_a_run_scores_every_question(tmp_path: Path) -> None:
     dataset = load(data, docs=docs, work=tmp_path, limit=None, seed=0)
     (run,) = evaluate(
         dataset,
-        Settings(min_score=0.2),
+        Settings(min_score=0.2, reader="off"),
         k=3,
         baseline=False,
         progress=False,
@@ -187,7 +187,14 @@ def test_missing_support_text_is_a_clear_error(tmp_path: Path) -> None:
     )
     dataset = load(data, docs=docs, work=tmp_path, limit=None, seed=0)
     with pytest.raises(ConfigError, match="x: support text not found"):
-        evaluate(dataset, Settings(), k=3, baseline=False, progress=False, embedder=FakeEmbedder())
+        evaluate(
+            dataset,
+            Settings(reader="off"),
+            k=3,
+            baseline=False,
+            progress=False,
+            embedder=FakeEmbedder(),
+        )
 
 
 @pytest.mark.slow
@@ -216,7 +223,122 @@ def test_rag_eval_on_the_seed_questions_with_the_baseline(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "langchain-tutorial" in done.stdout and "span integrity" in done.stdout
-    (ours, baseline) = report.load(tmp_path / "res")
-    assert ours["totals"]["span_integrity"] == 1.0 and baseline["totals"]["span_integrity"] == 1.0
+    (ours, heuristic, baseline) = report.load(tmp_path / "res")
+    assert [r["system"] for r in (ours, heuristic, baseline)] == [
+        "rag",
+        "heuristic",
+        "langchain-tutorial",
+    ]
+    for run in (ours, heuristic, baseline):
+        assert run["totals"]["span_integrity"] == 1.0
     assert len(ours["rows"]) == 12 and ours["config"]["documents"] == 1
+    assert ours["config"]["reader"] == "default" and ours["tradeoff"]
+    assert all(r["confidence"] is not None for r in ours["rows"] if not r["abstained"])
+    assert "reader threshold trade-off" in done.stdout
     assert ours["totals"]["cited_chars"] < baseline["totals"]["cited_chars"]
+
+
+def test_a_news_quiz_set_brings_its_documents_and_gold_documents(tmp_path: Path) -> None:
+    quiz = {
+        "docs": [
+            {"id": "d1", "url": "u", "title": "Harbour news", "text": STORY},
+            {"id": "d2", "url": "u", "title": "Other", "text": "Nothing about harbours."},
+        ],
+        "questions": [
+            {
+                "id": "q1",
+                "question": "What would repairs cost?",
+                "answers": ["4.5 million euros"],
+                "answerable": True,
+                "gold": ["d1"],
+            },
+            {
+                "id": "q2",
+                "question": "Who won the cup?",
+                "answers": ["Nobody"],
+                "answerable": False,
+                "gold": [],
+            },
+        ],
+    }
+    path = tmp_path / "quiz.json"
+    path.write_text(json.dumps(quiz))
+    dataset = load(path, docs=None, work=tmp_path / "w", limit=None, seed=0)
+    assert sorted(p.name for p in dataset.docs.iterdir()) == ["d1.txt", "d2.txt"]
+    q1, q2 = dataset.examples
+    assert q1.gold_docs == ["d1.txt"] and q1.answers == ["4.5 million euros"]
+    assert not q2.answerable and q2.answers == [] and q2.gold_docs == []
+    (run,) = evaluate(
+        dataset,
+        Settings(reader="off", min_score=0.2),
+        k=3,
+        baseline=False,
+        progress=False,
+        embedder=FakeEmbedder(),
+    )
+    row = run.rows[0]
+    assert row["contains"] and row["citation_recall"] == 1.0 and row["correct"]
+
+
+def test_doc_mode_citations_must_quote_a_gold_document_and_hold_the_answer() -> None:
+    gold = [("d1", 0, 1000)]
+    right = (("d1", 10, 40), "repairs cost 4.5 million euros")
+    wrong_doc = (("d2", 10, 40), "repairs cost 4.5 million euros")
+    no_answer = (("d1", 50, 80), "the harbour reopened")
+    assert metrics.citation_scores([right], gold, ["4.5 million euros"], "doc") == (1.0, 1.0)
+    assert metrics.citation_scores([wrong_doc], gold, ["4.5 million euros"], "doc") == (0.0, 0.0)
+    assert metrics.citation_scores([right, no_answer], gold, ["4.5 million euros"], "doc") == (
+        0.5,
+        1.0,
+    )
+
+
+def test_clapnq_is_read_and_split_into_the_readers_parts(tmp_path: Path) -> None:
+    from rag.splits import clapnq_part
+
+    rows = []
+    for n in range(12):
+        sentences = [f"Sentence one of passage {n} .", f"Sentence two of passage {n} ."]
+        rows.append(
+            {
+                "id": str(1000 + n),
+                "input": f"question {n}",
+                "passages": [
+                    {"title": f"T{n}", "text": " ".join(sentences), "sentences": sentences}
+                ],
+                "output": [{"answer": "x", "selected_sentences": sentences[1:] if n % 2 else []}],
+            }
+        )
+    path = tmp_path / "clapnq-dev-a-answerable.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    everything = load(path, docs=None, work=tmp_path / "a", limit=None, seed=0)
+    assert len(everything.examples) == 12
+    test = load(path, docs=None, work=tmp_path / "b", limit=None, seed=0, part="test")
+    assert test.name == "clapnq-dev-a-test"
+    assert {e.id for e in test.examples} == {
+        r["id"] for r in rows if clapnq_part(r["id"]) == "test"
+    }
+    answerable = [e for e in everything.examples if e.answerable]
+    assert answerable and all(e.support and not e.answers for e in answerable)
+
+
+def test_a_part_is_refused_where_the_set_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "qs.jsonl"
+    path.write_text(json.dumps({"question": "q", "answerable": False}))
+    with pytest.raises(ConfigError, match="no 'test' part"):
+        load(path, docs=tmp_path, work=tmp_path, limit=None, seed=0, part="test")
+
+
+def test_the_tradeoff_table_is_exact_per_threshold() -> None:
+    from eval.runner import tradeoff
+
+    rows = [
+        {"answerable": True, "confidence": 0.9, "open_contains": True, "open_correct": True},
+        {"answerable": True, "confidence": 0.2, "open_contains": True, "open_correct": False},
+        {"answerable": False, "confidence": 0.3, "open_contains": False, "open_correct": False},
+        {"answerable": False, "confidence": None, "open_contains": False, "open_correct": False},
+    ]
+    table = {line["threshold"]: line for line in tradeoff(rows, {}, [])}
+    assert table[0.1]["answer_contains"] == 1.0 and table[0.1]["unanswerable_abstained"] == 0.5
+    assert table[0.5]["answer_contains"] == 0.5 and table[0.5]["false_abstention"] == 0.5
+    assert table[0.5]["correct_answerable"] == 0.5 and table[0.5]["unanswerable_abstained"] == 1.0

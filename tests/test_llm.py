@@ -68,7 +68,7 @@ def test_llm_parameter_is_used(make_assistant, docs: Path, tmp_path: Path) -> No
 
     model = Scripted(responses=["Mayor Lena Ortiz said repairs would cost 4.5 million euros [1]."])
     assistant = Assistant(
-        Settings(data_dir=tmp_path / "d2", seed=False, min_score=0.2),
+        Settings(data_dir=tmp_path / "d2", seed=False, min_score=0.2, reader="off"),
         embedder=FakeEmbedder(),
         llm=model,
     )
@@ -401,3 +401,32 @@ def test_ollama_backend_streams_over_the_ollama_protocol(
     assert request["options"]["num_predict"] == 77
     assert "<source id=" in request["messages"][-1]["content"]
     check_invariants(assistant, answer)
+
+
+def test_the_reader_drops_true_sentences_that_do_not_answer(make_assistant, docs: Path) -> None:
+    from conftest import FakeReader
+
+    draft = (
+        "Mayor Lena Ortiz said repairs would cost 4.5 million euros [1]. "
+        "The city harbour reopened on Monday after the storm damaged three piers [1]."
+    )
+    model = Scripted(responses=[draft])
+    assistant = make_assistant(reader=FakeReader(threshold=0.5), min_score=0.2)
+    assistant._llm = model
+    assistant.ingest([docs])
+    answer = assistant.ask("How much will the repairs cost?")
+    assert "4.5 million euros" in answer.text
+    assert "reopened on Monday" not in answer.text
+    assert [r.action for r in answer.revisions] == ["removed"]
+    assert "does not answer the question" in answer.revisions[0].reason
+    check_invariants(assistant, answer)
+
+
+def test_without_a_reader_true_sentences_are_all_kept(with_llm) -> None:
+    draft = (
+        "Mayor Lena Ortiz said repairs would cost 4.5 million euros [1]. "
+        "The city harbour reopened on Monday after the storm damaged three piers [1]."
+    )
+    assistant, _ = with_llm(draft)
+    answer = assistant.ask("How much will the repairs cost?")
+    assert "reopened on Monday" in answer.text and "4.5 million" in answer.text

@@ -142,3 +142,34 @@ def test_same_name_other_content_is_kept_beside_not_over(tmp_path: Path, uploads
     assert first == again
     assert other.name == "n (2).txt"
     assert first.read_bytes() == b"one" and other.read_bytes() == b"two"
+
+
+def test_the_short_answer_is_bold_inside_the_highlighted_quote_and_escaped() -> None:
+    from rag import ShortAnswer
+
+    text = "Intro.\n\nMayor <Ortiz> said repairs cost 4.5 million euros. Then more."
+    start = text.index("Mayor")
+    end = text.index(" Then")
+    at = text.index("4.5 million")
+    short = ShortAnswer("4.5 million euros", "d", at, at + len("4.5 million euros"))
+    answer = Answer(
+        question="q",
+        text=f"{text[start:end]} [1]",
+        citations=[Citation(1, "d", "s", "t", text[start:end], start, end, 0.9)],
+        abstained=False,
+        short_answer=short,
+    )
+    html = answer_html(answer, "u", lambda *_: (0, text))
+    assert "Answer: <b>4.5 million euros</b>" in html
+    assert (
+        "<mark>Mayor &lt;Ortiz&gt; said repairs cost "
+        '<b class="rag-short-span">4.5 million euros</b>.</mark>' in html
+    )
+
+
+def test_a_short_answer_outside_a_quote_is_not_marked_in_it() -> None:
+    from rag import ShortAnswer
+
+    answer = cited("The quoted sentence. [1]", [1], short_answer=ShortAnswer("x", "d2", 0, 1))
+    html = answer_html(answer, "u", lambda *_: (0, TEXT))
+    assert "rag-short-span" not in html

@@ -23,7 +23,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, A
     docs = data / "docs"
     docs.mkdir()
     (docs / "harbour.txt").write_text(STORY)
-    settings = Settings(data_dir=data / "index", seed=False, min_score=0.2, upload_max_mb=0.001)
+    settings = Settings(
+        data_dir=data / "index", seed=False, min_score=0.2, upload_max_mb=0.001, reader="off"
+    )
     assistant = Assistant(settings, embedder=FakeEmbedder())
     assistant.ingest([docs])
     port = free_port()
@@ -132,7 +134,7 @@ def test_the_backend_can_be_chosen_when_a_model_is_configured(tmp_path: Path) ->
     docs.mkdir()
     (docs / "harbour.txt").write_text(STORY)
     model = Scripted(responses=["Mayor Lena Ortiz said repairs would cost 4.5 million euros [1]."])
-    settings = Settings(data_dir=tmp_path / "index", seed=False, min_score=0.2)
+    settings = Settings(data_dir=tmp_path / "index", seed=False, min_score=0.2, reader="off")
     assistant = Assistant(settings, embedder=FakeEmbedder(), llm=model)
     assistant.ingest([docs])
     port = free_port()

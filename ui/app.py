@@ -35,6 +35,8 @@ Turns = list[tuple[str, str]]
 
 CSS = """
 .rag-answer { line-height: 1.55; }
+.rag-short { margin-bottom: .35em; }
+.rag-short-span { font-weight: 700; }
 a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: pointer; }
 .rag-sources { margin-top: .6em; border-top: 1px solid var(--border-color-primary); }
 .rag-source { margin-top: .5em; padding: .35em .5em; border-radius: 6px;

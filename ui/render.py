@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag import Answer, Citation
+from rag import Answer, Citation, ShortAnswer
 
 #: Characters of context shown on each side of a quote inside its paragraph.
 CONTEXT = 320
@@ -60,7 +60,11 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
         escape(answer.text).replace("&#91;", "[").replace("&#93;", "]"),
     )
     body = body.replace("\n", "<br>")
-    parts = [f'<div class="rag-answer">{body}</div>']
+    parts = []
+    short = answer.short_answer
+    if short is not None:
+        parts.append(f'<div class="rag-short">Answer: <b>{escape(short.text)}</b></div>')
+    parts.append(f'<div class="rag-answer">{body}</div>')
     if answer.fallback:
         parts.append(f'<div class="rag-note">{escape(answer.reason)}</div>')
     else:
@@ -70,7 +74,7 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
     parts.append('<div class="rag-sources">')
     for c in answer.citations:
         offset, text = passage(c.doc_id, c.start, c.end)
-        parts.append(source_html(c, uid, text, offset))
+        parts.append(source_html(c, uid, text, offset, short=short))
     parts.append("</div>")
     if answer.revisions:
         items = "".join(
@@ -84,18 +88,32 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
     return "".join(parts)
 
 
-def source_html(citation: Citation, uid: str, text: str, offset: int = 0) -> str:
-    """A source card: number, title, file, and the quote highlighted in its paragraph.
+def source_html(
+    citation: Citation, uid: str, text: str, offset: int = 0, *, short: ShortAnswer | None = None
+) -> str:
+    """A source card: number, title, file, and the quote highlighted in its paragraph, the
+    short answer in bold inside it when it lies in this quote.
 
     ``text`` is the document, or the stretch of it that starts at ``offset``."""
     before, quote, after = paragraph(text, citation.start - offset, citation.end - offset)
+    marked = escape(quote)
+    if (
+        short is not None
+        and short.doc_id == citation.doc_id
+        and citation.start <= short.start < short.end <= citation.end
+    ):
+        a, b = short.start - citation.start, short.end - citation.start
+        marked = (
+            f'{escape(quote[:a])}<b class="rag-short-span">{escape(quote[a:b])}</b>'
+            f"{escape(quote[b:])}"
+        )
     return (
         f'<div class="rag-source" id="{_anchor(uid, citation.number)}">'
         f'<div class="rag-source-head"><span class="rag-num">[{citation.number}]</span> '
         f"<b>{escape(citation.title)}</b> "
         f'<span class="rag-file">{escape(_name(citation.source))} · chars '
         f"{citation.start}–{citation.end}</span></div>"
-        f'<div class="rag-context">{escape(before)}<mark>{escape(quote)}</mark>'
+        f'<div class="rag-context">{escape(before)}<mark>{marked}</mark>'
         f"{escape(after)}</div></div>"
     )
 

