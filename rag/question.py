@@ -47,13 +47,16 @@ class Understood:
 
 
 def understand(question: str, history: list[tuple[str, str]]) -> Understood:
-    """The queries a question may stand for: itself, and joined to the previous question."""
+    """The queries a question may stand for: a question that may be a follow-up is tried
+    both joined to the previous question and alone; one that stands on its own, alone."""
     if looks_like_instruction(question):
         return Understood(question, (question,), instruction=True)
-    joined = joined_query(question, history)
     likely = contextualize(question, history)
-    queries = (likely, question if likely != question else joined)
-    return Understood(question, tuple(dict.fromkeys(q for q in queries if q)))
+    if likely == question:
+        # it stands on its own (no "he/that/it", more than one content word): reading it
+        # joined to the previous question would only find the previous answer again
+        return Understood(question, (question,))
+    return Understood(question, (likely, question))
 
 
 def joined_query(question: str, history: list[tuple[str, str]]) -> str:

@@ -84,18 +84,25 @@ def shot(page, name: str) -> None:
 
 def test_page_loads_with_seed_examples(page) -> None:
     assert page.title() == "rag: cited answers"
-    assert page.get_by_text("What did Russia offer?").first.is_visible()
+    assert page.get_by_text("How many bodies will Russia return?").first.is_visible()
     shot(page, "01-start.png")
 
 
 def test_asking_shows_a_cited_answer_with_its_quoted_sentence(page) -> None:
-    ask(page, "What did Russia offer?")
+    ask(page, "How many bodies will Russia return?")
     markers = page.locator("#rag-chat a.rag-cite")
     assert markers.count() >= 1 and markers.first.inner_text() == "[1]"
     quotes = page.locator("#rag-chat .rag-source mark").all_inner_texts()
     seed = next(SEEDS.glob("*.txt")).read_text()
     assert quotes and all(q in seed for q in quotes)
-    assert any("exchange sick and severely injured prisoners" in q for q in quotes)
+    assert any("bodies of 6,000 Ukrainian soldiers" in q for q in quotes)
+    # the short answer: above the answer, and in bold inside the highlighted quote
+    assert "6,000" in page.locator("#rag-chat .rag-short b").last.inner_text()
+    bold = page.locator("#rag-chat .rag-source mark b.rag-short-span").last
+    assert (
+        bold.inner_text() == "6,000"
+        and bold.evaluate("e => getComputedStyle(e).fontWeight") >= "600"
+    )
     shot(page, "02-answer.png")
 
 
@@ -173,7 +180,9 @@ def test_markup_in_a_document_renders_inert(page, tmp_path: Path) -> None:
     assert any('<img src="x" onerror="window.__pwned = 2">' in c for c in context)
     assert page.evaluate("() => window.__pwned") is None
     assert (
-        page.locator("#rag-chat script, #rag-chat img[onerror], #rag-chat .rag-context b").count()
+        page.locator(
+            "#rag-chat script, #rag-chat img[onerror], #rag-chat .rag-context b:not(.rag-short-span)"
+        ).count()
         == 0
     )
     shot(page, "07-markup-inert.png")

@@ -28,17 +28,19 @@ def rag(*args: str, data: Path, stdin: str | None = None) -> subprocess.Complete
 
 
 def test_ask_prints_the_answer_and_its_sources(tmp_path: Path) -> None:
-    done = rag("ask", "What did Russia offer?", data=tmp_path)
+    done = rag("ask", "How many bodies will Russia return?", data=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Answer: 6,000\n")  # the short answer first
     assert "[1]" in done.stdout and "Sources:" in done.stdout
     assert "6,000 Ukrainian soldiers" in done.stdout
 
 
 def test_ask_json_and_docs(tmp_path: Path) -> None:
     answer = json.loads(
-        rag("ask", "Who leads Russia's delegation?", "--json", data=tmp_path).stdout
+        rag("ask", "Who is the head of the Russian delegation?", "--json", data=tmp_path).stdout
     )
     assert not answer["abstained"] and "Medinsky" in answer["citations"][0]["quote"]
+    assert "short_answer" in answer and 0 < answer["confidence"] <= 1
     docs = json.loads(rag("docs", "--json", data=tmp_path).stdout)
     assert len(docs) == 1 and docs[0]["chunks"] > 0
 
@@ -70,7 +72,7 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
                 "--base-url",
                 f"http://127.0.0.1:{free_port()}/v1",
                 "ask",
-                "What did Russia offer?",
+                "How many bodies will Russia return?",
             ],
             "cannot reach the language model server at http://127.0.0.1:",
         ),
@@ -104,7 +106,7 @@ def test_chat_keeps_the_conversation(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     blocks = [b.strip() for b in done.stdout.split("\n\n") if b.strip()]
-    first, second = [b for b in blocks if not b.startswith("Sources:")]
+    first, second = [b for b in blocks if not b.startswith(("Sources:", "Answer:"))]
     assert done.stdout.count("Sources:") == 2
     assert "Medinsky" in first
     assert "6,000" in second

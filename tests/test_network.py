@@ -53,7 +53,7 @@ def test_ingest_ask_and_serve_make_no_outbound_connection(tmp_path: Path) -> Non
     data = ["--data-dir", str(tmp_path / "data")]
     for command in (
         [RAG, *data, "ingest", str(SEEDS)],
-        [RAG, *data, "ask", "What did Russia offer?"],
+        [RAG, *data, "ask", "How many bodies will Russia return?"],
         [RAG, *data, "ask", "--json", "What is the capital of France?"],
     ):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
@@ -63,7 +63,7 @@ def test_ingest_ask_and_serve_make_no_outbound_connection(tmp_path: Path) -> Non
     url = f"http://127.0.0.1:{port}/"
     with running(serve, url, tmp_path / "serve.log", env=env):
         client = Client(url, verbose=False)
-        answer = client.predict("What did Russia offer?", 4, api_name="/ask")
+        answer = client.predict("How many bodies will Russia return?", 4, api_name="/ask")
         assert answer["citations"]
         (tmp_path / "fares.md").write_text("# Tram fares\n\nA single tram ticket costs 2 euros.")
         client.predict([handle_file(str(tmp_path / "fares.md"))], api_name="/add_documents")

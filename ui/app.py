@@ -25,10 +25,10 @@ from . import render
 log = logging.getLogger(__name__)
 
 EXAMPLES = [
-    "What did Russia offer?",
     "How many bodies will Russia return?",
     "How long a ceasefire is Ukraine calling for?",
-    "Who leads the Russian delegation?",
+    "What did Russia reject?",
+    "Who is the head of the Russian delegation?",
 ]
 Chat = list[dict[str, Any]]
 Turns = list[tuple[str, str]]

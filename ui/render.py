@@ -51,9 +51,14 @@ Passage = Callable[[str, int, int], tuple[int, str]]
 def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
     """The answer with linked markers, then its sources; abstentions look different."""
     if answer.abstained:
+        searched = (
+            f'<div class="rag-note">searched as: {escape(answer.query)}</div>'
+            if answer.query
+            else ""
+        )
         return (
             '<div class="rag-abstain"><span class="rag-badge">Not in the documents</span> '
-            f"{escape(answer.text)}</div>"
+            f"{escape(answer.text)}</div>{searched}"
         )
     body = _MARKER.sub(
         lambda m: _link(uid, int(m.group(1))) if _cited(answer, int(m.group(1))) else m.group(),
