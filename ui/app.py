@@ -218,7 +218,7 @@ def build(assistant: Assistant) -> Any:
             turns = gr.State([])
             with gr.Row():
                 box = gr.Textbox(
-                    placeholder="Ask a question, e.g. What did Russia offer?",
+                    placeholder="Ask a question, e.g. How many bodies will Russia return?",
                     show_label=False,
                     scale=8,
                     elem_id="rag-question",
