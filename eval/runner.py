@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Answer, Assistant, Settings
-from rag.answer import abstain
+from rag.answer import below_threshold
 from rag.errors import ConfigError
 from rag.question import contextualize
 
@@ -113,7 +113,7 @@ def evaluate(
                 progress=progress,
                 threshold=threshold,
             )
-            run.tradeoff = tradeoff(run.rows, supports, dataset.examples)
+            run.tradeoff = tradeoff(run.rows)
             runs.append(run)
         if heuristic or reader is None:
             plain = Assistant(
@@ -174,9 +174,8 @@ def _at_threshold(answer: Answer, threshold: float) -> Answer:
     """The answer as the assistant gives it at ``threshold``: below it, an abstention."""
     if answer.abstained or answer.confidence is None or answer.confidence >= threshold:
         return answer
-    reason = f"no passage answers it (reader confidence {answer.confidence:.2f} < {threshold:.2f})"
     return replace(
-        abstain(answer.question, reason), confidence=answer.confidence, query=answer.query
+        below_threshold(answer.question, answer.confidence, threshold), query=answer.query
     )
 
 
@@ -186,9 +185,7 @@ DEPTHS = (1, 3, 6, 10, 20)
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def tradeoff(
-    rows: list[dict[str, Any]], supports: dict[str, list[metrics.Span]], examples: list[Example]
-) -> list[dict[str, Any]]:
+def tradeoff(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per reader threshold: answerable questions answered with the gold answer (and cited
     right), false abstentions, unanswerable questions abstained. Rows hold the answers given
     with no threshold, so every line is exact, not estimated."""

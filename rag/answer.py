@@ -186,17 +186,6 @@ class ExtractiveAnswerer:
         read.sort(key=lambda c: (-c.score, -c.heuristic))
         return Reading(query, read, read=True)
 
-    def answer(
-        self,
-        question: str,
-        query: str,
-        query_vector: np.ndarray,
-        hits: list[ScoredChunk],
-        units: list[StoredUnit],
-        index: KeywordIndex,
-    ) -> Answer:
-        return self.compose(question, self.read(query, query_vector, hits, units, index))
-
     def compose(self, question: str, reading: Reading) -> Answer:
         """The answer from a reading: the best sentences, or an abstention."""
         candidates = reading.candidates
@@ -206,14 +195,7 @@ class ExtractiveAnswerer:
             return abstain(question, "nothing retrieved")
         best = candidates[0]
         if best.score < self.threshold:
-            return replace(
-                abstain(
-                    question,
-                    f"no passage answers it (reader confidence {best.score:.2f} "
-                    f"< {self.threshold:.2f})",
-                ),
-                confidence=best.score,
-            )
+            return below_threshold(question, best.score, self.threshold)
         # the model's own threshold, not a user's override: the sentences chosen for an
         # answer do not depend on where abstention is set (rag eval relies on it)
         model_threshold = self.reader.threshold if self.reader is not None else self.threshold
@@ -351,3 +333,9 @@ def cite(number: int, unit: StoredUnit, hit: ScoredChunk, quote: str, score: flo
 
 def abstain(question: str, reason: str, text: str = ABSTAIN_TEXT) -> Answer:
     return Answer(question=question, text=text, citations=[], abstained=True, reason=reason)
+
+
+def below_threshold(question: str, confidence: float, threshold: float) -> Answer:
+    """The abstention when the reader's best sentence scores below the threshold."""
+    reason = f"no passage answers it (reader confidence {confidence:.2f} < {threshold:.2f})"
+    return replace(abstain(question, reason), confidence=confidence)

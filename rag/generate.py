@@ -260,8 +260,10 @@ class LLMAnswerer:
         scores = [r.score for r in readings]
         best = max(scores)
         floor = min(RELEVANT * self.reader.threshold, best - OFF_TOPIC_GAP)
-        answering = [v for v, s in zip(kept, scores, strict=True) if s >= floor or s == best]
-        off = [v for v, s in zip(kept, scores, strict=True) if not (s >= floor or s == best)]
+        answering: list[Verdict] = []
+        off: list[Verdict] = []
+        for verdict, score in zip(kept, scores, strict=True):
+            (answering if score >= floor or score == best else off).append(verdict)
         return answering, off
 
     def _fallback(

@@ -35,7 +35,15 @@ import torch.nn.functional as F
 
 from .errors import ConfigError
 from .reader import Passage
-from .readernet import MAX_LENGTH, WEIGHTS, Encoder, ReaderNet, TransformerReader, base_model_path
+from .readernet import (
+    MAX_LENGTH,
+    WEIGHTS,
+    Encoder,
+    ReaderNet,
+    TransformerReader,
+    base_model_path,
+    best_span,
+)
 from .sentences import split_sentences
 from .splits import SQUAD_DEV_PARTS, clapnq_part
 
@@ -44,8 +52,6 @@ log = logging.getLogger(__name__)
 SQUAD_TRAIN = "squad2-train-part.json"
 SQUAD_DEV = "squad2-dev-a.json"
 CLAPNQ = ("clapnq-dev-a-answerable.jsonl", "clapnq-dev-a-unanswerable.jsonl")
-DEV_TRAIN_ARTICLES = SQUAD_DEV_PARTS["train"]
-DEV_VALIDATION_ARTICLES = SQUAD_DEV_PARTS["validation"]
 RETRIEVAL_NEGATIVES = 3
 #: The answerability threshold keeps this share of validation answerable questions answered.
 KEEP_ANSWERED = 0.92
@@ -280,30 +286,21 @@ def build_splits(folder: Path, embed: Embed, *, seed: int, limit: int | None) ->
     if (folder / SQUAD_DEV).is_file():
         found = True
         dev = _squad_articles(folder / SQUAD_DEV)
-        train += _squad_groups(
-            [dev[i] for i in DEV_TRAIN_ARTICLES if i < len(dev)],
-            embed,
-            rng,
-            full_paragraphs=False,
-            limit=limit,
-            source="squad-dev",
-        )
-        validation += _squad_groups(
-            [dev[i] for i in DEV_VALIDATION_ARTICLES if i < len(dev)],
-            embed,
-            rng,
-            full_paragraphs=True,
-            limit=limit,
-            source="squad-dev-validation",
-        )
-        test["squad2-dev-a articles 5-7"] = _squad_groups(
-            dev[DEV_VALIDATION_ARTICLES.stop :],
-            embed,
-            rng,
-            full_paragraphs=True,
-            limit=limit,
-            source="squad-dev-test",
-        )
+        for part, indices in SQUAD_DEV_PARTS.items():  # train first: it draws from rng
+            groups = _squad_groups(
+                [dev[i] for i in indices if i < len(dev)],
+                embed,
+                rng,
+                full_paragraphs=part != "train",
+                limit=limit,
+                source=f"squad-dev-{part}",
+            )
+            if part == "train":
+                train += groups
+            elif part == "validation":
+                validation += groups
+            else:
+                test["squad2-dev-a articles 5-7"] = groups
     rows = _clapnq_rows(folder)
     if rows:
         found = True
@@ -515,8 +512,6 @@ def group_logits(
     for g in groups:
         passages = [c.passage for c in g.candidates]
         score, start, end, batch = reader.logits([g.question] * len(passages), passages)
-        from .readernet import best_span
-
         spans: list[tuple[int, int] | None] = []
         for i in range(len(passages)):
             found = best_span(start[i], end[i], batch.first[i], len(batch.offsets[i]))
@@ -667,7 +662,6 @@ def run(
 
     if not data.is_dir():
         raise ConfigError(f"--data {str(data)!r} is not a folder")
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     started = time.monotonic()
     st = SentenceTransformer(str(base_model_path()), device="cpu", local_files_only=True)
 

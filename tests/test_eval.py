@@ -338,7 +338,7 @@ def test_the_tradeoff_table_is_exact_per_threshold() -> None:
         {"answerable": False, "confidence": 0.3, "open_contains": False, "open_correct": False},
         {"answerable": False, "confidence": None, "open_contains": False, "open_correct": False},
     ]
-    table = {line["threshold"]: line for line in tradeoff(rows, {}, [])}
+    table = {line["threshold"]: line for line in tradeoff(rows)}
     assert table[0.1]["answer_contains"] == 1.0 and table[0.1]["unanswerable_abstained"] == 0.5
     assert table[0.5]["answer_contains"] == 0.5 and table[0.5]["false_abstention"] == 0.5
     assert table[0.5]["correct_answerable"] == 0.5 and table[0.5]["unanswerable_abstained"] == 1.0
