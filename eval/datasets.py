@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
+from rag.fetch import is_url
 from rag.sentences import split_sentences
 from rag.splits import PARTS, clapnq_part, squad_dev_part
 
@@ -46,8 +47,8 @@ class Example:
     kind: str = ""
     #: Gold support as (document file name, start, end) when the loader knows it.
     spans: list[tuple[str, int, int]] = field(default_factory=list)
-    #: File names of the documents that answer it (news quizzes): a right citation quotes one
-    #: of them and holds an answer.
+    #: Sources (or file names) of the documents that answer it (news quizzes): a right
+    #: citation quotes one of them and holds an answer.
     gold_docs: list[str] = field(default_factory=list)
 
 
@@ -179,13 +180,23 @@ def load_squad(path: Path, work: Path, *, part: str = "all") -> Dataset:
 
 
 def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
-    """A news-quiz set: each article is written as ``<id>.txt`` (title line, then text)."""
-    folder = work / "news-docs"
-    folder.mkdir(parents=True, exist_ok=True)
+    """A news-quiz set. Its articles are written to a news dump (``news-docs.jsonl``: title,
+    text and url per line) that is ingested by the product's own ``.jsonl`` loader, so each
+    article's source is its URL; a right citation quotes a gold article's URL."""
+    dump = work / "news-docs.jsonl"
+    dump.parent.mkdir(parents=True, exist_ok=True)
     try:
-        for doc in raw["docs"]:
-            text = f"{' '.join(str(doc['title']).split())}\n\n{doc['text']}"
-            (folder / f"{doc['id']}.txt").write_text(text, encoding="utf-8")
+        urls: dict[str, str] = {}  # article id -> the source the loader will give it
+        with dump.open("w", encoding="utf-8") as out:
+            for line, doc in enumerate(raw["docs"], 1):
+                record = {"title": " ".join(str(doc["title"]).split()), "text": doc["text"]}
+                url = str(doc.get("url") or "")
+                if is_url(url) and url not in urls.values():
+                    record["url"] = url
+                else:  # no usable URL of its own: the loader names it by file and line
+                    url = f"{dump.resolve()}#{line}"
+                urls[str(doc["id"])] = url
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
         examples = [
             Example(
                 id=str(q["id"]),
@@ -193,7 +204,7 @@ def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
                 answerable=bool(q["answerable"]),
                 answers=[str(a) for a in q["answers"]] if q["answerable"] else [],
                 kind="news" if q["answerable"] else "news-unanswerable",
-                gold_docs=[f"{g}.txt" for g in q.get("gold", [])] if q["answerable"] else [],
+                gold_docs=[urls[str(g)] for g in q.get("gold", [])] if q["answerable"] else [],
             )
             for q in raw["questions"]
         ]
@@ -201,7 +212,7 @@ def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
         raise ConfigError(f"{path.name}: not a news-quiz set ({exc!r} missing)") from None
     if not examples:
         raise ConfigError(f"{path.name}: no questions")
-    return Dataset(path.stem, examples, folder)
+    return Dataset(path.stem, examples, dump)
 
 
 def load_clapnq(path: Path, work: Path, *, part: str = "all") -> Dataset:

@@ -222,7 +222,7 @@ def locate(example: Example, docs: dict[str, tuple[str, str, str]]) -> list[metr
         return [
             (doc_id, 0, len(body))
             for doc_id, (source, _, body) in docs.items()
-            if Path(source).name in names
+            if source in names or Path(source).name in names
         ]
     for text in example.support:
         for doc_id, (_, _, body) in docs.items():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 
 import numpy as np
 
@@ -282,8 +283,21 @@ class ExtractiveAnswerer:
                 and _CONTINUATION.match(nxt.text)
             ):
                 chosen.append(nxt)
-        doc_order = {c.unit.doc_id: n for n, c in reversed(list(enumerate(chosen)))}
-        return sorted(chosen, key=lambda c: (doc_order[c.unit.doc_id], c.unit.index))
+        return in_reading_order(chosen)
+
+
+def in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
+    """Sentences grouped by document, in order within each; documents in the order of
+    their best sentence, except that when they were published on different dates the
+    newest comes first (undated ones after the dated)."""
+    doc_order = {c.unit.doc_id: n for n, c in reversed(list(enumerate(chosen)))}
+    dates = {c.hit.published for c in chosen if c.hit.published}
+
+    def age(c: Candidate) -> int:
+        day = c.hit.published
+        return -date.fromisoformat(day).toordinal() if len(dates) > 1 and day else 0
+
+    return sorted(chosen, key=lambda c: (age(c), doc_order[c.unit.doc_id], c.unit.index))
 
 
 def fuse(probability: float, heuristic: float, weight: float) -> float:

@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,12 @@ from .answer import ExtractiveAnswerer, Reading, abstain
 from .backends import backend_name, make_chat_model
 from .chroma import make_client
 from .config import Settings
+from .dates import DateLike, as_date
 from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
 from .errors import NotFoundError, QuestionError
-from .ingest import Progress, ingest
+from .ingest import Progress, ingest, pdf_copy
 from .keyword import KeywordIndex
+from .loaders import page_of
 from .question import INSTRUCTION_TEXT, understand
 from .reader import Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
@@ -175,9 +178,15 @@ class Assistant:
     # --- documents ------------------------------------------------------------------------
 
     def ingest(
-        self, paths: Sequence[str | Path] | str | Path, *, progress: Progress | None = None
+        self,
+        paths: Sequence[str | Path] | str | Path,
+        *,
+        progress: Progress | None = None,
+        private_urls: bool = True,
     ) -> IngestReport:
-        """Add files or folders; unchanged documents are left alone, changed ones replaced."""
+        """Add files, folders, news dumps (``.jsonl``) and URLs; unchanged documents are
+        left alone, changed ones replaced. ``private_urls=False`` refuses URLs of private,
+        loopback and link-local addresses (what a web app open to others should do)."""
         if isinstance(paths, str | Path):
             paths = [paths]
         store = self.store
@@ -188,6 +197,7 @@ class Assistant:
                 embedder=self.embedder,
                 settings=self.settings,
                 progress=progress,
+                private_urls=private_urls,
             )
 
     def documents(self) -> list[DocumentInfo]:
@@ -204,6 +214,7 @@ class Assistant:
         info = self.document(doc_id)
         with self._write_lock:
             self.store.delete_document(doc_id)
+            pdf_copy(self.settings, doc_id).unlink(missing_ok=True)
         with self._open_lock:
             self._texts.pop(doc_id, None)
         return info
@@ -234,13 +245,21 @@ class Assistant:
     # --- questions ------------------------------------------------------------------------
 
     def retrieve(
-        self, question: str, k: int = 8, *, source: str | None = None
+        self,
+        question: str,
+        k: int = 8,
+        *,
+        source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        undated: bool = True,
     ) -> list[ScoredChunk]:
         """The k best chunks for a question (dense and keyword rankings fused)."""
         question = self._clean(question)
         if not 1 <= k <= 1000:
             raise QuestionError(f"k must be 1-1000, not {k}")
-        return self.retriever.search(question, k, source=source)
+        doc_ids = self._in_period(since, until, undated)
+        return self._dated(self.retriever.search(question, k, source=source, doc_ids=doc_ids))
 
     def ask(
         self,
@@ -249,14 +268,28 @@ class Assistant:
         *,
         k: int | None = None,
         source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        undated: bool = True,
         extractive: bool = False,
     ) -> Answer:
         """Answer from the documents, every sentence cited, or abstain.
 
-        ``extractive=True`` answers without the language model even when one is set.
+        ``since``/``until`` (dates or ``YYYY-MM-DD``, both ends included) keep documents
+        published in that period; documents without a date are kept unless ``undated`` is
+        False. ``extractive=True`` answers without the language model even when one is set.
         """
         answer = None
-        for item in self.stream(question, history, k=k, source=source, extractive=extractive):
+        for item in self.stream(
+            question,
+            history,
+            k=k,
+            source=source,
+            since=since,
+            until=until,
+            undated=undated,
+            extractive=extractive,
+        ):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
@@ -269,16 +302,37 @@ class Assistant:
         *,
         k: int | None = None,
         source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        undated: bool = True,
         extractive: bool = False,
     ) -> Iterator[str | Answer]:
         """Text as it is written, then the final :class:`Answer` (always the last item).
 
         With a language model the text is its unverified draft; the answer that follows is
         the verified version, which a consumer should show in its place. The extractive
-        backend yields its answer a sentence at a time.
+        backend yields its answer a sentence at a time. The other arguments are
+        :meth:`ask`'s.
         """
+        for item in self._stream(
+            question, history, k, source, self._in_period(since, until, undated), extractive
+        ):
+            yield self._sourced(item) if isinstance(item, Answer) else item
+
+    def _stream(
+        self,
+        question: str,
+        history: History | None,
+        k: int | None,
+        source: str | None,
+        doc_ids: frozenset[str] | None,
+        extractive: bool,
+    ) -> Iterator[str | Answer]:
         question = self._clean(question)
         history = _check_history(history)
+        if doc_ids is not None and not doc_ids:
+            yield abstain(question, "no indexed document was published in that period")
+            return
         writer = None if extractive else self._llm_writer()
         understood = understand(question, history)
         if understood.instruction:
@@ -295,8 +349,9 @@ class Assistant:
         for query in queries:
             vector = self.embedder.embed([query])[0]
             hits, index = self.retriever.search_with_index(
-                query, k or self.settings.top_k, source=source, vector=vector
+                query, k or self.settings.top_k, source=source, vector=vector, doc_ids=doc_ids
             )
+            hits = self._dated(hits)
             unit_ids = [
                 unit_id(h.chunk.doc_id, i)
                 for h in hits
@@ -321,6 +376,58 @@ class Assistant:
             yield plain
             return
         yield from writer.run(question, query, hits, units, index, plain)
+
+    def _in_period(self, since: DateLike, until: DateLike, undated: bool) -> frozenset[str] | None:
+        """Ids of the documents a date filter keeps (None: no filter)."""
+        first, last = as_date(since, "since"), as_date(until, "until")
+        if first is None and last is None and undated:
+            return None
+        if first is not None and last is not None and first > last:
+            raise QuestionError(f"since ({first}) is after until ({last})")
+        keep = set()
+        for doc_id, info in self.retriever.catalog().items():
+            if not info.published:
+                if undated:
+                    keep.add(doc_id)
+                continue
+            day = as_date(info.published, "published") or date.min
+            if (first or date.min) <= day <= (last or date.max):
+                keep.add(doc_id)
+        return frozenset(keep)
+
+    def _dated(self, hits: list[ScoredChunk]) -> list[ScoredChunk]:
+        """The hits with their documents' published dates."""
+        catalog = self.retriever.catalog()
+        return [
+            replace(h, published=info.published)
+            if (info := catalog.get(h.chunk.doc_id)) is not None and info.published
+            else h
+            for h in hits
+        ]
+
+    def _sourced(self, answer: Answer) -> Answer:
+        """The answer with each citation's outlet, author, date, URL and PDF page."""
+        if not answer.citations:
+            return answer
+        catalog = self.retriever.catalog()
+        citations = []
+        for c in answer.citations:
+            info = catalog.get(c.doc_id) or self.store.document(c.doc_id)
+            if info is None:
+                citations.append(c)
+                continue
+            pages = info.pages
+            citations.append(
+                replace(
+                    c,
+                    site=info.site,
+                    author=info.author,
+                    published=info.published,
+                    url=info.url,
+                    page=page_of(pages, c.start) if pages else None,
+                )
+            )
+        return replace(answer, citations=citations)
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""

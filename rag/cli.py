@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import QuestionError, RagError
+from .dates import iso_date
+from .errors import ConfigError, QuestionError, RagError
 from .splits import PARTS
 
 EXIT_USER = 2
@@ -71,8 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add files or folders (.txt .md .html .pdf)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser(
+        "ingest",
+        help="add files, folders, news dumps or web pages (.txt .md .html .pdf .jsonl, URLs)",
+        description="Index files and folders (.txt .md .html .pdf), news dumps (.jsonl: one "
+        "article per line with text, and optionally title, url, published, site, author) and "
+        "web pages by URL (http:// or https://). From a web page the article is kept, not "
+        "its menus and footers.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_ingest)
@@ -81,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
     p.add_argument("--source", help="only documents from this source")
+    p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
+    p.add_argument(
+        "--dated-only",
+        action="store_true",
+        help="with --since/--until, leave out documents without a published date",
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument(
         "--stream", action="store_true", help="print the answer as it is written, then verified"
@@ -90,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="a conversation: one question per line, follow-ups allowed")
     p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
     p.add_argument("--source", help="only documents from this source")
+    p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
+    p.add_argument(
+        "--dated-only",
+        action="store_true",
+        help="with --since/--until, leave out documents without a published date",
+    )
     p.set_defaults(run=_chat)
 
     p = sub.add_parser("serve", help="the web chat (Gradio) on http://HOST:PORT")
@@ -132,6 +154,18 @@ def _parser() -> argparse.ArgumentParser:
         "--compare", nargs=2, type=Path, metavar=("A", "B"), help="two results side by side"
     )
     p.set_defaults(run=_eval, settings_only=True)
+
+    p = sub.add_parser(
+        "eval-extraction",
+        help="how much of what is indexed from news pages is the article (shingle F1)",
+        description="Score the HTML loader on pages with a known article body (a folder of "
+        "*.html.gz and ground-truth.json, e.g. ../shared/data/article-pages) with the "
+        "article-extraction benchmark's metric, beside the old all-visible-text loader.",
+    )
+    p.add_argument("pages", type=Path, help="folder with *.html.gz and ground-truth.json")
+    p.add_argument("--limit", type=int, help="only the first N pages (by key)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(run=_eval_extraction, settings_only=True)
 
     p = sub.add_parser(
         "bench",
@@ -217,6 +251,8 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
                 print(f"{label:9} {source}")
         for skipped in report.skipped:
             print(f"{'skipped':9} {skipped.path}: {skipped.reason}")
+        for noted in report.notes:
+            print(f"{'note':9} {noted.path}: {noted.reason}")
         for doc_id in report.repaired:
             print(f"{'repaired':9} {doc_id}: removed what an interrupted ingest left")
         print(report.summary())
@@ -226,9 +262,9 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
 
 def _ask(assistant: Any, args: argparse.Namespace) -> int:
     if args.stream and not args.json:
-        answer = _stream(assistant, args.question, [], args.k, args.source)
+        answer = _stream(assistant, args.question, [], _scope(args))
     else:
-        answer = assistant.ask(args.question, k=args.k, source=args.source)
+        answer = assistant.ask(args.question, **_scope(args))
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -258,7 +294,7 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            answer = _stream(assistant, line.strip(), history, args.k, args.source)
+            answer = _stream(assistant, line.strip(), history, _scope(args))
         except RagError as exc:  # a bad question does not end the conversation
             if not isinstance(exc, QuestionError):
                 raise
@@ -269,19 +305,37 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
         history.append((answer.question, answer.text))
 
 
+def _date(text: str) -> str:
+    """An argparse type: a YYYY-MM-DD date."""
+    if iso_date(text) is None or len(text.strip()) != 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31")
+    return text.strip()
+
+
+def _scope(args: argparse.Namespace) -> dict[str, Any]:
+    """What an ask reads: -k, --source and the published-date period."""
+    return {
+        "k": args.k,
+        "source": args.source,
+        "since": args.since,
+        "until": args.until,
+        "undated": not args.dated_only,
+    }
+
+
 def _stream(
-    assistant: Any, question: str, history: list[tuple[str, str]], k: int | None, source: str | None
+    assistant: Any, question: str, history: list[tuple[str, str]], scope: dict[str, Any]
 ) -> Any:
     """Print the answer as it is written; a model's draft is followed by the verified text.
     An extractive answer is printed whole, its short answer first."""
     answer: Any = None
     if assistant.llm is None:
-        answer = assistant.ask(question, history, k=k, source=source)
+        answer = assistant.ask(question, history, **scope)
         _print_short(answer)
         print(answer.text)
         return answer
     shown = []
-    for item in assistant.stream(question, history, k=k, source=source):
+    for item in assistant.stream(question, history, **scope):
         if isinstance(item, str):
             shown.append(item)
             print(item, end="", flush=True)
@@ -300,7 +354,9 @@ def _print_details(answer: Any) -> None:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"[{c.number}] {c.title} ({c.source}, chars {c.start}-{c.end})")
+            origin = c.origin()
+            print(f"[{c.number}] {c.title}" + (f" — {origin}" if origin else ""))
+            print(f"    {c.url or c.source}, chars {c.start}-{c.end}")
             print(f'    "{" ".join(c.quote.split())}"')
     if answer.revisions:
         print("\nVerification:")
@@ -308,6 +364,19 @@ def _print_details(answer: Any) -> None:
             print(f'  {r.action}: "{" ".join(r.sentence.split())}" ({r.reason})')
     if answer.fallback or (answer.abstained and answer.reason):
         print(f"note: {answer.reason}", file=sys.stderr)
+
+
+def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import extraction
+
+    if not args.pages.is_dir():
+        raise ConfigError(f"no folder at {str(args.pages)!r}")
+    scores = extraction.run(args.pages, args.limit)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in scores], indent=2))
+    else:
+        print(extraction.table(scores))
+    return 0
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
@@ -462,6 +531,10 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
                         "title": d.title,
                         "chars": d.chars,
                         "chunks": d.chunks,
+                        "site": d.site,
+                        "author": d.author,
+                        "published": d.published,
+                        "url": d.url,
                     }
                     for d in docs
                 ],
@@ -473,7 +546,10 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
         print("no documents; add some with `rag ingest PATH`")
     else:
         for d in docs:
-            print(f"{d.id}  {d.chunks:5d} chunks  {d.title[:60]}  ({d.source})")
+            news = " · ".join(p for p in (d.site, d.published, d.author) if p)
+            print(f"{d.id}  {d.chunks:5d} chunks  {d.title[:60]}  ({d.url or d.source})")
+            if news:
+                print(f"{'':18}  {news}")
     return 0
 
 

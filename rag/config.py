@@ -65,6 +65,11 @@ class Settings:
     port: int = 7860
     upload_max_mb: float = 20.0
     upload_max_files: int = 20
+    #: largest page (or PDF) fetched by URL, and the seconds a fetch may take in all
+    url_max_mb: float = 20.0
+    url_timeout: float = 30.0
+    #: whether the web app may fetch private, loopback and link-local addresses
+    url_allow_private: bool = False
     workers: int = 4
 
     def __post_init__(self) -> None:
@@ -128,6 +133,10 @@ class Settings:
             raise ConfigError(f"chroma_timeout {self.chroma_timeout}: must be 0-3600 seconds")
         if not 0 < self.upload_max_mb <= 10_000:
             raise ConfigError(f"upload_max_mb {self.upload_max_mb}: must be 0-10000")
+        if not 0 < self.url_max_mb <= 10_000:
+            raise ConfigError(f"url_max_mb {self.url_max_mb}: must be 0-10000")
+        if not 0 < self.url_timeout <= 3600:
+            raise ConfigError(f"url_timeout {self.url_timeout}: must be 0-3600 seconds")
         if not 0 <= self.llm_temperature <= 2:
             raise ConfigError(f"llm_temperature {self.llm_temperature}: must be 0-2")
 

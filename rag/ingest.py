@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from .chunking import Split, split_document
 from .config import Settings
 from .embed import Embedder
-from .large import LargeText, is_large, scan, sections
-from .loaders import IdDigest, Skip, iter_files, load
+from .fetch import fetch, is_url
+from .large import LARGE_BYTES, LargeText, is_large, scan, sections
+from .loaders import IdDigest, Skip, iter_files, load, parse
+from .newsdump import read_dump
 from .records import Document, DocumentInfo, IngestReport, SkippedFile
 from .store import TEXT_PART_CHARS, Store
 
@@ -41,7 +44,10 @@ def ingest(
     embedder: Embedder,
     settings: Settings,
     progress: Progress | None = None,
+    private_urls: bool = True,
 ) -> IngestReport:
+    """Index files, folders and URLs (``http(s)://``; with ``private_urls=False`` a URL of a
+    private, loopback or link-local address is refused)."""
     started = time.perf_counter()
     report = IngestReport()
     report.repaired = store.repair()
@@ -50,16 +56,7 @@ def ingest(
     pending: list[_Pending] = []
     large: list[tuple[LargeText, DocumentInfo | None]] = []
     queued: dict[str, str] = {}  # id -> source of the documents this ingest will write
-    for item in iter_files(paths):
-        if isinstance(item, SkippedFile):
-            report.skipped.append(item)
-            continue
-        try:
-            doc: Document | LargeText = scan(item) if is_large(item) else load(item)
-        except Skip as why:
-            log.info("skipped %s: %s", item, why)
-            report.skipped.append(SkippedFile(str(item), str(why)))
-            continue
+    for doc in _documents(paths, report, settings, private_urls):
         same = known[doc.id].source if doc.id in known else queued.get(doc.id)
         if same == doc.source:
             report.unchanged.append(doc.source)
@@ -69,8 +66,14 @@ def ingest(
             continue
         queued[doc.id] = doc.source
         if isinstance(doc, LargeText):
+            if doc.kind == "html":
+                note = f"larger than {LARGE_BYTES // 2**20} MB: streamed, all its visible text"
+                report.notes.append(SkippedFile(doc.source, note))
             large.append((doc, by_source.get(doc.source)))
             continue
+        note = _note(doc)
+        if note:
+            report.notes.append(SkippedFile(doc.source, note))
         pending.append(_Pending(doc, _split(doc, embedder, settings), by_source.get(doc.source)))
     _embed_and_write(pending, store, embedder, progress)
     written = [
@@ -97,6 +100,70 @@ def ingest(
     report.seconds = time.perf_counter() - started
     log.info("ingest: %s", report.summary())
     return report
+
+
+def _documents(
+    paths: list[str | Path], report: IngestReport, settings: Settings, private_urls: bool
+) -> Iterator[Document | LargeText]:
+    """Every document under ``paths`` (a news dump gives many), then those of the URLs;
+    what cannot be read goes to ``report.skipped`` with its reason."""
+    urls = list(dict.fromkeys(str(p).strip() for p in paths if is_url(str(p).strip())))
+    files = [p for p in paths if not is_url(str(p).strip())]
+    for item in iter_files(files):
+        if isinstance(item, SkippedFile):
+            report.skipped.append(item)
+            continue
+        if item.suffix.lower() == ".jsonl":
+            for found in read_dump(item):
+                if isinstance(found, SkippedFile):
+                    report.skipped.append(found)
+                else:
+                    yield found
+            continue
+        try:
+            yield scan(item) if is_large(item) else load(item)
+        except Skip as why:
+            log.info("skipped %s: %s", item, why)
+            report.skipped.append(SkippedFile(str(item), str(why)))
+
+    for url in urls:
+        try:
+            yield _fetched(url, settings, private_urls)
+        except Skip as why:
+            log.info("skipped %s: %s", url, why)
+            report.skipped.append(SkippedFile(url, str(why)))
+
+
+def _fetched(url: str, settings: Settings, private_urls: bool) -> Document:
+    """The document at ``url``, its source the URL as given."""
+    got = fetch(
+        url,
+        max_bytes=int(settings.url_max_mb * 2**20),
+        timeout=settings.url_timeout,
+        allow_private=private_urls,
+    )
+    name = urlsplit(got.url).path.rstrip("/").rsplit("/", 1)[-1] or urlsplit(got.url).netloc
+    doc = parse(got.data, kind=got.kind, name=name, source=url, url=got.url)
+    if got.kind == "pdf":  # kept for the page view: the source is a URL, not a file
+        kept = pdf_copy(settings, doc.id)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(got.data)
+    return doc
+
+
+def pdf_copy(settings: Settings, doc_id: str) -> Path:
+    """Where the bytes of a PDF fetched by URL are kept (the page view renders them)."""
+    return settings.data_dir / "pdf" / f"{doc_id}.pdf"
+
+
+def _note(doc: Document) -> str:
+    """What a user should know about how a document was read, or ""."""
+    notes = []
+    if doc.metadata.get("extraction") == "visible":
+        notes.append("no article found in the page: indexed all its visible text")
+    if doc.metadata.get("note"):
+        notes.append(str(doc.metadata["note"]))
+    return "; ".join(notes)
 
 
 def _embed_and_write(
@@ -194,7 +261,13 @@ def _write_large(
         source=big.source,
         title=big.title,
         text="",
-        metadata={"kind": big.kind, "name": big.path.name, "bytes": big.bytes, "streamed": True},
+        metadata={
+            "kind": big.kind,
+            "name": big.path.name,
+            "bytes": big.bytes,
+            "streamed": True,
+            **({"extraction": "visible"} if big.kind == "html" else {}),
+        },
     )
     store.begin_document(doc.id)
     digest = IdDigest()

@@ -87,6 +87,7 @@ class KeywordIndex:
         if self.rows:
             self._bm25.index(corpus, show_progress=False)
         self._sources = np.array([str(m.get("source", "")) for _, _, m in self.rows], dtype=object)
+        self._doc_ids = np.array([str(m["doc_id"]) for _, _, m in self.rows], dtype=object)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -96,9 +97,14 @@ class KeywordIndex:
         return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
 
     def search(
-        self, query_terms: list[str], k: int, source: str | None = None
+        self,
+        query_terms: list[str],
+        k: int,
+        source: str | None = None,
+        doc_ids: frozenset[str] | None = None,
     ) -> list[tuple[int, float]]:
-        """(row index, BM25 score) of the k best rows with a score above zero."""
+        """(row index, BM25 score) of the k best rows with a score above zero (only rows of
+        ``source`` and of ``doc_ids``, when given)."""
         if not self.rows or not query_terms:
             return []
         known = [t for t in query_terms if t in self._df]
@@ -107,6 +113,8 @@ class KeywordIndex:
         scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
         if source is not None:
             scores = np.where(self._sources == source, scores, 0.0)
+        if doc_ids is not None:
+            scores = np.where(np.isin(self._doc_ids, list(doc_ids)), scores, 0.0)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

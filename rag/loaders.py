@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import itertools
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .htmltext import html_text
+from .article import read_article
 from .records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ SUPPORTED = {
     ".html": "html",
     ".htm": "html",
     ".pdf": "pdf",
+    ".jsonl": "jsonl",
 }
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -120,31 +122,49 @@ def load(path: Path, *, source: str | None = None) -> Document:
         if size > MAX_FILE_BYTES:
             raise Skip(f"larger than {MAX_FILE_BYTES // 2**20} MB")
         source = source or str(path.resolve())
+        if kind == "jsonl":
+            raise Skip("a news dump holds many documents: read it with rag.newsdump")
         if kind == "pdf":  # read page by page from the file: its images never fill memory
             with path.open("rb") as fh:
-                text, title = _pdf_text(fh)
-            return _document(text, title, kind=kind, name=path.name, source=source, size=size)
+                text, title, meta = _pdf_text(fh)
+            return _document(
+                text, title, kind=kind, name=path.name, source=source, size=size, meta=meta
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise Skip(f"cannot read: {exc.strerror or exc}") from None
     return parse(data, kind=kind, name=path.name, source=source)
 
 
-def parse(data: bytes, *, kind: str, name: str, source: str) -> Document:
-    """Build a document from raw bytes of a known kind."""
+def parse(data: bytes, *, kind: str, name: str, source: str, url: str | None = None) -> Document:
+    """Build a document from raw bytes of a known kind (``url``: where a page came from)."""
+    meta: dict[str, Any] = {}
     if kind == "pdf":
-        text, title = _pdf_text(io.BytesIO(data))
+        text, title, meta = _pdf_text(io.BytesIO(data))
     else:
         raw = _decode(data)
         if kind == "html":
-            text, title = html_text(raw)
+            article = read_article(raw, url=url)
+            text, title = article.text, article.title
+            meta = {**article.meta, "extraction": "article" if article.extracted else "visible"}
         else:
             text = _normalize_newlines(raw)
             title = _markdown_title(text) if kind == "markdown" else ""
-    return _document(text, title, kind=kind, name=name, source=source, size=len(data))
+    if url:
+        meta.setdefault("url", url)
+    return _document(text, title, kind=kind, name=name, source=source, size=len(data), meta=meta)
 
 
-def _document(text: str, title: str, *, kind: str, name: str, source: str, size: int) -> Document:
+def _document(
+    text: str,
+    title: str,
+    *,
+    kind: str,
+    name: str,
+    source: str,
+    size: int,
+    meta: dict[str, Any] | None = None,
+) -> Document:
     if not text.strip():
         raise Skip("no text in file")
     title = title or _first_line_title(text) or name
@@ -153,7 +173,7 @@ def _document(text: str, title: str, *, kind: str, name: str, source: str, size:
         source=source,
         title=title,
         text=text,
-        metadata={"kind": kind, "name": name, "bytes": size},
+        metadata={"kind": kind, "name": name, "bytes": size, **(meta or {})},
     )
 
 
@@ -210,10 +230,15 @@ def _forget_images(cache: dict[Any, Any], known: int) -> int:
     return len(cache)
 
 
-def _pdf_text(stream: BinaryIO) -> tuple[str, str]:
-    """The text of each page, read from ``stream`` a page at a time. pypdf keeps every
-    object it has read, images included, so the images a page read are dropped after it:
-    memory holds one page's images, not the file's (fonts stay cached, for speed)."""
+def _pdf_text(stream: BinaryIO) -> tuple[str, str, dict[str, Any]]:
+    """(text, title, metadata) of a PDF, read from ``stream`` a page at a time.
+
+    Pages are joined by a blank line; ``metadata["pages"]`` holds the offset in the text
+    where each page starts (a page without text holds no characters), and
+    ``author``/``published`` come from the PDF's own metadata where it has them. pypdf
+    keeps every object it has read, images included, so the images a page read are
+    dropped after it: memory holds one page's images, not the file's (fonts stay cached).
+    """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -226,8 +251,9 @@ def _pdf_text(stream: BinaryIO) -> tuple[str, str]:
                     raise Skip("encrypted PDF (needs a password)")
             except (NotImplementedError, PdfReadError):
                 raise Skip("encrypted PDF (needs a password)") from None
-        meta = reader.metadata
-        title = str(meta.title).strip() if meta and meta.title else ""
+        info = reader.metadata
+        title = str(info.title).strip() if info and info.title else ""
+        meta = _pdf_metadata(info)
         pages, known = [], 0
         for page in reader.pages:
             pages.append(page.extract_text() or "")
@@ -236,5 +262,39 @@ def _pdf_text(stream: BinaryIO) -> tuple[str, str]:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
         raise Skip(f"unreadable PDF: {type(exc).__name__}: {exc}"[:200]) from None
-    text = "\n\n".join(_normalize_newlines(p).strip() for p in pages if p.strip())
-    return text, title[:200]
+    parts: list[str] = []
+    starts: list[int] = []
+    at = 0
+    for page_text in pages:
+        body = _normalize_newlines(page_text).strip()
+        if parts and body:
+            at += 2  # the blank line before this page
+        starts.append(at)
+        if body:
+            parts.append(body)
+            at += len(body)
+    meta["pages"] = starts
+    return "\n\n".join(parts), title[:200], meta
+
+
+def _pdf_metadata(info: Any) -> dict[str, Any]:
+    """author and published (ISO date, from /CreationDate) of a PDF, where present."""
+    meta: dict[str, Any] = {}
+    if not info:
+        return meta
+    try:
+        author = info.author
+    except Exception:  # damaged metadata is only left out
+        author = None
+    if author and str(author).strip():
+        meta["author"] = " ".join(str(author).split())[:300]
+    raw = str(info.get("/CreationDate") or "")
+    found = re.match(r"(?:D:)?(\d{4})(\d{2})(\d{2})", raw)
+    if found and 1 <= int(found.group(2)) <= 12 and 1 <= int(found.group(3)) <= 31:
+        meta["published"] = "-".join(found.groups())
+    return meta
+
+
+def page_of(starts: list[int], offset: int) -> int:
+    """The 1-based page holding character ``offset``, given each page's start offset."""
+    return max(1, bisect.bisect_right(starts, offset))

@@ -40,6 +40,30 @@ class DocumentInfo:
     chunks: int
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def site(self) -> str:
+        """The outlet that published it ("" when unknown)."""
+        return str(self.metadata.get("site") or "")
+
+    @property
+    def author(self) -> str:
+        return str(self.metadata.get("author") or "")
+
+    @property
+    def published(self) -> str:
+        """The published date, ``YYYY-MM-DD`` ("" when unknown)."""
+        return str(self.metadata.get("published") or "")
+
+    @property
+    def url(self) -> str:
+        """The article's canonical URL ("" when unknown)."""
+        return str(self.metadata.get("url") or "")
+
+    @property
+    def pages(self) -> list[int]:
+        """Where each page starts in the text (PDFs; empty for other documents)."""
+        return [int(p) for p in self.metadata.get("pages") or []]
+
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
@@ -70,6 +94,8 @@ class ScoredChunk:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     similarity: float | None = None  # cosine to the query, when the dense search found it
+    #: the document's published date (YYYY-MM-DD), "" when unknown
+    published: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +110,18 @@ class Citation:
     start: int
     end: int
     score: float
+    #: the document's outlet, author, published date (YYYY-MM-DD) and URL, where known
+    site: str = ""
+    author: str = ""
+    published: str = ""
+    url: str = ""
+    #: the 1-based PDF page the quote starts on (None for other documents)
+    page: int | None = None
+
+    def origin(self) -> str:
+        """Where the quote comes from, for people: "Reuters · 2024-03-01 · p. 12"."""
+        parts = [self.site, self.published, f"p. {self.page}" if self.page else ""]
+        return " · ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +210,11 @@ class Answer:
                     "start": c.start,
                     "end": c.end,
                     "score": round(c.score, 4),
+                    "site": c.site,
+                    "author": c.author,
+                    "published": c.published,
+                    "url": c.url,
+                    "page": c.page,
                 }
                 for c in self.citations
             ],
@@ -192,6 +235,9 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    #: documents indexed with something to know (``reason`` holds it): a web page where no
+    #: article was found, so all its visible text was indexed; a date not understood
+    notes: list[SkippedFile] = field(default_factory=list)
     #: ids of documents whose interrupted earlier write was cleaned up
     repaired: list[str] = field(default_factory=list)
     chunks: int = 0
@@ -211,6 +257,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "notes": [{"path": s.path, "note": s.reason} for s in self.notes],
             "repaired": self.repaired,
             "chunks": self.chunks,
             "sentences": self.sentences,

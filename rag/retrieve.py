@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from .embed import Embedder
 from .keyword import KeywordIndex, terms
-from .records import Chunk, ScoredChunk
+from .records import Chunk, DocumentInfo, ScoredChunk
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class HybridRetriever:
         self._embedder = embedder
         self._candidates = candidates
         self._index: KeywordIndex | None = None
+        self._catalog: dict[str, DocumentInfo] = {}
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
@@ -41,27 +42,49 @@ class HybridRetriever:
         with self._lock:
             if self._index is None or self._index.revision != revision:
                 log.info("building the keyword index (revision %s)", revision[:8])
-                complete = frozenset(d.id for d in self._store.documents())
+                documents = self._store.documents()
+                complete = frozenset(d.id for d in documents)
                 self._index = KeywordIndex(self._store.iter_chunks(), revision, complete)
+                self._catalog = {d.id: d for d in documents}
             return self._index
 
+    def catalog(self) -> dict[str, DocumentInfo]:
+        """Every complete document by id, as of the keyword index's revision."""
+        self.keyword_index()
+        return self._catalog
+
     def search(
-        self, query: str, k: int, *, source: str | None = None, vector: np.ndarray | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        source: str | None = None,
+        vector: np.ndarray | None = None,
+        doc_ids: frozenset[str] | None = None,
     ) -> list[ScoredChunk]:
-        return self.search_with_index(query, k, source=source, vector=vector)[0]
+        return self.search_with_index(query, k, source=source, vector=vector, doc_ids=doc_ids)[0]
 
     def search_with_index(
-        self, query: str, k: int, *, source: str | None = None, vector: np.ndarray | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        source: str | None = None,
+        vector: np.ndarray | None = None,
+        doc_ids: frozenset[str] | None = None,
     ) -> tuple[list[ScoredChunk], KeywordIndex]:
-        """The k best chunks, and the keyword index snapshot they were ranked with."""
+        """The k best chunks (only from ``source``, and only of ``doc_ids``, when given),
+        and the keyword index snapshot they were ranked with."""
         if vector is None:
             vector = self._embedder.embed([query])[0]
         index = self.keyword_index()
+        if doc_ids is not None and not doc_ids:
+            return [], index
         n = max(self._candidates, k)
-        dense = self._store.dense(vector, n, source) if len(index) else []
+        dense = self._store.dense(vector, n, source, doc_ids) if len(index) else []
         # never a chunk of a half-written document
         dense = [hit for hit in dense if str(hit[2]["doc_id"]) in index.complete]
-        keyword = index.search(terms(query), n, source)
+        keyword = index.search(terms(query), n, source, doc_ids)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):
             fused[chunk_id] = {

@@ -380,12 +380,24 @@ class Store:
             offset += _PAGE
 
     def dense(
-        self, vector: np.ndarray, k: int, source: str | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        source: str | None = None,
+        doc_ids: frozenset[str] | None = None,
     ) -> list[tuple[str, str, dict[str, Any], float]]:
-        """(chunk id, text, metadata, cosine similarity) of the k nearest chunks."""
+        """(chunk id, text, metadata, cosine similarity) of the k nearest chunks (only of
+        ``source`` and of ``doc_ids``, when given)."""
+        where: list[dict[str, Any]] = []  # Chroma's metadata filter
+        if source:
+            where.append({"source": source})
+        if doc_ids is not None:
+            where.append({"doc_id": {"$in": sorted(doc_ids)}})
         with guard(self.where, self.remote):
             found = self.chunks_view.similarity_search_by_vector_with_relevance_scores(
-                vector.tolist(), k=k, filter={"source": source} if source else None
+                vector.tolist(),
+                k=k,
+                filter=_all_of(where),
             )
         return [(str(d.id), d.page_content, d.metadata, 1.0 - float(dist)) for d, dist in found]
 
@@ -424,6 +436,13 @@ class Store:
             if len(got["ids"]) < _PAGE:
                 return out
             offset += _PAGE
+
+
+def _all_of(conditions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One Chroma filter that holds when every condition does."""
+    if len(conditions) > 1:
+        return {"$and": conditions}
+    return conditions[0] if conditions else None
 
 
 def _info(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:

@@ -457,7 +457,7 @@ def train(
         torch.nn.utils.clip_grad_norm_(body + heads, 1.0)
         optim.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         done += 1
         if done % 20 == 0:
             recent = sum(losses[-20:]) / 20

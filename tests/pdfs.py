@@ -7,24 +7,40 @@ from pathlib import Path
 
 
 def text_pdf(lines: list[str], title: str = "") -> bytes:
-    content = (
-        "BT /F1 12 Tf 72 720 Td 14 TL "
-        + " ".join(
-            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
-            for line in lines
-        )
-        + " ET"
-    )
+    return pages_pdf([lines], title=title)
+
+
+def _escape(line: str) -> str:
+    return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def pages_pdf(
+    pages: list[list[str]], *, title: str = "", author: str = "", created: str = ""
+) -> bytes:
+    """A PDF with one page of Helvetica lines per item of ``pages`` (14 pt apart from the
+    top left), and the given /Title, /Author and /CreationDate (``D:YYYYMMDD...``)."""
+    n = len(pages)
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    if title:
-        objects.append(f"<< /Title ({title}) >>")
+    for i, lines in enumerate(pages):
+        content = (
+            "BT /F1 12 Tf 72 720 Td 14 TL "
+            + " ".join("(" + _escape(line) + ") '" for line in lines)
+            + " ET"
+        )
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> >> >>"
+        )
+        objects.append(f"<< /Length {len(content)} >>\nstream\n{content}\nendstream")
+    info = {"Title": title, "Author": author, "CreationDate": created}
+    fields = " ".join(f"/{k} ({_escape(v)})" for k, v in info.items() if v)
+    if fields:
+        objects.append(f"<< {fields} >>")
     out = b"%PDF-1.4\n"
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -33,8 +49,10 @@ def text_pdf(lines: list[str], title: str = "") -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    info = f" /Info {len(objects)} 0 R" if title else ""
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    trailer = f" /Info {len(objects)} 0 R" if fields else ""
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{trailer} >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return out
 
 

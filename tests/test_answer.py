@@ -25,3 +25,34 @@ from rag.answer import Needs
 )
 def test_answer_type_needs(question: str, sentence: str, fits: bool) -> None:
     assert Needs.of(question, question).met_by(sentence) is fits
+
+
+def _candidate(doc_id: str, index: int, published: str, score: float):
+    import numpy as np
+
+    from rag.answer import Candidate
+    from rag.records import Chunk, ScoredChunk
+    from rag.store import StoredUnit
+
+    unit = StoredUnit(f"{doc_id}:{index}", doc_id, index, 0, 5, np.zeros(3, np.float32))
+    chunk = Chunk(f"{doc_id}#0", doc_id, 0, 0, 5, "x", 0, 9, 1)
+    hit = ScoredChunk(chunk, doc_id, doc_id, 1.0, published=published)
+    return Candidate(unit, hit, "x", score)
+
+
+def test_sources_from_different_dates_are_listed_newest_first() -> None:
+    from rag.answer import in_reading_order
+
+    old = _candidate("old", 3, "2023-05-01", 0.9)
+    new = _candidate("new", 1, "2024-02-10", 0.8)
+    undated = _candidate("nodate", 2, "", 0.85)
+    also_old = _candidate("old", 1, "2023-05-01", 0.7)
+    order = in_reading_order([old, undated, new, also_old])
+    assert [(c.unit.doc_id, c.unit.index) for c in order] == [
+        ("new", 1),
+        ("old", 1),
+        ("old", 3),
+        ("nodate", 2),
+    ]
+    # one date (or none) among the sources: the best sentence's document leads
+    assert [c.unit.doc_id for c in in_reading_order([undated, old])] == ["nodate", "old"]

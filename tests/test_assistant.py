@@ -213,3 +213,88 @@ def test_a_sentence_shared_by_documents_is_embedded_once(make_assistant, tmp_pat
     ]
     hits = assistant.retrieve("shared opening sentence", k=2)
     assert {h.source.rsplit("/", 1)[-1] for h in hits} == {"a.txt", "b.txt"}
+
+
+def _news(tmp_path: Path) -> Path:
+    import json
+
+    rows = [
+        {
+            "title": "Bridge vote delayed",
+            "text": "The council delayed the bridge vote until spring.",
+            "published": "2024-01-10",
+            "site": "Early Post",
+            "url": "https://early.example/bridge",
+        },
+        {
+            "title": "Bridge vote held",
+            "text": "The council approved the bridge by nine votes to two.",
+            "published": "2024-06-20",
+            "site": "Late Times",
+            "author": "R. Diaz",
+            "url": "https://late.example/bridge",
+        },
+        {"title": "Bridge history", "text": "The old bridge over the river opened in 1902."},
+    ]
+    path = tmp_path / "bridge.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    return path
+
+
+def test_dates_filter_what_is_searched(make_assistant, tmp_path: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([_news(tmp_path)])
+
+    def sites(**period) -> set[str]:
+        hits = assistant.retrieve("bridge council vote", k=10, **period)
+        return {h.source for h in hits}
+
+    everything = {"https://early.example/bridge", "https://late.example/bridge"}
+    assert everything < sites()
+    history = {s for s in sites() if s not in everything}
+    assert sites(since="2024-03-01") == {"https://late.example/bridge", *history}
+    assert sites(until="2024-03-01", undated=False) == {"https://early.example/bridge"}
+    assert sites(since="2025-01-01", undated=False) == set()
+    with pytest.raises(QuestionError, match="since must be a date"):
+        assistant.ask("bridge?", since="spring")
+    with pytest.raises(QuestionError, match="is after until"):
+        assistant.ask("bridge?", since="2024-06-01", until="2024-01-01")
+    nothing = assistant.ask("When was the bridge approved?", since="2025-01-01", undated=False)
+    assert nothing.abstained and not nothing.citations and "in that period" in nothing.reason
+
+
+def test_citations_carry_outlet_date_and_url(make_assistant, tmp_path: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([_news(tmp_path)])
+    answer = assistant.ask("How many votes approved the bridge?", since="2024-06-01")
+    assert not answer.abstained
+    cited = answer.citations[0]
+    assert (cited.site, cited.published, cited.url, cited.author, cited.page) == (
+        "Late Times",
+        "2024-06-20",
+        "https://late.example/bridge",
+        "R. Diaz",
+        None,
+    )
+    assert cited.origin() == "Late Times · 2024-06-20"
+    assert answer.to_dict()["citations"][0]["site"] == "Late Times"
+
+
+def test_pdf_citations_have_their_page(make_assistant, tmp_path: Path) -> None:
+    from pdfs import pages_pdf
+
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(
+        pages_pdf(
+            [
+                ["Minutes of the harbour board."],
+                ["Item one was the budget."],
+                ["The board voted to dredge the northern channel in May."],
+            ]
+        )
+    )
+    assistant = make_assistant()
+    assistant.ingest([path])
+    answer = assistant.ask("When will the northern channel be dredged?")
+    assert not answer.abstained
+    assert answer.citations[0].page == 3 and "p. 3" in answer.citations[0].origin()

@@ -186,3 +186,59 @@ def test_markup_in_a_document_renders_inert(page, tmp_path: Path) -> None:
         == 0
     )
     shot(page, "07-markup-inert.png")
+
+
+#: tests/pdfs.py draws 12 pt Helvetica lines 14 pt apart, the first baseline at 706 pt, on
+#: a 612 x 792 pt page: where each line is, independent of the product's own text boxes.
+PAGE_W, PAGE_H, FIRST_BASELINE, LEADING = 612.0, 792.0, 706.0, 14.0
+
+
+def line_band(line: int) -> tuple[float, float]:
+    """(top, bottom) of a line's glyphs as a share of the page height, from the top."""
+    baseline = FIRST_BASELINE - LEADING * line
+    return (PAGE_H - baseline - 10) / PAGE_H, (PAGE_H - baseline + 3) / PAGE_H
+
+
+def test_a_pdf_citation_opens_its_page_with_the_sentence_highlighted(page, tmp_path: Path) -> None:
+    from pdfs import pages_pdf
+
+    lines = [
+        "Item two: the new quay.",
+        "The board approved a new quay costing 8 million euros.",
+        "Work on the quay starts in June.",
+    ]
+    report = tmp_path / "board-minutes.pdf"
+    report.write_bytes(
+        pages_pdf(
+            [["Harbour board minutes, May 2024."], ["Item one: the budget was agreed."], lines],
+            title="Harbour Board Minutes",
+        )
+    )
+    assert "added: board-minutes.pdf" in upload(page, report)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How much will the new quay cost?")
+    link = page.locator("#rag-chat .rag-source a.rag-page").last
+    assert link.inner_text() == "p. 3"
+    quote = link.locator("xpath=ancestor::div[contains(@class,'rag-source')]//mark").inner_text()
+    assert "8 million euros" in quote
+    shot(page, "08-pdf-citation.png")
+    view = page.context.browser.new_page(viewport={"width": 900, "height": 560})
+    view.goto(page.url.rstrip("/") + link.get_attribute("href"))
+    view.wait_for_selector(".rag-sheet img")
+    image = view.locator(".rag-sheet img").bounding_box()
+    boxes = [b.bounding_box() for b in view.locator(".rag-hl").all()]
+    assert len(boxes) == 1 and image is not None
+    box = boxes[0]
+    top = (box["y"] - image["y"]) / image["height"]
+    bottom = (box["y"] + box["height"] - image["y"]) / image["height"]
+    want_top, want_bottom = line_band(1)
+    assert top < want_bottom and bottom > want_top  # it overlaps the quoted line ...
+    for other in (0, 2):  # ... and barely touches its neighbours
+        o_top, o_bottom = line_band(other)
+        overlap = max(0.0, min(bottom, o_bottom) - max(top, o_top))
+        assert overlap < 0.25 * (o_bottom - o_top), (other, top, bottom)
+    left = (box["x"] - image["x"]) / image["width"]
+    assert abs(left - 72 / PAGE_W) < 0.02  # the line starts 1 inch from the left edge
+    assert "p. 3 of 3" in view.inner_text("header")
+    view.screenshot(path=str(SHOTS / "09-page-view.png"), full_page=False)
+    view.close()

@@ -79,6 +79,8 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
         (["--backend", "llamacpp", "ask", "What did Russia offer?"], "RAG_LLM_MODEL"),
         (["--backend", "gpt", "ask", "x"], "invalid choice"),
         (["load", "--sessions", "0"], "--sessions must be 1-256"),
+        (["ask", "--since", "May", "x"], "'May' is not a date like 2024-01-31"),
+        (["ask", "--since", "2024-06-01", "--until", "2024-01-01", "x"], "is after until"),
     ],
 )
 def test_user_mistakes_give_one_clear_line_and_exit_2(
@@ -128,3 +130,41 @@ def test_serve_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_news_dump_ingest_and_a_dated_question(tmp_path: Path) -> None:
+    dump = tmp_path / "bridge.jsonl"
+    rows = [
+        {
+            "title": "Vote delayed",
+            "text": "The council delayed the bridge vote until spring.",
+            "published": "2024-01-10",
+            "site": "Early Post",
+            "url": "https://early.example/b",
+        },
+        {
+            "title": "Vote held",
+            "text": "The council approved the bridge by nine votes to two.",
+            "published": "2024-06-20",
+            "site": "Late Times",
+            "url": "https://late.example/b",
+        },
+    ]
+    dump.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
+    done = rag("--no-seed", "ingest", str(dump), data=tmp_path / "d")
+    assert done.returncode == 0, done.stderr
+    assert "added     https://late.example/b" in done.stdout
+    assert f"skipped   {dump}:3: line 3: not JSON" in done.stdout
+    done = rag(
+        "--no-seed",
+        "ask",
+        "--since",
+        "2024-03-01",
+        "How many votes approved the bridge?",
+        data=tmp_path / "d",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[1] Vote held — Late Times · 2024-06-20" in done.stdout
+    assert "https://late.example/b, chars" in done.stdout
+    listed = rag("--no-seed", "docs", data=tmp_path / "d").stdout
+    assert "Early Post · 2024-01-10" in listed and "(https://early.example/b)" in listed

@@ -264,9 +264,12 @@ def test_a_news_quiz_set_brings_its_documents_and_gold_documents(tmp_path: Path)
     path = tmp_path / "quiz.json"
     path.write_text(json.dumps(quiz))
     dataset = load(path, docs=None, work=tmp_path / "w", limit=None, seed=0)
-    assert sorted(p.name for p in dataset.docs.iterdir()) == ["d1.txt", "d2.txt"]
+    # the articles become a news dump, read by the product's own .jsonl loader
+    lines = [json.loads(line) for line in dataset.docs.read_text().splitlines()]
+    assert [r["title"] for r in lines] == ["Harbour news", "Other"]
+    assert "url" not in lines[0]  # "u" is not a web address: named by file and line instead
     q1, q2 = dataset.examples
-    assert q1.gold_docs == ["d1.txt"] and q1.answers == ["4.5 million euros"]
+    assert q1.gold_docs == [f"{dataset.docs.resolve()}#1"] and q1.answers == ["4.5 million euros"]
     assert not q2.answerable and q2.answers == [] and q2.gold_docs == []
     (run,) = evaluate(
         dataset,

@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdfs import text_pdf
+from pdfs import pages_pdf, text_pdf
 
-from rag.loaders import Skip, document_id, iter_files, load
+from rag.loaders import Skip, document_id, iter_files, load, page_of
 from rag.records import SkippedFile
 
 
@@ -28,7 +28,7 @@ def test_markdown_title_is_its_heading(tmp_path: Path) -> None:
     assert doc.title == "The Real Title"
 
 
-def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
+def test_html_keeps_the_article_without_scripts(tmp_path: Path) -> None:
     html = (
         "<html><head><title>Page T</title><style>p{color:red}</style></head><body>"
         "<script>alert('x')</script><p>Visible one.</p><p>Visible &amp; two.</p>"
@@ -36,7 +36,7 @@ def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
     )
     doc = load(write(tmp_path, "p.html", html))
     assert doc.title == "Page T"
-    assert doc.text == "Visible one.\n\nVisible & two."
+    assert doc.text == "Page T\n\nVisible one.\n\nVisible & two."  # headline, then body
 
 
 def test_pdf_text_and_title(tmp_path: Path) -> None:
@@ -93,3 +93,19 @@ def test_folders_are_walked_sorted_and_missing_paths_reported(tmp_path: Path) ->
     files = [i for i in items if isinstance(i, Path)]
     assert [f.name for f in files] == ["b.txt", "a.md"]  # b.txt once, no hidden file
     assert [i.reason for i in items if isinstance(i, SkippedFile)] == ["no such file or folder"]
+
+
+def test_pdf_page_map_and_metadata(tmp_path: Path) -> None:
+    pages = [["Page one opens."], [], ["Page three has the vote.", "It passed."]]
+    doc = load(
+        write(
+            tmp_path,
+            "report.pdf",
+            pages_pdf(pages, title="Report", author="Jo Park", created="D:20240305101500Z"),
+        )
+    )
+    assert doc.metadata["author"] == "Jo Park" and doc.metadata["published"] == "2024-03-05"
+    starts = doc.metadata["pages"]
+    assert len(starts) == 3
+    for needle, page in (("Page one", 1), ("Page three", 3), ("It passed", 3)):
+        assert page_of(starts, doc.text.index(needle)) == page, needle

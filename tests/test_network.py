@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, free_port, running
+from test_article import news_page
 
 GUARD = Path(__file__).resolve().parent / "netguard"
 RAG = str(Path(sys.executable).with_name("rag"))
@@ -51,8 +52,10 @@ def test_ingest_ask_and_serve_make_no_outbound_connection(tmp_path: Path) -> Non
     log = tmp_path / "net.log"
     env = guarded_env(log)
     data = ["--data-dir", str(tmp_path / "data")]
+    page = tmp_path / "dredge.html"  # a news page: article extraction stays offline too
+    page.write_text(news_page())
     for command in (
-        [RAG, *data, "ingest", str(SEEDS)],
+        [RAG, *data, "ingest", str(SEEDS), str(page)],
         [RAG, *data, "ask", "How many bodies will Russia return?"],
         [RAG, *data, "ask", "--json", "What is the capital of France?"],
     ):

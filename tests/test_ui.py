@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_fetch
 from conftest import STORY, FakeEmbedder, free_port
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -160,3 +161,95 @@ def test_follow_ups_use_this_sessions_conversation(served) -> None:
     other = Client(client.src, verbose=False)  # another browser session: no history
     fresh, _ = other.predict("What did she announce?", [], 4, "extractive", api_name="/chat")
     assert "searched as" not in content(fresh[-1])
+
+
+site = test_fetch.site  # the local web server fixture
+
+
+def test_add_url_refuses_the_servers_own_network(served, site: str) -> None:
+    client, assistant = served
+    before = [d.id for d in assistant.documents()]
+    status, _, _, kept = client.predict("not a url", api_name="/add_url")
+    assert "starting with http:// or https://" in status and kept == "not a url"
+    url = f"{site}/article"
+    status, _, _, kept = client.predict(url, api_name="/add_url")
+    assert "private or local address" in status and "RAG_URL_ALLOW_PRIVATE" in status
+    assert kept == url  # the box keeps what the user typed
+    assert [d.id for d in assistant.documents()] == before
+
+
+def test_dates_and_news_metadata_through_the_web_app(served, tmp_path: Path) -> None:
+    import json
+
+    client, assistant = served
+    dump = tmp_path / "ferries.jsonl"
+    rows = [
+        {"text": "The ferry timetable changed in winter.", "published": "2023-12-01"},
+        {
+            "title": "Ferry news",
+            "text": "The island ferry now sails 12 times a day.",
+            "published": "2024-05-02",
+            "site": "Island Post",
+            "url": "https://island.example/ferry",
+        },
+    ]
+    dump.write_text("\n".join(json.dumps(r) for r in rows))
+    assistant.ingest([dump])
+    answer = client.predict(
+        "How many times a day does the island ferry sail?",
+        4,
+        "2024-01-01",
+        "",
+        True,
+        api_name="/ask",
+    )
+    assert {c["published"] for c in answer["citations"]} == {"2024-05-02"}
+    cited = answer["citations"][0]
+    assert (cited["site"], cited["published"], cited["url"]) == (
+        "Island Post",
+        "2024-05-02",
+        "https://island.example/ferry",
+    )
+    with pytest.raises(Exception, match="since must be a date"):
+        client.predict("How many times a day does the ferry sail?", 4, "May", "", api_name="/ask")
+    chat, _ = client.predict(
+        "How many times a day does the island ferry sail?",
+        [],
+        4,
+        "extractive",
+        "2024-01-01",
+        "",
+        False,
+        api_name="/chat",
+    )
+    assert "Island Post · 2024-05-02" in content(chat[-1])
+    assert 'href="https://island.example/ferry"' in content(chat[-1])
+
+
+def test_the_page_view_shows_a_pdf_page_with_the_passage_marked(served, tmp_path: Path) -> None:
+    import httpx
+    from pdfs import pages_pdf
+
+    client, assistant = served
+    path = tmp_path / "board.pdf"
+    path.write_bytes(
+        pages_pdf([["Agenda."], ["Minutes of the board."], ["The board approved the new quay."]])
+    )
+    assistant.ingest([path])
+    answer = client.predict("Which quay did the board approve?", 4, api_name="/ask")
+    cited = next(c for c in answer["citations"] if "approved the new quay" in c["quote"])
+    assert cited["page"] == 3
+    view = httpx.get(
+        f"{client.src.rstrip('/')}/rag/page/{cited['doc_id']}",
+        params={"page": 3, "start": cited["start"], "end": cited["end"]},
+    )
+    assert view.status_code == 200
+    assert "p. 3 of 3" in view.text and view.text.count('class="rag-hl"') == 1
+    assert "data:image/png;base64," in view.text
+    elsewhere = httpx.get(
+        f"{client.src.rstrip('/')}/rag/page/{cited['doc_id']}",
+        params={"page": 1, "start": cited["start"], "end": cited["end"]},
+    )
+    assert "not on this page" in elsewhere.text and 'class="rag-hl"' not in elsewhere.text
+    missing = httpx.get(f"{client.src.rstrip('/')}/rag/page/nope", params={"page": 1})
+    assert "Page not available" in missing.text and "no document with id" in missing.text

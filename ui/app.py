@@ -13,14 +13,16 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rag import Assistant, RagError
+from rag import Assistant, IngestReport, RagError
+from rag.fetch import is_url
 from rag.loaders import SUPPORTED
 
 from . import render
+from .pageview import add_route
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: po
 .rag-source.rag-flash { background: var(--color-accent-soft); }
 .rag-source-head { font-size: .92em; }
 .rag-file { color: var(--body-text-color-subdued); font-size: .85em; }
+.rag-origin { font-size: .85em; font-weight: 600; }
 .rag-context { font-size: .9em; color: var(--body-text-color-subdued); white-space: pre-wrap; }
 .rag-context mark { background: #fde68a; color: #111; padding: 0 1px; }
 .rag-abstain { border-left: 4px solid #9ca3af; padding: .3em .6em; font-style: italic;
@@ -92,7 +95,14 @@ def build(assistant: Assistant) -> Any:
         backends.insert(0, assistant.backend)
 
     def respond(
-        message: str, chat: Chat | None, turns: Turns | None, k: float, backend: str
+        message: str,
+        chat: Chat | None,
+        turns: Turns | None,
+        k: float,
+        backend: str,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
     ) -> Iterator[tuple[Chat, Turns, str]]:
         chat = list(chat or [])
         turns = list(turns or [])
@@ -108,7 +118,13 @@ def build(assistant: Assistant) -> Any:
         answer = None
         try:
             for item in assistant.stream(
-                question, turns, k=int(k), extractive=backend == "extractive"
+                question,
+                turns,
+                k=int(k),
+                extractive=backend == "extractive",
+                since=since or None,
+                until=until or None,
+                undated=not dated_only,
             ):
                 if isinstance(item, str):
                     draft += item
@@ -132,16 +148,39 @@ def build(assistant: Assistant) -> Any:
         turns.append((question, answer.text))
         yield chat, turns, ""
 
-    def ask_api(question: str, k: int = settings.top_k) -> dict[str, Any]:
-        """Answer a question; JSON with text, abstained, citations (quote, start, end, source)."""
+    def ask_api(
+        question: str,
+        k: int = settings.top_k,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
+    ) -> dict[str, Any]:
+        """Answer a question; JSON with text, short_answer, abstained and citations (quote,
+        start, end, source, site, published, url, page). ``since``/``until``: YYYY-MM-DD;
+        ``dated_only`` leaves out documents without a published date."""
         try:
-            return assistant.ask(question, k=int(k)).to_dict()
+            return assistant.ask(
+                question,
+                k=int(k),
+                since=since or None,
+                until=until or None,
+                undated=not dated_only,
+            ).to_dict()
         except RagError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
     def documents_table() -> list[list[Any]]:
         return [
-            [d.title, Path(d.source).name, d.chunks, d.chars, d.id] for d in assistant.documents()
+            [
+                d.title,
+                d.site,
+                d.published,
+                d.url or Path(d.source).name,
+                d.chunks,
+                d.chars,
+                d.id,
+            ]
+            for d in assistant.documents()
         ]
 
     def choices() -> Any:
@@ -179,15 +218,30 @@ def build(assistant: Assistant) -> Any:
             except RagError as exc:
                 lines.append(f"- error: {exc}")
             else:
-                for label, items in (
-                    ("added", report.added),
-                    ("updated", report.updated),
-                    ("unchanged", report.unchanged),
-                ):
-                    lines += [f"- {label}: {Path(s).name}" for s in items]
-                lines += [f"- skipped: {Path(s.path).name}: {s.reason}" for s in report.skipped]
-                lines.append(f"\n{report.summary()}")
+                lines += report_lines(report, name=lambda s: Path(s).name)
         return "\n".join(lines), documents_table(), choices(), None
+
+    def add_url(
+        url: str,
+        progress: Any = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
+    ) -> tuple[str, Any, Any, str]:
+        url = (url or "").strip()
+        if not is_url(url):
+            return "Enter a web address starting with http:// or https://", *keep_docs(), url
+
+        def step(done: int, total: int) -> None:
+            progress(done / total if total else 1.0, desc=f"embedding {done}/{total} sentences")
+
+        progress(0.0, desc=f"fetching {url}")
+        try:
+            report = assistant.ingest([url], progress=step, private_urls=settings.url_allow_private)
+        except RagError as exc:
+            return f"- error: {exc}", *keep_docs(), url
+        lines = report_lines(report, name=str)
+        return "\n".join(lines), *keep_docs(), "" if report.added or report.updated else url
+
+    def keep_docs() -> tuple[Any, Any]:
+        return documents_table(), choices()
 
     def delete(ids: list[str] | None) -> tuple[str, Any, Any]:
         if not ids:
@@ -230,6 +284,22 @@ def build(assistant: Assistant) -> Any:
                 k = gr.Slider(
                     1, 20, value=settings.top_k, step=1, label="Number of sources to read"
                 )
+                with gr.Row():
+                    since = gr.Textbox(
+                        "",
+                        label="Published since",
+                        placeholder="YYYY-MM-DD",
+                        elem_id="rag-since",
+                    )
+                    until = gr.Textbox(
+                        "",
+                        label="Published until",
+                        placeholder="YYYY-MM-DD",
+                        elem_id="rag-until",
+                    )
+                    dated_only = gr.Checkbox(
+                        label="Leave out documents without a date", value=False
+                    )
                 backend = gr.Radio(
                     backends,
                     value=backends[0],
@@ -237,23 +307,32 @@ def build(assistant: Assistant) -> Any:
                     visible=len(backends) > 1,
                 )
                 clear = gr.Button("New conversation")
-            inputs = [box, chatbot, turns, k, backend]
+            inputs = [box, chatbot, turns, k, backend, since, until, dated_only]
             outputs = [chatbot, turns, box]
             box.submit(respond, inputs, outputs, api_name="chat")
             send.click(respond, inputs, outputs, api_visibility="private")
             clear.click(lambda: ([], [], ""), None, outputs, api_visibility="private")
         with gr.Tab("Documents"):
             files = gr.File(
-                label=f"Add .txt, .md, .html or .pdf files (up to {settings.upload_max_mb:g} MB)",
+                label=f"Add .txt, .md, .html, .pdf or .jsonl files "
+                f"(up to {settings.upload_max_mb:g} MB)",
                 file_count="multiple",
                 file_types=sorted(SUPPORTED),
                 type="filepath",
                 elem_id="rag-upload",
             )
             add = gr.Button("Add to the index", variant="primary", elem_id="rag-add")
+            with gr.Row():
+                url = gr.Textbox(
+                    label="Add a web page by URL",
+                    placeholder="https://…",
+                    scale=4,
+                    elem_id="rag-url",
+                )
+                fetch = gr.Button("Add URL", scale=1, elem_id="rag-add-url")
             status = gr.Markdown(elem_id="rag-status")
             table = gr.Dataframe(
-                headers=["title", "file", "chunks", "characters", "id"],
+                headers=["title", "site", "published", "file or URL", "chunks", "characters", "id"],
                 interactive=False,
                 label="Indexed documents",
                 elem_id="rag-docs",
@@ -265,10 +344,27 @@ def build(assistant: Assistant) -> Any:
                 remove = gr.Button("Delete", variant="stop", scale=1)
             add.click(add_files, files, [status, table, doomed, files], api_name="add_documents")
             remove.click(delete, doomed, [status, table, doomed], api_name="delete_documents")
+            fetch.click(add_url, url, [status, table, doomed, url], api_name="add_url")
+            url.submit(add_url, url, [status, table, doomed, url], api_visibility="private")
             app.load(documents_table, None, table, api_visibility="private")
             app.load(choices, None, doomed, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     return app
+
+
+def report_lines(report: IngestReport, name: Callable[[str], str]) -> list[str]:
+    """An ingest report as Markdown list lines (``name`` shortens a source)."""
+    lines = []
+    for label, items in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+    ):
+        lines += [f"- {label}: {name(s)}" for s in items]
+    lines += [f"- skipped: {name(s.path)}: {s.reason}" for s in report.skipped]
+    lines += [f"- note: {name(s.path)}: {s.reason}" for s in report.notes]
+    lines.append(f"\n{report.summary()}")
+    return lines
 
 
 class UploadRefused(Exception):
@@ -337,7 +433,7 @@ def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) ->
     app.launch(
         server_name=host,
         server_port=port,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # the page view's route is added before blocking
         ssr_mode=False,
         quiet=not block,
         show_error=True,
@@ -348,4 +444,7 @@ def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) ->
         max_file_size=int(2 * assistant.settings.upload_max_mb * 1024 * 1024),
         footer_links=["api"],
     )
+    add_route(app.app, assistant)
+    if block:
+        app.block_thread()
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from rag import Answer, Citation, ShortAnswer
 
@@ -112,14 +113,38 @@ def source_html(
             f'{escape(quote[:a])}<b class="rag-short-span">{escape(quote[a:b])}</b>'
             f"{escape(quote[b:])}"
         )
+    origin = " · ".join(p for p in (citation.site, citation.published) if p)
+    if citation.page:
+        page = (
+            f'<a class="rag-page" href="{page_url(citation)}" target="_blank" '
+            f'rel="noopener" title="the page, with the passage highlighted">p. {citation.page}</a>'
+        )
+        origin_html = f"{escape(origin)} · {page}" if origin else page
+    else:
+        origin_html = escape(origin)
+    where = (
+        f'<a href="{escape(citation.url)}" target="_blank" rel="noopener noreferrer">'
+        f"{escape(urlsplit(citation.url).netloc or citation.url)}</a>"
+        if citation.url.startswith(("http://", "https://"))
+        else escape(_name(citation.source))
+    )
     return (
         f'<div class="rag-source" id="{_anchor(uid, citation.number)}">'
         f'<div class="rag-source-head"><span class="rag-num">[{citation.number}]</span> '
         f"<b>{escape(citation.title)}</b> "
-        f'<span class="rag-file">{escape(_name(citation.source))} · chars '
+        + (f'<span class="rag-origin">{origin_html}</span> ' if origin_html else "")
+        + f'<span class="rag-file">{where} · chars '
         f"{citation.start}–{citation.end}</span></div>"
         f'<div class="rag-context">{escape(before)}<mark>{marked}</mark>'
         f"{escape(after)}</div></div>"
+    )
+
+
+def page_url(citation: Citation) -> str:
+    """The page view of a PDF citation: its page with the quote highlighted."""
+    return (
+        f"/rag/page/{citation.doc_id}?page={citation.page}"
+        f"&amp;start={citation.start}&amp;end={citation.end}"
     )
 
 

@@ -1,0 +1,40 @@
+"""Published dates: ISO ``YYYY-MM-DD`` strings in the index, ``date`` objects in filters."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from .errors import QuestionError
+
+DateLike = date | str | None
+
+
+def as_date(value: DateLike, name: str) -> date | None:
+    """A date from a ``date`` or an ISO ``YYYY-MM-DD`` string; QuestionError otherwise."""
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    day = iso_date(str(value)) if str(value).strip() else None
+    if not str(value).strip():
+        return None
+    if day is None:
+        raise QuestionError(f"{name} must be a date like 2024-01-31, not {value!r}")
+    return date.fromisoformat(day)
+
+
+def iso_date(value: str) -> str | None:
+    """``YYYY-MM-DD`` of an ISO date or date-time (``2024-03-01``, ``2024-03-01T10:00Z``),
+    else None."""
+    value = value.strip()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    found = re.match(r"^(\d{4})-(\d{2})-(\d{2})", value)
+    if found:
+        try:
+            year, month, day = (int(g) for g in found.groups())
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return None
+    return None

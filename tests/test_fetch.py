@@ -1,0 +1,140 @@
+"""Ingest by URL against a real local HTTP server: redirects, errors, limits, content types
+and the private-address guard."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from pdfs import pages_pdf
+from test_article import BODY, news_page
+
+from rag.fetch import MAX_REDIRECTS, fetch
+from rag.loaders import Skip
+
+BIG = 30 * 2**20
+
+
+class Pages(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    article = news_page()
+
+    def do_GET(self) -> None:
+        path = self.path
+        if path == "/article":
+            self.reply(200, "text/html; charset=utf-8", Pages.article.encode())
+        elif path == "/moved":
+            self.reply(302, "text/html", b"", location="/article")
+        elif path.startswith("/loop"):
+            self.reply(302, "text/html", b"", location=f"/loop{len(path)}")
+        elif path == "/missing":
+            self.reply(404, "text/html", b"<h1>Not found</h1>")
+        elif path == "/image":
+            self.reply(200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(100))
+        elif path == "/report.pdf":
+            self.reply(200, "application/pdf", pages_pdf([["A page."], ["The vote passed."]]))
+        elif path == "/huge":  # says how large it is
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(BIG))
+            self.end_headers()
+            self.stream_zeros()
+        elif path == "/huge-unsized":  # does not say: the reader must count
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.stream_zeros()
+        else:
+            self.reply(500, "text/plain", b"no such test page")
+
+    def reply(self, status: int, kind: str, body: bytes, location: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def stream_zeros(self) -> None:
+        chunk = b"<p>" + b"x" * 65_530 + b"</p>"
+        try:
+            for _ in range(BIG // len(chunk) + 1):
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading at its limit, as it should
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class Quiet(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up at its size limit is the point of two tests
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    server = Quiet(("127.0.0.1", 0), Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def get(url: str, **kw: object):
+    return fetch(url, max_bytes=20 * 2**20, timeout=20, **kw)  # type: ignore[arg-type]
+
+
+def test_a_redirect_is_followed_and_an_endless_one_stopped(site: str) -> None:
+    got = get(f"{site}/moved")
+    assert got.url == f"{site}/article" and got.kind == "html" and BODY[0].encode() in got.data
+    with pytest.raises(Skip, match=f"more than {MAX_REDIRECTS} redirects"):
+        get(f"{site}/loop")
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/missing", "HTTP 404 Not Found"),
+        ("/image", "content type 'image/png' is not a web page"),
+        ("/huge", "larger than 20 MB"),
+        ("/huge-unsized", "larger than 20 MB"),
+    ],
+)
+def test_what_cannot_be_indexed_says_why(site: str, path: str, reason: str) -> None:
+    with pytest.raises(Skip, match=reason):
+        get(site + path)
+
+
+def test_private_addresses_are_refused_when_asked(site: str) -> None:
+    with pytest.raises(Skip, match=r"private or local address .*RAG_URL_ALLOW_PRIVATE"):
+        get(f"{site}/article", allow_private=False)
+    for url in ("http://10.1.2.3/", "http://169.254.169.254/latest/meta-data", "http://[::1]/"):
+        with pytest.raises(Skip, match="private or local address"):
+            get(url, allow_private=False)
+    with pytest.raises(Skip, match="only http and https"):
+        get("file:///etc/passwd")
+
+
+def test_ingest_by_url_keeps_the_url_and_is_idempotent(make_assistant, site: str) -> None:
+    assistant = make_assistant()
+    url = f"{site}/moved"
+    report = assistant.ingest([url, f"{site}/missing", f"{site}/report.pdf"])
+    assert report.added == [url, f"{site}/report.pdf"]
+    assert [(s.path, s.reason) for s in report.skipped] == [
+        (f"{site}/missing", "HTTP 404 Not Found")
+    ]
+    info = next(d for d in assistant.documents() if d.source == url)
+    assert info.url == "https://coastherald.example/2024/03/05/harbour-dredge"
+    assert (info.site, info.published) == ("Coast Herald", "2024-03-05")
+    assert assistant.document_text(info.id).startswith("Harbour to dredge its northern channel")
+    again = assistant.ingest([url])
+    assert again.unchanged == [url] and again.added == []
+    pdf = next(d for d in assistant.documents() if d.source.endswith(".pdf"))
+    assert (assistant.settings.data_dir / "pdf" / f"{pdf.id}.pdf").is_file()  # for the page view
+    refused = assistant.ingest([url], private_urls=False)
+    assert refused.unchanged == [] and "private or local" in refused.skipped[0].reason

@@ -1,0 +1,96 @@
+"""The page view: a cited PDF page rendered on the server, the quoted passage highlighted.
+
+``GET /rag/page/{doc_id}?page=N&start=S&end=E`` answers an HTML page with the rendered page
+as an image and the quote's boxes drawn on it (and marked up as ``.rag-hl`` elements over
+the image, so a browser and a test can see where they are). The quote is read from the
+index, never from the request; only documents in the index can be shown.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+from rag import Assistant, RagError
+from rag.ingest import pdf_copy
+from rag.pdfpage import PageView, render
+
+PAGE_CSS = """
+body { font-family: ui-sans-serif, system-ui, sans-serif; margin: 1em auto; max-width: 960px;
+  color: #111; background: #f3f4f6; }
+header { margin-bottom: .6em; } header .rag-quote { color: #374151; font-size: .95em; }
+nav a { margin-right: 1em; }
+.rag-sheet { position: relative; display: inline-block; box-shadow: 0 1px 6px #0003; }
+.rag-sheet img { display: block; max-width: 100%; height: auto; }
+.rag-hl { position: absolute; outline: 2px solid #f59e0b; border-radius: 2px; }
+.rag-missing { color: #b45309; }
+"""
+
+
+def pdf_file(assistant: Assistant, doc_id: str) -> Path:
+    """Where the PDF of an indexed document is: a copy kept at ingest (PDFs fetched by URL)
+    or its source path."""
+    kept = pdf_copy(assistant.settings, doc_id)
+    return kept if kept.is_file() else Path(assistant.document(doc_id).source)
+
+
+def page_html(assistant: Assistant, doc_id: str, page: int, start: int, end: int) -> str:
+    """The page view; a RagError (unknown document, page, moved file) becomes its message."""
+    try:
+        info = assistant.document(doc_id)
+        if not info.pages:
+            raise RagError(f"{info.title} is not a PDF: it has no pages to show")
+        start, end = max(0, min(start, info.chars)), max(0, min(end, info.chars))
+        offset, text = assistant.passage(doc_id, start, max(start, end), margin=0)
+        quote = text[start - offset : end - offset]
+        view = render(pdf_file(assistant, doc_id), page, quote)
+    except RagError as exc:
+        return _document("Page not available", f'<p class="rag-missing">{escape(str(exc))}</p>')
+    return _document(
+        f"{info.title}: p. {page}", _body(info.title, doc_id, page, start, end, quote, view)
+    )
+
+
+def _body(
+    title: str, doc_id: str, page: int, start: int, end: int, quote: str, view: PageView
+) -> str:
+    link = f"/rag/page/{doc_id}?start={start}&amp;end={end}&amp;page="
+    nav = []
+    if page > 1:
+        nav.append(f'<a href="{link}{page - 1}">← p. {page - 1}</a>')
+    if page < view.pages:
+        nav.append(f'<a href="{link}{page + 1}">p. {page + 1} →</a>')
+    boxes = "".join(
+        '<div class="rag-hl" style="'
+        f"left:{100 * b.left / view.width:.3f}%;top:{100 * b.top / view.height:.3f}%;"
+        f"width:{100 * (b.right - b.left) / view.width:.3f}%;"
+        f'height:{100 * (b.bottom - b.top) / view.height:.3f}%"></div>'
+        for b in view.boxes
+    )
+    found = "" if view.boxes else '<p class="rag-missing">The passage is not on this page.</p>'
+    image = base64.b64encode(view.png).decode("ascii")
+    return (
+        f"<header><b>{escape(title)}</b> · p. {page} of {view.pages}"
+        f'<div class="rag-quote">“{escape(" ".join(quote.split()))}”</div>'
+        f"<nav>{''.join(nav)}</nav>{found}</header>"
+        f'<div class="rag-sheet"><img alt="page {page}" width="{view.width}" '
+        f'height="{view.height}" src="data:image/png;base64,{image}">{boxes}</div>'
+    )
+
+
+def _document(title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{PAGE_CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def add_route(app: object, assistant: Assistant) -> None:
+    """Serve the page view from the web app's server."""
+    from fastapi.responses import HTMLResponse
+
+    def view(doc_id: str, page: int = 1, start: int = 0, end: int = 0) -> HTMLResponse:
+        return HTMLResponse(page_html(assistant, doc_id, page, start, end))
+
+    app.add_api_route("/rag/page/{doc_id}", view, methods=["GET"])  # type: ignore[attr-defined]
