@@ -81,7 +81,10 @@ def build_messages(question: str, sources: list[ScoredChunk], max_sentences: int
     blocks = []
     for number, hit in enumerate(sources, 1):
         title = fence(hit.title).replace('"', "'")
-        blocks.append(f'<source id="{number}" title="{title}">\n{fence(hit.chunk.text)}\n</source>')
+        dated = f' published="{hit.published}"' if hit.published else ""
+        blocks.append(
+            f'<source id="{number}" title="{title}"{dated}>\n{fence(hit.chunk.text)}\n</source>'
+        )
     body = "<sources>\n" + "\n".join(blocks) + f"\n</sources>\n\nQuestion: {fence(question)}"
     system = SYSTEM_PROMPT.format(no_answer=NO_ANSWER, sentences=max_sentences)
     return [SystemMessage(content=system), HumanMessage(content=body)]

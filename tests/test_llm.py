@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -297,6 +298,10 @@ def test_prompt_numbers_the_sources_and_fences_them(make_assistant, docs: Path) 
     assert '<source id="1"' in human.text and '<source id="2"' in human.text
     assert "Question: What ‹question>?" in human.text
     assert "at most 3 sentences" in system.text
+    assert "published=" not in human.text  # these documents carry no date
+    dated = [replace(h, published="2024-06-20") for h in hits]
+    _, human = build_messages("When?", dated, 3)
+    assert human.text.count('published="2024-06-20"') == 2
 
 
 # --- backends chosen by settings ----------------------------------------------------------
