@@ -42,7 +42,7 @@ QUESTIONS = [
 def main() -> int:
     from rag import Assistant, Settings
     from rag.chroma import make_client
-    from rag.embed import SentenceTransformerEmbedder
+    from rag.embed import load_embedder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", required=True, choices=["openai", "ollama", "llamacpp"])
@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder()
     with tempfile.TemporaryDirectory() as tmp:
         base = Settings(data_dir=Path(tmp) / "index")
         client = make_client(base)  # one Chroma client per process, shared

@@ -1,6 +1,11 @@
-"""Answer questions about documents, every claim cited to the exact passage it came from."""
+"""Answer questions about documents, every claim cited to the exact passage it came from.
 
-from .assistant import Assistant
+``Assistant`` is imported on first use (it brings in LangChain and Chroma), so that
+``import rag`` and the ``rag`` command's help and argument errors stay fast.
+"""
+
+from typing import TYPE_CHECKING, Any
+
 from .config import Settings
 from .errors import (
     BackendError,
@@ -24,7 +29,19 @@ from .records import (
     SkippedFile,
 )
 
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Assistant":
+        from .assistant import Assistant
+
+        return Assistant
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")
+
 
 __all__ = [
     "Answer",

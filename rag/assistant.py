@@ -17,7 +17,7 @@ from .backends import backend_name, make_chat_model
 from .chroma import make_client
 from .config import Settings
 from .dates import DateLike, as_date
-from .embed import Embedder, SentenceTransformerEmbedder, as_langchain
+from .embed import Embedder, as_langchain, load_embedder
 from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest, pdf_copy
 from .keyword import KeywordIndex
@@ -83,7 +83,7 @@ class Assistant:
     def embedder(self) -> Embedder:
         with self._open_lock:
             if self._embedder is None:
-                self._embedder = SentenceTransformerEmbedder(
+                self._embedder = load_embedder(
                     self.settings.embedding_model, batch_size=self.settings.batch_size
                 )
             return self._embedder
@@ -116,22 +116,47 @@ class Assistant:
 
     @property
     def store(self) -> Store:
-        """The store, opened on first use; a fresh one gets the seed documents."""
+        """The store, opened on first use and checked against the embedding model (which
+        is loaded); a fresh one gets the seed documents."""
         with self._open_lock:
-            if self._store is None:
+            if self._retriever is None:
+                store = self._opened()
                 embedder = self.embedder
-                client = self._client if self._client is not None else make_client(self.settings)
-                store = Store(client, self.settings, as_langchain(embedder))
                 fresh = store.check_or_init(embedder.name, embedder.dim)
                 if not store.remote:  # one process owns an embedded store: clean up now
                     store.repair()
-                self._store = store
                 self._retriever = HybridRetriever(store, embedder)
                 seeds = self.settings.resolved_seeds_dir
                 if fresh and self.settings.seed and seeds is not None:
                     log.info("new index: adding the seed documents from %s", seeds)
                     self.ingest([seeds])
+            assert self._store is not None
             return self._store
+
+    @property
+    def index(self) -> Store:
+        """The store for listing and deleting documents: an index that exists is opened
+        without loading the embedding model; a new one is set up as :attr:`store` does."""
+        with self._open_lock:
+            if self._retriever is not None:
+                return self._store  # type: ignore[return-value]
+            store = self._opened()
+            return store if store.meta() is not None else self.store
+
+    def _opened(self) -> Store:
+        """The Store object (its model loaded only when something is embedded)."""
+        if self._store is None:
+            client = self._client if self._client is not None else make_client(self.settings)
+            self._store = Store(client, self.settings, as_langchain(lambda: self.embedder))
+        return self._store
+
+    @property
+    def where(self) -> str:
+        """Where the index is: its data dir, or the Chroma server's address."""
+        settings = self.settings
+        if settings.chroma_host:
+            return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
+        return str(settings.data_dir)
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -201,10 +226,10 @@ class Assistant:
             )
 
     def documents(self) -> list[DocumentInfo]:
-        return self.store.documents()
+        return self.index.documents()
 
     def document(self, doc_id: str) -> DocumentInfo:
-        info = self.store.document(doc_id)
+        info = self.index.document(doc_id)
         if info is None:
             raise NotFoundError(f"no document with id {doc_id!r}; `rag docs` lists them")
         return info
@@ -213,7 +238,7 @@ class Assistant:
         """Remove a document and all its chunks; returns what was removed."""
         info = self.document(doc_id)
         with self._write_lock:
-            self.store.delete_document(doc_id)
+            self.index.delete_document(doc_id)
             pdf_copy(self.settings, doc_id).unlink(missing_ok=True)
         with self._open_lock:
             self._texts.pop(doc_id, None)
@@ -224,7 +249,7 @@ class Assistant:
         text = self._texts.get(doc_id)
         if text is None:
             info = self.document(doc_id)
-            text = self.store.document_text(doc_id, int(info.metadata.get("parts", 1)))
+            text = self.index.document_text(doc_id, int(info.metadata.get("parts", 1)))
             with self._open_lock:  # the web app calls this from several threads
                 self._texts[doc_id] = text
                 while len(self._texts) > _TEXT_CACHE:
@@ -238,7 +263,7 @@ class Assistant:
         info = self.document(doc_id)
         if int(info.metadata.get("parts", 1)) <= 1:
             return 0, self.document_text(doc_id)
-        return self.store.document_range(
+        return self.index.document_range(
             doc_id, max(0, start - margin), min(info.chars, end + margin)
         )
 
@@ -255,7 +280,7 @@ class Assistant:
         undated: bool = True,
     ) -> list[ScoredChunk]:
         """The k best chunks for a question (dense and keyword rankings fused)."""
-        question = self._clean(question)
+        question = self.clean_question(question)
         if not 1 <= k <= 1000:
             raise QuestionError(f"k must be 1-1000, not {k}")
         doc_ids = self._in_period(since, until, undated)
@@ -328,7 +353,7 @@ class Assistant:
         doc_ids: frozenset[str] | None,
         extractive: bool,
     ) -> Iterator[str | Answer]:
-        question = self._clean(question)
+        question = self.clean_question(question)
         history = _check_history(history)
         if doc_ids is not None and not doc_ids:
             yield abstain(question, "no indexed document was published in that period")
@@ -433,7 +458,9 @@ class Assistant:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""
         return AssistantRetriever(assistant=self, k=k, source=source)
 
-    def _clean(self, question: str) -> str:
+    def clean_question(self, question: str) -> str:
+        """The question as it will be asked (control characters blanked, trimmed); a
+        QuestionError if it is not text, empty or too long. Needs no model or index."""
         if not isinstance(question, str):
             raise QuestionError("the question must be text")
         question = _decodable(_CONTROL.sub(" ", question)).strip()

@@ -5,10 +5,11 @@ Vectors are L2-normalised float32 rows, so a dot product is a cosine similarity.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -112,15 +113,133 @@ class SentenceTransformerEmbedder:
         return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
 
 
-def as_langchain(embedder: Embedder) -> Embeddings:
-    """The embedder as a LangChain ``Embeddings`` (for ``langchain_chroma.Chroma``)."""
+class TransformerEmbedder:
+    """The same vectors as :class:`SentenceTransformerEmbedder` for a model folder that is a
+    transformer, mean pooling and (optionally) normalisation (all-MiniLM-L6-v2 is), computed
+    with transformers directly. Loading it skips the sentence-transformers import (about
+    2.3 s of a cold ``rag ask`` on 2 cores, README "Benchmark"); ``tests/test_embed.py``
+    checks the vectors against sentence-transformers itself.
+    """
+
+    def __init__(self, path: Path, *, batch_size: int = 64, name: str = "") -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            self._model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        except Exception as exc:
+            raise ConfigError(f"cannot load embedding model from {path}: {exc}") from None
+        self._torch = torch
+        self._lock = threading.Lock()
+        self._lower = bool(config.get("do_lower_case"))
+        self._normalize = _modules(path)[-1] == "sentence_transformers.models.Normalize"
+        self.seq_length = int(config.get("max_seq_length") or 256)
+        self.batch_size = batch_size
+        self.name = name or str(path)
+        self.dim = int(self._model.config.hidden_size)
+        special = self._tokenizer.num_special_tokens_to_add(pair=False)
+        self.max_tokens = self.seq_length - special
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        torch = self._torch
+        items = [t.lower() if self._lower else t for t in texts]
+        order = sorted(range(len(items)), key=lambda i: -len(items[i]))  # less padding
+        out = np.zeros((len(items), self.dim), dtype=np.float32)
+        with self._lock, torch.inference_mode():
+            for at in range(0, len(order), self.batch_size):
+                rows = order[at : at + self.batch_size]
+                batch = self._tokenizer(
+                    [items[i] for i in rows],
+                    padding=True,
+                    truncation="longest_first",
+                    max_length=self.seq_length,
+                    return_tensors="pt",
+                )
+                tokens = self._model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                if self._normalize:
+                    pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                out[rows] = pooled.float().numpy()
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        encoded = self._tokenizer(
+            text, add_special_tokens=False, truncation=False, return_offsets_mapping=True
+        )
+        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
+
+def _modules(path: Path) -> list[str]:
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+        return [str(m.get("type", "")) for m in modules]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _mean_pooled(path: Path) -> bool:
+    """Is the folder a transformer, mean pooling and optionally a normalisation, and
+    nothing else (what :class:`TransformerEmbedder` computes)?"""
+    kinds = _modules(path)
+    base = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"]
+    if kinds not in (base, [*base, "sentence_transformers.models.Normalize"]):
+        return False
+    try:
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    return modes == {"pooling_mode_mean_tokens"} and isinstance(config, dict)
+
+
+def load_embedder(model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> Embedder:
+    """The embedding model a setting names: a mean-pooled model folder (the default is one)
+    is run with transformers directly, any other with sentence-transformers."""
+    path = default_model_path() if model in ("", DEFAULT_MODEL) else Path(model).expanduser()
+    if not path.is_dir():
+        raise ConfigError(
+            f"embedding model {model!r} is not a folder; give the path of a local "
+            "sentence-transformers model (no model hub is used)"
+        )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    name = path.name if model in ("", DEFAULT_MODEL) else str(path)
+    if _mean_pooled(path):
+        return TransformerEmbedder(path, batch_size=batch_size, name=name)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+
+
+def as_langchain(embedder: Embedder | Callable[[], Embedder]) -> Embeddings:
+    """The embedder as a LangChain ``Embeddings`` (for ``langchain_chroma.Chroma``); given
+    a function that returns it, the model is only loaded when something is embedded."""
     from langchain_core.embeddings import Embeddings
+
+    def model() -> Embedder:
+        if callable(embedder) and not hasattr(embedder, "embed"):
+            return embedder()
+        return embedder  # type: ignore[return-value]
 
     class _Adapter(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [[float(x) for x in row] for row in embedder.embed(texts)]
+            return [[float(x) for x in row] for row in model().embed(texts)]
 
         def embed_query(self, text: str) -> list[float]:
-            return [float(x) for x in embedder.embed([text])[0]]
+            return [float(x) for x in model().embed([text])[0]]
 
     return _Adapter()

@@ -598,8 +598,8 @@ def calibrate(
         return loss
 
     opt.step(closure)
-    temperature = float(1 / a.exp())
-    bias = float(b)
+    temperature = float((1 / a.exp()).detach())
+    bias = float(b.detach())
     best = [
         float((1 / (1 + np.exp(-(s / temperature + bias)))).max())
         for g, (s, _) in zip(groups, logits, strict=True)

@@ -161,8 +161,12 @@ def test_a_store_built_with_another_model_is_refused(make_assistant, docs: Path)
     class Other(FakeEmbedder):
         name = "other-model"
 
+    other = make_assistant(embedder=Other())
+    assert len(other.documents()) == 2  # listing needs no embedding model
     with pytest.raises(ConfigError, match="embedding model"):
-        make_assistant(embedder=Other()).documents()
+        other.ask("How much will the repairs cost?")
+    with pytest.raises(ConfigError, match="embedding model"):
+        other.ingest([docs])
 
 
 def test_fresh_index_gets_the_seed_documents_unless_told_not_to(

@@ -72,7 +72,13 @@ def test_table_shows_ratios_against_the_baseline() -> None:
         "questions": 100,
         "rounds": 3,
         "sizes": [size],
-        "cold": {"cold_ask_s": 6.0, "cold_baseline_s": 5.0},
+        "cold": {
+            "cold_ask_s": 6.0,
+            "cold_baseline_s": 5.0,
+            "cli_help_s": 0.06,
+            "cli_mistake_s": 0.07,
+            "cli_docs_s": 0.9,
+        },
     }
     text = bench.table(results)
     assert "| 2.00x |" in text  # ask 20 ms vs 10 ms
@@ -80,6 +86,9 @@ def test_table_shows_ratios_against_the_baseline() -> None:
     assert "| 1.20x |" in text  # cold start
     assert "| 30 s | tutorial, with the same embedding cache: 12 s | 2.50x |" in text
     assert "Machine: 2 CPUs, 24 GiB" in text
+    assert "| `rag --help` in a new process | 0.06 s |" in text
+    assert "| `rag docs` (no embedding model) in a new process | 0.90 s |" in text
+    assert "ask --help" not in text  # a figure not measured is not shown
 
 
 def test_bench_rejects_bad_sizes(tmp_path: Path) -> None:

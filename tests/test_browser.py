@@ -111,7 +111,8 @@ def test_clicking_a_marker_brings_its_source_into_view(page) -> None:
         "() => document.querySelectorAll('#rag-chat *').forEach(e => { e.scrollTop = 0; })"
     )
     marker = page.locator("#rag-chat a.rag-cite").last
-    target = marker.get_attribute("href").lstrip("#")
+    # a wide screen: the source in the side panel is the one brought into view
+    target = marker.get_attribute("href").lstrip("#").replace("rag-src-", "rag-pane-")
     marker.click()
     page.wait_for_function(
         "id => document.getElementById(id).classList.contains('rag-flash')", arg=target
@@ -217,7 +218,7 @@ def test_a_pdf_citation_opens_its_page_with_the_sentence_highlighted(page, tmp_p
     assert "added: board-minutes.pdf" in upload(page, report)
     page.get_by_role("tab", name="Chat").click()
     ask(page, "How much will the new quay cost?")
-    link = page.locator("#rag-chat .rag-source a.rag-page").last
+    link = page.locator("#rag-panel .rag-source a.rag-page").first
     assert link.inner_text() == "p. 3"
     quote = link.locator("xpath=ancestor::div[contains(@class,'rag-source')]//mark").inner_text()
     assert "8 million euros" in quote
@@ -242,3 +243,55 @@ def test_a_pdf_citation_opens_its_page_with_the_sentence_highlighted(page, tmp_p
     assert "p. 3 of 3" in view.inner_text("header")
     view.screenshot(path=str(SHOTS / "09-page-view.png"), full_page=False)
     view.close()
+
+
+def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(page) -> None:
+    ask(page, "How long a ceasefire is Ukraine calling for?")
+    chat = page.locator("#rag-chat").bounding_box()
+    source = page.locator("#rag-panel .rag-source").first
+    assert source.is_visible()
+    box = source.bounding_box()
+    assert box["x"] >= chat["x"] + chat["width"] - 1 and box["y"] < chat["y"] + chat["height"]
+    assert not page.locator("#rag-chat .rag-sources").last.is_visible()  # not twice
+    narrow = page.context.browser.new_page(viewport={"width": 760, "height": 1000})
+    narrow.goto(page.url)
+    narrow.wait_for_selector("#rag-question textarea")
+    ask(narrow, "How long a ceasefire is Ukraine calling for?")
+    assert narrow.locator("#rag-chat .rag-source").first.is_visible()  # under the answer
+    assert not narrow.locator("#rag-panel").is_visible()
+    narrow.close()
+    shot(page, "10-wide.png")
+
+
+def test_clicking_an_example_asks_it(page) -> None:
+    before = page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain").count()
+    page.get_by_role("button", name="How many bodies will Russia return?").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain')"
+        ".length > n && !document.querySelector('#rag-chat .rag-draft')",
+        arg=before,
+    )
+    asked = page.locator("#rag-chat [data-testid='user']").last.inner_text()
+    assert "How many bodies will Russia return?" in asked
+    assert "6,000" in page.locator("#rag-chat .rag-answer").last.inner_text()
+
+
+def test_a_follow_up_can_be_asked_again_as_a_new_question(page) -> None:
+    ask(page, "Who is the head of the Russian delegation?")
+    ask(page, "What did he announce about prisoners?")
+    joined = page.locator("#rag-chat .message-row").last.inner_text()
+    assert "searched as: Who is the head of the Russian delegation?" in joined
+    again = page.locator("#rag-again")
+    again.wait_for(state="visible")  # shown once the answer is in
+    assert "What did he announce about prisoners?" in again.inner_text()
+    shot(page, "11-searched-as.png")
+    before = page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain").count()
+    again.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain')"
+        ".length > n && !document.querySelector('#rag-chat .rag-draft')",
+        arg=before,
+    )
+    alone = page.locator("#rag-chat .message-row").last.inner_text()
+    assert "searched as" not in alone  # asked without the conversation
+    page.wait_for_function("() => !document.querySelector('#rag-again')?.offsetParent")

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,13 +59,57 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
     assert "no documents" in rag("docs", data=tmp_path / "d").stdout
 
 
+@pytest.fixture(scope="module")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("cli") / "index"
+    done = rag("docs", data=data)  # a new index gets the seed documents
+    assert done.returncode == 0 and "index: " in done.stdout, done.stderr
+    return data
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["ask", "   "], "the question is empty"),
-        (["docs", "delete", "nope"], "no document with id 'nope'"),
+        (["ask", "-k", "0", "x"], "argument -k: give a number from 1 to 50, not 0"),
+        (["ask", "-k", "-5", "x"], "give a number from 1 to 50, not -5"),
+        (["chat", "-k", "51"], "give a number from 1 to 50, not 51"),
+        (["ask", "-k", "many", "x"], "give a number from 1 to 50, not 'many'"),
+        (["ask", "--source", "/tmp/nope.txt", "x"], "no indexed document has source"),
+        (["ingest", "/no/such/path", "seeds"], "no such file or folder: /no/such/path"),
+        (["docs", "delete", "deadbeef"], "no document with id deadbeef"),
         (["docs", "delete"], "give the id"),
-        (["--no-seed", "ingest", "/no/such/path"], "no such file or folder"),
+        (["ask"], "the following arguments are required: question"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["--backend", "gpt", "ask", "x"], "invalid choice"),
+        (["ask", "--since", "May", "x"], "'May' is not a date like 2024-01-31"),
+        (["ask", "--since", "2024-06-01", "--until", "2024-01-01", "x"], "is after --until"),
+        (["load", "--sessions", "0"], "--sessions must be 1-256"),
+    ],
+)
+def test_a_mistake_is_one_error_line_and_exit_2_before_any_slow_work(
+    seeded_dir: Path, args: list[str], message: str
+) -> None:
+    before = rag("docs", "--json", data=seeded_dir).stdout
+    started = time.perf_counter()
+    done = rag(*args, data=seeded_dir)
+    took = time.perf_counter() - started
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()  # one line, no traceback, no "loading"
+    assert line.startswith("error: ") and message in line, line
+    assert done.stdout == ""
+    assert took < 5, f"{took:.1f} s"  # loose for CI noise: `rag bench` has the real figure
+    assert rag("docs", "--json", data=seeded_dir).stdout == before  # the index is untouched
+
+
+def test_a_missing_path_does_not_even_create_the_index(tmp_path: Path) -> None:
+    done = rag("ingest", str(tmp_path / "nope.txt"), data=tmp_path / "fresh")
+    assert done.returncode == 2 and not (tmp_path / "fresh").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
         (
             [
                 "--backend",
@@ -77,19 +122,26 @@ def test_ingest_then_delete(tmp_path: Path) -> None:
             "cannot reach the language model server at http://127.0.0.1:",
         ),
         (["--backend", "llamacpp", "ask", "What did Russia offer?"], "RAG_LLM_MODEL"),
-        (["--backend", "gpt", "ask", "x"], "invalid choice"),
-        (["load", "--sessions", "0"], "--sessions must be 1-256"),
-        (["ask", "--since", "May", "x"], "'May' is not a date like 2024-01-31"),
-        (["ask", "--since", "2024-06-01", "--until", "2024-01-01", "x"], "is after until"),
     ],
 )
-def test_user_mistakes_give_one_clear_line_and_exit_2(
-    tmp_path: Path, args: list[str], message: str
+def test_problems_found_while_answering_are_errors_too(
+    seeded_dir: Path, args: list[str], message: str
 ) -> None:
-    done = rag(*args, data=tmp_path)
+    done = rag(*args, data=seeded_dir)
     assert done.returncode == 2
-    assert message in done.stdout + done.stderr
+    assert message in done.stderr.splitlines()[-1]
     assert "Traceback" not in done.stderr
+
+
+def test_help_is_quick_and_loads_nothing_heavy(tmp_path: Path) -> None:
+    for args in (["--help"], ["ask", "--help"]):
+        started = time.perf_counter()
+        done = rag(*args, data=tmp_path)
+        assert done.returncode == 0 and "usage: rag" in done.stdout
+        assert time.perf_counter() - started < 5
+    code = "import sys, rag.cli; print(sorted(m for m in ('torch', 'chromadb', 'gradio', 'transformers', 'langchain_core') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
@@ -103,15 +155,20 @@ def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
 def test_chat_keeps_the_conversation(tmp_path: Path) -> None:
     done = rag(
         "chat",
-        stdin="Who announced the exchange of prisoners?\n\nHow many bodies will they return?\n",
+        stdin="Who announced the exchange of prisoners?\n\nHow many bodies will they return?\n"
+        "What did he announce about prisoners?\n",
         data=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    blocks = [b.strip() for b in done.stdout.split("\n\n") if b.strip()]
-    first, second = [b for b in blocks if not b.startswith(("Sources:", "Answer:"))]
-    assert done.stdout.count("Sources:") == 2
+    turns = done.stdout.split("\n" + "-" * 60 + "\n")  # a rule after each answer
+    assert len(turns) == 4 and turns[-1] == ""
+    first, second, third = turns[:3]
+    assert all(t.count("Sources:") == 1 for t in (first, second, third))
     assert "Medinsky" in first
     assert "6,000" in second
+    # a follow-up read with the question before says what was searched
+    assert "(searched as: How many bodies will they return? What did he announce" in third
+    assert "(searched as" not in first
 
 
 def test_ask_stream_prints_the_answer_once_for_the_extractive_backend(tmp_path: Path) -> None:
@@ -168,3 +225,50 @@ def test_news_dump_ingest_and_a_dated_question(tmp_path: Path) -> None:
     assert "https://late.example/b, chars" in done.stdout
     listed = rag("--no-seed", "docs", data=tmp_path / "d").stdout
     assert "Early Post · 2024-01-10" in listed and "(https://early.example/b)" in listed
+
+
+def test_the_cli_and_the_web_chat_share_one_index(tmp_path: Path) -> None:
+    """No --data-dir and no RAG_DATA_DIR: `rag` and `rag serve` use the same default index."""
+    from gradio_client import Client, handle_file
+
+    from eval.servers import running
+
+    env = {k: v for k, v in os.environ.items() if k != "RAG_DATA_DIR"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    index = tmp_path / "xdg" / "rag"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rag.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+
+    (tmp_path / "ferry.md").write_text("# Ferry\n\nThe island ferry sails at nine.")
+    done = cli("--no-seed", "ingest", str(tmp_path / "ferry.md"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # not a terminal: no progress bar in the output
+    port = free_port()
+    log = tmp_path / "serve.log"
+    url = f"http://127.0.0.1:{port}/"
+    with running(
+        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], url, log, env=env
+    ):
+        client = Client(url, verbose=False)
+        assert (
+            "sails at nine"
+            in client.predict("When does the island ferry sail?", 4, api_name="/ask")["text"]
+        )
+        (tmp_path / "tram.md").write_text("# Tram\n\nThe tram fare is 2 euros.")
+        status, *_ = client.predict(
+            [handle_file(str(tmp_path / "tram.md"))], api_name="/add_documents"
+        )
+        assert "added: tram.md" in status
+    listed = cli("docs").stdout
+    assert f"index: {index} (2 documents)" in listed
+    assert "Ferry" in listed and "Tram" in listed  # the upload is in the CLI's index
+    served = log.read_text()
+    assert f"opening the index in {index}" in served and f"the web chat is on {url}" in served
+    assert "share=True" not in served and "public link" not in served

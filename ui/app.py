@@ -33,6 +33,10 @@ EXAMPLES = [
     "Who is the head of the Russian delegation?",
 ]
 Chat = list[dict[str, Any]]
+#: {"panes": [HTML of each answer's sources, newest first], "again": question or ""}
+Side = dict[str, Any]
+#: answers whose sources the side panel keeps
+MAX_PANES = 20
 Turns = list[tuple[str, str]]
 
 CSS = """
@@ -58,6 +62,15 @@ a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: po
 .rag-note { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
 .rag-draft { white-space: pre-wrap; }
 .rag-revisions { font-size: .85em; margin-top: .4em; }
+#rag-panel { max-height: 640px; overflow-y: auto; }
+.rag-pane { margin-bottom: .8em; }
+.rag-pane-q { font-weight: 600; font-size: .92em;
+  border-bottom: 1px solid var(--border-color-primary); }
+.rag-panel-title { font-weight: 700; margin-bottom: .3em; }
+.rag-panel-empty { color: var(--body-text-color-subdued); font-size: .9em; padding: .5em; }
+/* wide screens: the sources sit beside the conversation; narrow: under each answer */
+@media (min-width: 1100px) { #rag-chat .rag-sources { display: none; } }
+@media (max-width: 1099px) { .rag-side { display: none !important; } }
 """
 
 #: Clicking a ``[n]`` marker scrolls its source into view and flashes it.
@@ -69,7 +82,9 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   event.stopPropagation();
   const id = link.dataset.target || (link.getAttribute("href") || "").slice(1);
-  const source = document.getElementById(id);
+  // the side panel's copy when it is shown (wide screens), else the one under the answer
+  const pane = document.getElementById(id.replace("rag-src-", "rag-pane-"));
+  const source = pane && pane.offsetParent !== null ? pane : document.getElementById(id);
   if (!source) return;
   source.scrollIntoView({behavior: "smooth", block: "center"});
   source.classList.add("rag-flash");
@@ -103,16 +118,20 @@ def build(assistant: Assistant) -> Any:
         since: str = "",
         until: str = "",
         dated_only: bool = False,
-    ) -> Iterator[tuple[Chat, Turns, str]]:
+        side: Side | None = None,
+    ) -> Iterator[tuple[Chat, Turns, str, Side]]:
+        """Answer ``message`` in the conversation; ``side`` keeps each answer's sources for
+        the side panel and the question that "ask as a new question" would re-ask."""
         chat = list(chat or [])
         turns = list(turns or [])
+        side = {"panes": list((side or {}).get("panes", [])), "again": ""}
         question = (message or "").strip()
         if not question:
-            yield chat, turns, ""
+            yield chat, turns, "", side
             return
         chat.append({"role": "user", "content": render.escape(question)})
         chat.append({"role": "assistant", "content": render.draft_html("")})
-        yield chat, turns, ""
+        yield chat, turns, "", side
         uid = uuid.uuid4().hex[:8]
         draft = ""
         answer = None
@@ -129,24 +148,52 @@ def build(assistant: Assistant) -> Any:
                 if isinstance(item, str):
                     draft += item
                     chat[-1] = {"role": "assistant", "content": render.draft_html(draft)}
-                    yield chat, turns, ""
+                    yield chat, turns, "", side
                 else:
                     answer = item
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
-            yield chat, turns, ""
+            yield chat, turns, "", side
             return
         except Exception as exc:  # never a stack trace in the page
             log.exception("answering %r failed", question)
             message = f"Something went wrong ({type(exc).__name__}); see the server log."
             chat[-1] = {"role": "assistant", "content": render.error_html(message)}
-            yield chat, turns, ""
+            yield chat, turns, "", side
             return
         assert answer is not None
         html = render.answer_html(answer, uid, assistant.passage)
         chat[-1] = {"role": "assistant", "content": html}
         turns.append((question, answer.text))
-        yield chat, turns, ""
+        if answer.citations:
+            pane = render.sources_pane(answer, uid, assistant.passage)
+            side["panes"] = [pane, *side["panes"]][:MAX_PANES]
+        side["again"] = question if answer.query else ""
+        yield chat, turns, "", side
+
+    def ask_fresh(
+        chat: Chat | None,
+        side: Side | None,
+        k: float,
+        backend: str,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
+    ) -> Iterator[tuple[Chat, Turns, str, Side]]:
+        """Re-ask the last question on its own: the conversation so far no longer counts."""
+        question = (side or {}).get("again", "")
+        yield from respond(question, chat, [], k, backend, since, until, dated_only, side)
+
+    def show_side(side: Side | None) -> tuple[str, Any]:
+        panes = (side or {}).get("panes", [])
+        again = (side or {}).get("again", "")
+        return (
+            render.panel_html(panes),
+            gr.Button(
+                value=f"Ask “{render.shorten(again, 60)}” as a new question",
+                visible=bool(again),
+            ),
+        )
 
     def ask_api(
         question: str,
@@ -255,63 +302,89 @@ def build(assistant: Assistant) -> Any:
                 lines.append(f"- error: {exc}")
         return "\n".join(lines), documents_table(), choices()
 
-    with gr.Blocks(title="rag: cited answers") as app:
+    with gr.Blocks(title="rag: cited answers", fill_width=True) as app:
         gr.Markdown(
             "## Ask the documents\nEvery sentence of an answer cites the exact passage it "
             "comes from; click a marker like **[1]** to see it."
         )
-        with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(
-                label="Conversation",
-                height=560,
-                elem_id="rag-chat",
-                buttons=["copy"],
-                feedback_options=None,
-                placeholder="Ask about the indexed documents.",
-            )
-            turns = gr.State([])
-            with gr.Row():
-                box = gr.Textbox(
-                    placeholder="Ask a question, e.g. How many bodies will Russia return?",
-                    show_label=False,
-                    scale=8,
-                    elem_id="rag-question",
-                    max_length=settings.max_question_chars,
+        with gr.Tab("Chat"), gr.Row(equal_height=False):
+            # on wide screens the sources sit beside the conversation (CSS: .rag-wide)
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    height=560,
+                    elem_id="rag-chat",
+                    buttons=["copy"],
+                    feedback_options=None,
+                    placeholder="Ask about the indexed documents.",
                 )
-                send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
-            gr.Examples(EXAMPLES, inputs=box, label="Examples from the seed document")
-            with gr.Accordion("Settings", open=False):
-                k = gr.Slider(
-                    1, 20, value=settings.top_k, step=1, label="Number of sources to read"
+                again = gr.Button(
+                    "Ask as a new question", visible=False, size="sm", elem_id="rag-again"
                 )
+                turns = gr.State([])
+                side = gr.State({"panes": [], "again": ""})
                 with gr.Row():
-                    since = gr.Textbox(
-                        "",
-                        label="Published since",
-                        placeholder="YYYY-MM-DD",
-                        elem_id="rag-since",
+                    box = gr.Textbox(
+                        placeholder="Ask a question, e.g. How many bodies will Russia return?",
+                        show_label=False,
+                        scale=8,
+                        elem_id="rag-question",
+                        max_length=settings.max_question_chars,
                     )
-                    until = gr.Textbox(
-                        "",
-                        label="Published until",
-                        placeholder="YYYY-MM-DD",
-                        elem_id="rag-until",
-                    )
-                    dated_only = gr.Checkbox(
-                        label="Leave out documents without a date", value=False
-                    )
-                backend = gr.Radio(
-                    backends,
-                    value=backends[0],
-                    label="Who writes the answer",
-                    visible=len(backends) > 1,
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
+                examples = gr.Examples(
+                    EXAMPLES, inputs=box, label="Examples from the seed document (click to ask)"
                 )
-                clear = gr.Button("New conversation")
-            inputs = [box, chatbot, turns, k, backend, since, until, dated_only]
-            outputs = [chatbot, turns, box]
-            box.submit(respond, inputs, outputs, api_name="chat")
-            send.click(respond, inputs, outputs, api_visibility="private")
-            clear.click(lambda: ([], [], ""), None, outputs, api_visibility="private")
+                with gr.Accordion("Settings", open=False):
+                    k = gr.Slider(
+                        1, 20, value=settings.top_k, step=1, label="Number of sources to read"
+                    )
+                    with gr.Row():
+                        since = gr.Textbox(
+                            "",
+                            label="Published since",
+                            placeholder="YYYY-MM-DD",
+                            elem_id="rag-since",
+                        )
+                        until = gr.Textbox(
+                            "",
+                            label="Published until",
+                            placeholder="YYYY-MM-DD",
+                            elem_id="rag-until",
+                        )
+                        dated_only = gr.Checkbox(
+                            label="Leave out documents without a date", value=False
+                        )
+                    backend = gr.Radio(
+                        backends,
+                        value=backends[0],
+                        label="Who writes the answer",
+                        visible=len(backends) > 1,
+                    )
+                    clear = gr.Button("New conversation")
+            with gr.Column(scale=2, min_width=320, elem_classes="rag-side"):
+                panel = gr.HTML(render.panel_html([]), elem_id="rag-panel")
+            inputs = [box, chatbot, turns, k, backend, since, until, dated_only, side]
+            outputs = [chatbot, turns, box, side]
+            private: dict[str, Any] = {"api_visibility": "private"}
+            box.submit(respond, inputs, outputs, api_name="chat").then(
+                show_side, side, [panel, again], **private
+            )
+            send.click(respond, inputs, outputs, **private).then(
+                show_side, side, [panel, again], **private
+            )
+            examples.load_input_event.then(respond, inputs, outputs, **private).then(
+                show_side, side, [panel, again], **private
+            )
+            again.click(
+                ask_fresh,
+                [chatbot, side, k, backend, since, until, dated_only],
+                outputs,
+                **private,
+            ).then(show_side, side, [panel, again], **private)
+            clear.click(
+                lambda: ([], [], "", {"panes": [], "again": ""}), None, outputs, **private
+            ).then(show_side, side, [panel, again], **private)
         with gr.Tab("Documents"):
             files = gr.File(
                 label=f"Add .txt, .md, .html, .pdf or .jsonl files "
@@ -342,10 +415,30 @@ def build(assistant: Assistant) -> Any:
                     label="Delete documents", multiselect=True, choices=[], scale=4
                 )
                 remove = gr.Button("Delete", variant="stop", scale=1)
-            add.click(add_files, files, [status, table, doomed, files], api_name="add_documents")
-            remove.click(delete, doomed, [status, table, doomed], api_name="delete_documents")
-            fetch.click(add_url, url, [status, table, doomed, url], api_name="add_url")
-            url.submit(add_url, url, [status, table, doomed, url], api_visibility="private")
+            add.click(
+                add_files,
+                files,
+                [status, table, doomed, files],
+                api_name="add_documents",
+                show_progress_on=status,
+            )
+            remove.click(
+                delete,
+                doomed,
+                [status, table, doomed],
+                api_name="delete_documents",
+                show_progress_on=status,
+            )
+            fetch.click(
+                add_url,
+                url,
+                [status, table, doomed, url],
+                api_name="add_url",
+                show_progress_on=status,
+            )
+            url.submit(
+                add_url, url, [status, table, doomed, url], show_progress_on=status, **private
+            )
             app.load(documents_table, None, table, api_visibility="private")
             app.load(choices, None, doomed, api_visibility="private")
         gr.api(ask_api, api_name="ask")
@@ -435,7 +528,7 @@ def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) ->
         server_port=port,
         prevent_thread_lock=True,  # the page view's route is added before blocking
         ssr_mode=False,
-        quiet=not block,
+        quiet=True,  # Gradio's own banner suggests share=True, which this app never uses
         show_error=True,
         css=CSS,
         head=HEAD,
@@ -446,5 +539,7 @@ def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) ->
     )
     add_route(app.app, assistant)
     if block:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        print(f"the web chat is on http://{shown}:{port}/ (Ctrl+C stops it)", flush=True)
         app.block_thread()
     return app

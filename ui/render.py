@@ -95,7 +95,13 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
 
 
 def source_html(
-    citation: Citation, uid: str, text: str, offset: int = 0, *, short: ShortAnswer | None = None
+    citation: Citation,
+    uid: str,
+    text: str,
+    offset: int = 0,
+    *,
+    short: ShortAnswer | None = None,
+    pane: bool = False,
 ) -> str:
     """A source card: number, title, file, and the quote highlighted in its paragraph, the
     short answer in bold inside it when it lies in this quote.
@@ -129,7 +135,7 @@ def source_html(
         else escape(_name(citation.source))
     )
     return (
-        f'<div class="rag-source" id="{_anchor(uid, citation.number)}">'
+        f'<div class="rag-source" id="{_anchor(uid, citation.number, pane)}">'
         f'<div class="rag-source-head"><span class="rag-num">[{citation.number}]</span> '
         f"<b>{escape(citation.title)}</b> "
         + (f'<span class="rag-origin">{origin_html}</span> ' if origin_html else "")
@@ -164,8 +170,33 @@ def _cited(answer: Answer, number: int) -> bool:
     return any(c.number == number for c in answer.citations)
 
 
-def _anchor(uid: str, number: int) -> str:
-    return f"rag-src-{uid}-{number}"
+def _anchor(uid: str, number: int, pane: bool = False) -> str:
+    """A source card's id: in the answer, or in the side panel (``pane``)."""
+    return f"rag-{'pane' if pane else 'src'}-{uid}-{number}"
+
+
+def sources_pane(answer: Answer, uid: str, passage: Passage) -> str:
+    """An answer's sources for the side panel, under the question they answer."""
+    cards = []
+    for c in answer.citations:
+        offset, text = passage(c.doc_id, c.start, c.end)
+        cards.append(source_html(c, uid, text, offset, short=answer.short_answer, pane=True))
+    return (
+        f'<div class="rag-pane"><div class="rag-pane-q">{escape(answer.question)}</div>'
+        f"{''.join(cards)}</div>"
+    )
+
+
+def panel_html(panes: list[str]) -> str:
+    """The side panel: each answer's sources, newest first."""
+    if not panes:
+        return '<div class="rag-panel-empty">The sources of each answer appear here.</div>'
+    return '<div class="rag-panel-title">Sources</div>' + "".join(panes)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _link(uid: str, number: int) -> str:
