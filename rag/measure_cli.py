@@ -1,0 +1,249 @@
+"""The ``rag`` commands that measure: eval, eval-extraction, bench, load, train-reader.
+
+They take settings only (each builds the assistants it measures), so ``rag.cli`` hands them
+the settings instead of an assistant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import ConfigError, RagError
+from .splits import PARTS
+
+
+def add_commands(sub: Any) -> None:
+    """Add the measuring commands to the ``rag`` parser's sub-commands."""
+    p = sub.add_parser(
+        "eval",
+        help="score answers, citations and abstentions on a question set (and a baseline)",
+        description="Index a dataset's documents in a temporary store, answer every question, "
+        "score it, and write run.json, report.md and plots. JSONL datasets need --docs; "
+        "SQuAD 2.0 .json, news-quiz .json and ClapNQ .jsonl files carry their own documents. "
+        "Runs the assistant with the reader, with the old heuristic, and the LangChain "
+        "tutorial pipeline, on one index.",
+    )
+    p.add_argument(
+        "dataset",
+        nargs="?",
+        type=Path,
+        help="a .jsonl dataset, SQuAD 2.0 .json, news-quiz .json or clapnq-*.jsonl",
+    )
+    p.add_argument(
+        "--part",
+        choices=PARTS,
+        default="all",
+        help="the reader's held-out part of squad2-dev-a / ClapNQ: test, validation (or train)",
+    )
+    p.add_argument(
+        "--no-heuristic", action="store_true", help="skip the old heuristic (no reader) run"
+    )
+    p.add_argument("--docs", type=Path, help="files or folder the JSONL questions are about")
+    p.add_argument("--limit", type=int, help="a random sample of this many questions")
+    p.add_argument("--seed", type=int, default=0, help="the sample's random seed")
+    p.add_argument("-k", type=int, default=None, help="chunks to read (default: settings)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    p.add_argument("--out", type=Path, help="results folder (default: eval-results/NAME-TIME)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("A", "B"), help="two results side by side"
+    )
+    p.set_defaults(run=_eval, settings_only=True)
+
+    p = sub.add_parser(
+        "eval-extraction",
+        help="how much of what is indexed from news pages is the article (shingle F1)",
+        description="Score the HTML loader on pages with a known article body (a folder of "
+        "*.html.gz and ground-truth.json, e.g. ../shared/data/article-pages) with the "
+        "article-extraction benchmark's metric, beside the old all-visible-text loader.",
+    )
+    p.add_argument("pages", type=Path, help="folder with *.html.gz and ground-truth.json")
+    p.add_argument("--limit", type=int, help="only the first N pages (by key)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(run=_eval_extraction, settings_only=True)
+
+    p = sub.add_parser(
+        "bench",
+        help="ingest throughput, ask latency at several corpus sizes, memory, cold start",
+        description="Every figure beside the LangChain tutorial pipeline measured in the same "
+        "run. Corpora are built from the SQuAD articles and the seed (with variants).",
+    )
+    p.add_argument("--sizes", default="1000,10000", help="corpus sizes in chunks, comma-separated")
+    p.add_argument("--questions", type=int, default=100, help="questions per round")
+    p.add_argument("--rounds", type=int, default=3, help="rounds over the questions")
+    p.add_argument("--no-server", action="store_true", help="skip the Chroma server comparison")
+    p.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold starts: `rag ask` and the quick commands in new processes",
+    )
+    p.add_argument("--squad", type=Path, help="SQuAD 2.0 JSON (default: ../shared/data/...)")
+    p.add_argument("--out", type=Path, help="write bench.json and bench.md here")
+    p.set_defaults(run=_bench, settings_only=True)
+
+    p = sub.add_parser(
+        "load",
+        help="load test: many chat sessions at once against the web app, with ingest going on",
+        description="Starts `rag serve` on a fresh data dir (or uses --url), measures one "
+        "session alone, then SESSIONS at once while documents are uploaded; checks that no "
+        "history crosses between sessions.",
+    )
+    p.add_argument("--sessions", type=int, default=16, help="chat sessions at once")
+    p.add_argument("--seconds", type=float, default=60.0, help="length of the load phase")
+    p.add_argument("--ingest-every", type=float, default=5.0, help="seconds between uploads")
+    p.add_argument("--workers", type=int, help="answers the started server works on at once")
+    p.add_argument("--url", help="test this running web app instead of starting one")
+    p.add_argument("--out", type=Path, help="write load.json and load.md here")
+    p.set_defaults(run=_load, settings_only=True)
+
+    p = sub.add_parser(
+        "train-reader",
+        help="train the answer reader (CPU, about 45 minutes) and write it with its evaluation",
+        description="Train the reader on SQuAD 2.0 and ClapNQ (shared/data), calibrate it on "
+        "the validation part, evaluate it on the test parts, and write reader.safetensors, "
+        "config.json and evaluation.json to --out. The same --seed on the same data gives the "
+        "same model.",
+    )
+    p.add_argument("--data", type=Path, required=True, help="folder with the training sets")
+    p.add_argument("--out", type=Path, required=True, help="folder to write the model to")
+    p.add_argument("--minutes", type=float, default=60.0, help="stop training after this long")
+    p.add_argument("--seed", type=int, default=13, help="random seed (default 13)")
+    p.add_argument("--epochs", type=float, default=1.5, help="passes over the data")
+    p.add_argument("--limit", type=int, help="questions per source (a quick trial)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_train_reader, settings_only=True)
+
+
+def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import extraction
+
+    if not args.pages.is_dir():
+        raise ConfigError(f"no folder at {str(args.pages)!r}")
+    scores = extraction.run(args.pages, args.limit)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in scores], indent=2))
+    else:
+        print(extraction.table(scores))
+    return 0
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import report
+    from eval.datasets import load
+    from eval.runner import evaluate
+
+    if args.compare:
+        a, b = (report.load(p) for p in args.compare)
+        print(report.compare(a, b, (str(args.compare[0]), str(args.compare[1]))))
+        return 0
+    if args.dataset is None:
+        raise RagError("give a dataset (e.g. eval/datasets/seed_qa.jsonl) or --compare A B")
+    if args.limit is not None and args.limit < 1:
+        raise RagError("--limit must be at least 1")
+    k = args.k or settings.top_k
+    if not 1 <= k <= 100:
+        raise RagError("-k must be 1-100")
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="rag-eval-data-") as work:
+        dataset = load(
+            args.dataset,
+            docs=args.docs,
+            work=Path(work),
+            limit=args.limit,
+            seed=args.seed,
+            part=args.part,
+        )
+        runs = evaluate(
+            dataset,
+            settings,
+            k=k,
+            baseline=not args.no_baseline,
+            heuristic=not args.no_heuristic,
+            progress=not args.no_progress,
+        )
+    results = [r.to_dict() for r in runs]
+    out = args.out or Path("eval-results") / f"{dataset.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = report.write(results, out, f"Evaluation: {dataset.name}")
+    print(report.console(results))
+    print(f"\nreport: {path}\nper-question rows: {out / 'run.json'}")
+    return 0
+
+
+def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.data.is_dir():
+        raise RagError(f"--data {str(args.data)!r} is not a folder")
+    if not 0 < args.minutes <= 24 * 60 or not 0 < args.epochs <= 20:
+        raise RagError("--minutes must be 0-1440 and --epochs 0-20")
+    if args.limit is not None and args.limit < 1:
+        raise RagError("--limit must be at least 1")
+    from .train_reader import TrainConfig, run
+
+    config = TrainConfig(seed=args.seed, epochs=args.epochs, minutes=args.minutes, limit=args.limit)
+    result = run(
+        args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)
+    )
+    for name, figures in result.get("test", {}).items():
+        print(
+            f"{name}: top-1 sentence {figures['top1_sentence']} "
+            f"(cosine {figures.get('cosine_top1_sentence')}), "
+            f"answerability AUC {figures['answerability_auc']}"
+        )
+    print(f"threshold {result['threshold']:.3f}; model written to {args.out}")
+    return 0
+
+
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import bench
+
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        raise RagError(f"--sizes {args.sizes!r}: give numbers like 1000,10000") from None
+    if not sizes or any(not 100 <= s <= 1_000_000 for s in sizes):
+        raise RagError("--sizes: each between 100 and 1,000,000 chunks")
+    if not 1 <= args.questions <= 10_000 or not 1 <= args.rounds <= 100:
+        raise RagError("--questions must be 1-10000 and --rounds 1-100")
+    if args.cold_only:
+        results, table = bench.cold_table(args.rounds)
+        _show(results, table, args.out, "bench")
+        return 0
+    squad = args.squad or bench.SQUAD
+    if not squad.is_file():
+        raise RagError(f"no SQuAD file at {str(squad)!r}: give --squad PATH")
+    results = bench.run(sizes, args.questions, args.rounds, not args.no_server, squad)
+    _show(results, bench.table(results), args.out, "bench")
+    return 0
+
+
+def _show(results: dict[str, Any], table: str, out: Path | None, name: str) -> None:
+    """Print a results table; with ``out``, also write NAME.json and NAME.md there."""
+    print(table)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.json").write_text(json.dumps(results, indent=1))
+        (out / f"{name}.md").write_text(table + "\n")
+
+
+def _load(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import load
+
+    if not 1 <= args.sessions <= 256 or not 5 <= args.seconds <= 3600:
+        raise RagError("--sessions must be 1-256 and --seconds 5-3600")
+    if not 1 <= args.ingest_every <= 600 or (args.workers is not None and args.workers < 1):
+        raise RagError("--ingest-every must be 1-600 seconds and --workers at least 1")
+    result = load.run(
+        args.sessions,
+        args.seconds,
+        ingest_every=args.ingest_every,
+        workers=args.workers,
+        url=args.url,
+    )
+    _show(result, load.table(result), args.out, "load")
+    failed = result["load"]["errors"] or result["load"]["crossings"] or result["ingest"]["errors"]
+    return 1 if failed else 0
