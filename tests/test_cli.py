@@ -272,3 +272,16 @@ def test_the_cli_and_the_web_chat_share_one_index(tmp_path: Path) -> None:
     served = log.read_text()
     assert f"opening the index in {index}" in served and f"the web chat is on {url}" in served
     assert "share=True" not in served and "public link" not in served
+
+
+def test_listing_and_deleting_load_no_model(seeded_dir: Path) -> None:
+    code = (
+        "import sys; from rag.cli import main; "
+        f"main(['--data-dir', {str(seeded_dir)!r}, 'docs']); "
+        f"main(['--data-dir', {str(seeded_dir)!r}, 'docs', 'delete', 'nope']); "
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+    assert "index: " in done.stdout and "no document with id nope" in done.stderr
