@@ -5,7 +5,7 @@ hand (at most MAX_REDIRECTS) so that each hop is checked. With ``allow_private=F
 web app's default) a URL whose host is or resolves to a private, loopback, link-local or
 otherwise reserved address is refused at every hop, so an exposed server cannot be made to
 read the internal network. The name is resolved again when httpx connects: a DNS server
-that answers differently the second time is not caught (README, "Limits").
+that answers differently the second time is not caught (README, "News documents").
 """
 
 from __future__ import annotations
