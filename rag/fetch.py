@@ -4,8 +4,9 @@ Only ``http``/``https``; HTML, plain text, Markdown and PDF responses; redirects
 hand (at most MAX_REDIRECTS) so that each hop is checked. With ``allow_private=False`` (the
 web app's default) a URL whose host is or resolves to a private, loopback, link-local or
 otherwise reserved address is refused at every hop, so an exposed server cannot be made to
-read the internal network. The name is resolved again when httpx connects: a DNS server
-that answers differently the second time is not caught (README, "News documents").
+read the internal network; the connection then goes to the address that was checked (the
+host name still sent as ``Host`` and, for https, as the TLS server name the certificate
+must match), so a DNS server that answers differently the second time gains nothing.
 """
 
 from __future__ import annotations
@@ -56,9 +57,12 @@ def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = Tru
     ) as client:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            _check(current, allow_private)
+            address = _check(current, allow_private)
+            target, headers, extensions = _pinned(current, address)
             try:
-                with client.stream("GET", current) as response:
+                with client.stream(
+                    "GET", target, headers=headers, extensions=extensions
+                ) as response:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
                         continue
@@ -96,7 +100,9 @@ def _read(response: object, url: str, max_bytes: int, deadline: float) -> Fetche
     return Fetched(url, kind, bytes(body))
 
 
-def _check(url: str, allow_private: bool) -> None:
+def _check(url: str, allow_private: bool) -> str | None:
+    """Raise Skip for a URL that may not be fetched; without ``allow_private``, the checked
+    address to connect to."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise Skip(f"only http and https URLs can be fetched, not {parts.scheme or 'this'!r}")
@@ -104,15 +110,44 @@ def _check(url: str, allow_private: bool) -> None:
     if not host:
         raise Skip("the URL has no host")
     if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise Skip(f"cannot resolve {host!r}") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global:
+        return None
+    addresses = [ipaddress.ip_address(a) for a in resolve(host, parts.port or 443)]
+    for address in addresses:
+        if not is_public(address):
             raise Skip(
                 f"{host} is a private or local address ({address}); this server does not "
                 "fetch those (set RAG_URL_ALLOW_PRIVATE=true to allow it)"
             )
+    if not addresses:
+        raise Skip(f"cannot resolve {host!r}")
+    return str(addresses[0])
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses a host name resolves to (an address resolves to itself)."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise Skip(f"cannot resolve {host!r}") from None
+    return list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address on the public internet (not private, loopback, link-local, reserved)."""
+    return address.is_global
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(URL to request, extra headers, httpx extensions) to reach ``url`` at ``address``:
+    the host in the URL replaced by the address, the name sent as Host and as the TLS
+    server name. Without an address, the URL as it is."""
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    shown = f"[{address}]" if ":" in address else address
+    netloc = f"{shown}:{parts.port}" if parts.port else shown
+    name = f"[{host}]" if ":" in host else host
+    headers = {"Host": f"{name}:{parts.port}" if parts.port else name}
+    extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), headers, extensions

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from pdfs import pages_pdf
@@ -20,9 +21,11 @@ BIG = 30 * 2**20
 class Pages(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     article = news_page()
+    hosts: ClassVar[list[str]] = []  # the Host header of each request
 
     def do_GET(self) -> None:
         path = self.path
+        Pages.hosts.append(self.headers.get("Host", ""))
         if path == "/article":
             self.reply(200, "text/html; charset=utf-8", Pages.article.encode())
         elif path == "/moved":
@@ -138,3 +141,38 @@ def test_ingest_by_url_keeps_the_url_and_is_idempotent(make_assistant, site: str
     assert (assistant.settings.data_dir / "pdf" / f"{pdf.id}.pdf").is_file()  # for the page view
     refused = assistant.ingest([url], private_urls=False)
     assert refused.unchanged == [] and "private or local" in refused.skipped[0].reason
+
+
+def test_the_checked_address_is_the_one_connected_to(site: str, monkeypatch) -> None:
+    """DNS rebinding: once a name's address is checked, httpx must not resolve it again."""
+    import rag.fetch as fetching
+
+    port = site.rsplit(":", 1)[1]
+    seen: list[str] = []
+
+    def fake_resolve(host: str, _port: int) -> list[str]:
+        seen.append(host)
+        return ["127.0.0.1"]  # what the check is told; real DNS does not know the name
+
+    monkeypatch.setattr(fetching, "resolve", fake_resolve)
+    monkeypatch.setattr(fetching, "is_public", lambda address: True)
+    got = get(f"http://news.invalid:{port}/moved", allow_private=False)
+    assert got.url == f"http://news.invalid:{port}/article" and BODY[0].encode() in got.data
+    assert seen == ["news.invalid", "news.invalid"]  # each hop checked, never re-resolved
+    assert Pages.hosts[-2:] == [f"news.invalid:{port}"] * 2  # the name still sent as Host
+
+
+def test_a_pinned_https_request_keeps_the_name_for_tls() -> None:
+    from rag.fetch import _pinned
+
+    assert _pinned("https://news.example/a?b=1", "93.184.216.34") == (
+        "https://93.184.216.34/a?b=1",
+        {"Host": "news.example"},
+        {"sni_hostname": "news.example"},  # the certificate must match the name
+    )
+    assert _pinned("http://news.example:8080/a", "2606:2800::1") == (
+        "http://[2606:2800::1]:8080/a",
+        {"Host": "news.example:8080"},
+        {},
+    )
+    assert _pinned("https://x.example/", None) == ("https://x.example/", {}, {})
