@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -27,8 +28,9 @@ def run() -> NoReturn:
     Chroma took 1.2 s of a 5.3 s cold ``rag ask`` (README, "Benchmark")."""
     code = main()
     if _FAST_EXIT:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError):  # a reader that hung up (`| head`) is fine
+                stream.flush()
         logging.shutdown()
         os._exit(code)
     sys.exit(code)
