@@ -25,7 +25,7 @@ from .loaders import page_of
 from .question import INSTRUCTION_TEXT, understand
 from .reader import Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
-from .retrieve import AssistantRetriever, HybridRetriever
+from .retrieve import HybridRetriever
 from .store import Store, StoredUnit, unit_id
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from .generate import LLMAnswerer
+    from .lcretriever import AssistantRetriever
 
 log = logging.getLogger(__name__)
 
@@ -456,6 +457,8 @@ class Assistant:
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""
+        from .lcretriever import AssistantRetriever
+
         return AssistantRetriever(assistant=self, k=k, source=source)
 
     def clean_question(self, question: str) -> str:

@@ -7,10 +7,6 @@ import threading
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from .embed import Embedder
 from .keyword import KeywordIndex, terms
@@ -125,38 +121,3 @@ def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:
         keyword_rank=entry.get("keyword_rank"),
         similarity=entry.get("similarity"),
     )
-
-
-class AssistantRetriever(BaseRetriever):
-    """The assistant's hybrid retrieval as a LangChain retriever.
-
-    ``k`` results, optionally only from one ``source``; each ``Document`` carries the chunk's
-    ``doc_id``, ``source``, ``title``, ``start``, ``end`` and fused ``score`` as metadata.
-    """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    assistant: Any
-    k: int = 4
-    source: str | None = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
-    ) -> list[LCDocument]:
-        k = int(kwargs.get("k", self.k))
-        hits = self.assistant.retrieve(query, k=k, source=kwargs.get("source", self.source))
-        return [
-            LCDocument(
-                id=hit.chunk.id,
-                page_content=hit.chunk.text,
-                metadata={
-                    "doc_id": hit.chunk.doc_id,
-                    "source": hit.source,
-                    "title": hit.title,
-                    "start": hit.chunk.start,
-                    "end": hit.chunk.end,
-                    "score": hit.score,
-                },
-            )
-            for hit in hits
-        ]

@@ -81,8 +81,6 @@ class Store:
     """Documents, chunks and unit vectors in three Chroma collections."""
 
     def __init__(self, client: Any, settings: Settings, embeddings: Embeddings) -> None:
-        from langchain_chroma import Chroma
-
         self.client = client  # the chromadb client, for sharing it (e.g. Assistant(client=))
         self.remote = bool(settings.chroma_host) or is_http(client)
         self.where = (
@@ -92,15 +90,12 @@ class Store:
         )
         prefix = settings.collection
         cosine: Any = {"hnsw": {"space": "cosine"}}
+        self._embeddings = embeddings
+        self._chunks_name = f"{prefix}-chunks"
+        self._view: Chroma | None = None
         try:
-            self.chunks_view: Chroma = Chroma(
-                collection_name=f"{prefix}-chunks",
-                client=client,
-                embedding_function=embeddings,
-                collection_configuration=cosine,
-            )
             self._chunks = client.get_or_create_collection(
-                f"{prefix}-chunks", embedding_function=None
+                self._chunks_name, configuration=cosine, embedding_function=None
             )
             self._units = client.get_or_create_collection(
                 f"{prefix}-units", configuration=cosine, embedding_function=None
@@ -112,6 +107,21 @@ class Store:
         self._chunks = Guarded(self._chunks, self.where, self.remote)
         self._units = Guarded(self._units, self.where, self.remote)
         self._docs = Guarded(self._docs, self.where, self.remote)
+
+    @property
+    def chunks_view(self) -> Chroma:
+        """The chunk collection as a ``langchain_chroma.Chroma`` vector store (made on first
+        use: answering questions does not need LangChain)."""
+        if self._view is None:
+            from langchain_chroma import Chroma
+
+            with guard(self.where, self.remote):
+                self._view = Chroma(
+                    collection_name=self._chunks_name,
+                    client=self.client,
+                    embedding_function=self._embeddings,
+                )
+        return self._view
 
     # --- store metadata -------------------------------------------------------------------
 
@@ -393,13 +403,22 @@ class Store:
             where.append({"source": source})
         if doc_ids is not None:
             where.append({"doc_id": {"$in": sorted(doc_ids)}})
-        with guard(self.where, self.remote):
-            found = self.chunks_view.similarity_search_by_vector_with_relevance_scores(
-                vector.tolist(),
-                k=k,
-                filter=_all_of(where),
+        got = self._chunks.query(
+            query_embeddings=[vector.tolist()],
+            n_results=k,
+            where=_all_of(where),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (str(i), str(text), dict(meta or {}), 1.0 - float(dist))
+            for i, text, meta, dist in zip(
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
+                strict=True,
             )
-        return [(str(d.id), d.page_content, d.metadata, 1.0 - float(dist)) for d, dist in found]
+        ]
 
     def units(self, ids: Sequence[str]) -> list[StoredUnit]:
         if not ids:

@@ -11,7 +11,7 @@ from conftest import FakeEmbedder
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from rag import Assistant, Settings
-from rag.retrieve import AssistantRetriever
+from rag.lcretriever import AssistantRetriever
 
 
 class TestAssistantRetriever(RetrieversIntegrationTests):
