@@ -121,15 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="ask a question")
     p.add_argument("question")
-    p.add_argument("-k", type=_chunks, default=None, help="chunks to read, 1-50 (default: 6)")
-    p.add_argument("--source", help="only documents from this source")
-    p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
-    p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
-    p.add_argument(
-        "--dated-only",
-        action="store_true",
-        help="with --since/--until, leave out documents without a published date",
-    )
+    _add_scope(p)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument(
         "--stream", action="store_true", help="print the answer as it is written, then verified"
@@ -137,15 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_ask, read_only=True)
 
     p = sub.add_parser("chat", help="a conversation: one question per line, follow-ups allowed")
-    p.add_argument("-k", type=_chunks, default=None, help="chunks to read, 1-50 (default: 6)")
-    p.add_argument("--source", help="only documents from this source")
-    p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
-    p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
-    p.add_argument(
-        "--dated-only",
-        action="store_true",
-        help="with --since/--until, leave out documents without a published date",
-    )
+    _add_scope(p)
     p.set_defaults(run=_chat, read_only=True)
 
     p = sub.add_parser("serve", help="the web chat (Gradio) on http://HOST:PORT")
@@ -287,6 +271,19 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
         _print_details(answer)
         print(TURN_RULE, flush=True)
         history.append((answer.question, answer.text))
+
+
+def _add_scope(p: argparse.ArgumentParser) -> None:
+    """The options of what an ask reads (``_scope``): -k, --source and the period."""
+    p.add_argument("-k", type=_chunks, default=None, help="chunks to read, 1-50 (default: 6)")
+    p.add_argument("--source", help="only documents from this source")
+    p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
+    p.add_argument(
+        "--dated-only",
+        action="store_true",
+        help="with --since/--until, leave out documents without a published date",
+    )
 
 
 def _chunks(text: str) -> int:

@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -55,19 +55,44 @@ def default_model_path() -> Path:
     return Path(get_model_path())
 
 
-class SentenceTransformerEmbedder:
+def model_folder(model: str) -> tuple[Path, str]:
+    """(folder, name recorded in the index) of the embedding model a setting names; sets
+    the offline switches the libraries read. ConfigError if it is not a folder."""
+    path = default_model_path() if model in ("", DEFAULT_MODEL) else Path(model).expanduser()
+    if not path.is_dir():
+        raise ConfigError(
+            f"embedding model {model!r} is not a folder; give the path of a local "
+            "sentence-transformers model (no model hub is used)"
+        )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return path, path.name if model in ("", DEFAULT_MODEL) else str(path)
+
+
+class _Tokenized:
+    """Token counts and spans from the model's own tokenizer (``self._tokenizer``)."""
+
+    _tokenizer: Any
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        encoded = self._tokenizer(
+            text, add_special_tokens=False, truncation=False, return_offsets_mapping=True
+        )
+        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
+
+class SentenceTransformerEmbedder(_Tokenized):
     """A local sentence-transformers model folder, loaded offline on the CPU."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> None:
-        path = default_model_path() if model in ("", DEFAULT_MODEL) else Path(model).expanduser()
-        if not path.is_dir():
-            raise ConfigError(
-                f"embedding model {model!r} is not a folder; give the path of a local "
-                "sentence-transformers model (no model hub is used)"
-            )
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        path, name = model_folder(model)
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -81,7 +106,7 @@ class SentenceTransformerEmbedder:
         self._tokenizer = self._model.tokenizer
         self._lock = threading.Lock()
         self.batch_size = batch_size
-        self.name = path.name if model in ("", DEFAULT_MODEL) else str(path)
+        self.name = name
         dim = self._model.get_embedding_dimension()
         self.dim = int(dim) if dim else len(self.embed(["x"])[0])
         special = self._tokenizer.num_special_tokens_to_add(pair=False)
@@ -100,20 +125,8 @@ class SentenceTransformerEmbedder:
             )
         return np.asarray(vectors, dtype=np.float32)
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
 
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        encoded = self._tokenizer(
-            text, add_special_tokens=False, truncation=False, return_offsets_mapping=True
-        )
-        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
-
-
-class TransformerEmbedder:
+class TransformerEmbedder(_Tokenized):
     """The same vectors as :class:`SentenceTransformerEmbedder` for a model folder that is a
     transformer, mean pooling and (optionally) normalisation (all-MiniLM-L6-v2 is), computed
     with transformers directly. Loading it skips the sentence-transformers import (about
@@ -170,18 +183,6 @@ class TransformerEmbedder:
                 out[rows] = pooled.float().numpy()
         return out
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        encoded = self._tokenizer(
-            text, add_special_tokens=False, truncation=False, return_offsets_mapping=True
-        )
-        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
-
 
 def _modules(path: Path) -> list[str]:
     try:
@@ -210,16 +211,7 @@ def _mean_pooled(path: Path) -> bool:
 def load_embedder(model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> Embedder:
     """The embedding model a setting names: a mean-pooled model folder (the default is one)
     is run with transformers directly, any other with sentence-transformers."""
-    path = default_model_path() if model in ("", DEFAULT_MODEL) else Path(model).expanduser()
-    if not path.is_dir():
-        raise ConfigError(
-            f"embedding model {model!r} is not a folder; give the path of a local "
-            "sentence-transformers model (no model hub is used)"
-        )
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    name = path.name if model in ("", DEFAULT_MODEL) else str(path)
+    path, name = model_folder(model)
     if _mean_pooled(path):
         return TransformerEmbedder(path, batch_size=batch_size, name=name)
     return SentenceTransformerEmbedder(model, batch_size=batch_size)

@@ -16,8 +16,16 @@ from conftest import free_port
 pytestmark = pytest.mark.slow
 
 
-def rag(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_DATA_DIR": str(data)}
+def rag(
+    *args: str,
+    data: Path | None,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`rag ARGS` in a new process, with its index in ``data`` (None: the default one)."""
+    env = {**(os.environ if env is None else env)}
+    if data is not None:
+        env["RAG_DATA_DIR"] = str(data)
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args],
         capture_output=True,
@@ -238,13 +246,7 @@ def test_the_cli_and_the_web_chat_share_one_index(tmp_path: Path) -> None:
     index = tmp_path / "xdg" / "rag"
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "rag.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        return rag(*args, data=None, env=env)
 
     (tmp_path / "ferry.md").write_text("# Ferry\n\nThe island ferry sails at nine.")
     done = cli("--no-seed", "ingest", str(tmp_path / "ferry.md"))

@@ -256,12 +256,8 @@ def build(assistant: Assistant) -> Any:
                 _discard(Path(file), uploads / ".incoming")
         lines = [f"- refused: {r}" for r in refused]
         if saved:
-
-            def step(done: int, total: int) -> None:
-                progress(done / total if total else 1.0, desc=f"embedding {done}/{total} sentences")
-
             try:
-                report = assistant.ingest(saved, progress=step)
+                report = assistant.ingest(saved, progress=embedding_step(progress))
             except RagError as exc:
                 lines.append(f"- error: {exc}")
             else:
@@ -276,12 +272,13 @@ def build(assistant: Assistant) -> Any:
         if not is_url(url):
             return "Enter a web address starting with http:// or https://", *keep_docs(), url
 
-        def step(done: int, total: int) -> None:
-            progress(done / total if total else 1.0, desc=f"embedding {done}/{total} sentences")
-
         progress(0.0, desc=f"fetching {url}")
         try:
-            report = assistant.ingest([url], progress=step, private_urls=settings.url_allow_private)
+            report = assistant.ingest(
+                [url],
+                progress=embedding_step(progress),
+                private_urls=settings.url_allow_private,
+            )
         except RagError as exc:
             return f"- error: {exc}", *keep_docs(), url
         lines = report_lines(report, name=str)
@@ -443,6 +440,15 @@ def build(assistant: Assistant) -> Any:
             app.load(choices, None, doomed, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     return app
+
+
+def embedding_step(progress: Any) -> Callable[[int, int], None]:
+    """An ingest progress callback that moves Gradio's ``progress`` bar."""
+
+    def step(done: int, total: int) -> None:
+        progress(done / total if total else 1.0, desc=f"embedding {done}/{total} sentences")
+
+    return step
 
 
 def report_lines(report: IngestReport, name: Callable[[str], str]) -> list[str]:
