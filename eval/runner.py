@@ -54,9 +54,11 @@ def evaluate(
     progress: bool = True,
     llm: Any = None,
     embedder: Any = None,
+    previous_reader: str | None = None,
 ) -> list[Run]:
     """Index the dataset's documents in a fresh store, then answer and score every question:
-    with the reader ("rag"), with the old heuristic ranking ("heuristic", unless
+    with the reader ("rag"), with another reader folder ("previous reader", with
+    ``previous_reader``), with the old heuristic ranking ("heuristic", unless
     ``heuristic=False``), and with the LangChain tutorial pipeline (``baseline``)."""
     from rag.chroma import make_client
 
@@ -88,33 +90,29 @@ def evaluate(
         }
         runs = []
         if reader is not None:
-            # Asked with no reader threshold, so every answer and its confidence is known;
-            # the threshold is applied afterwards (same answers), and the trade-off table
-            # shows what other thresholds would give.
-            threshold = (
-                settings.reader_threshold
-                if settings.reader_threshold is not None
-                else reader.threshold
+            runs.append(
+                _reader_run(
+                    "rag", assistant, reader, settings, dataset, config, supports, k, llm, progress
+                )
             )
-            open_ = Assistant(
-                settings.with_(reader_threshold=0.0),
-                client=client,
-                llm=llm,
-                embedder=assistant.embedder,
-                reader=reader,
+        if previous_reader is not None:
+            from rag.reader import load_reader
+
+            before = load_reader(previous_reader)
+            runs.append(
+                _reader_run(
+                    "previous reader",
+                    assistant,
+                    before,
+                    settings.with_(reader=str(previous_reader), reader_threshold=None),
+                    dataset,
+                    {**config, "reader": str(previous_reader)},
+                    supports,
+                    k,
+                    llm,
+                    progress,
+                )
             )
-            run = _run(
-                "rag",
-                dataset,
-                {**config, "reader_threshold": round(threshold, 4)},
-                supports,
-                ask=lambda ex: open_.ask(ex.question, ex.history, k=k),
-                retrieve=lambda ex, answer: _chunks(assistant, ex, answer, k),
-                progress=progress,
-                threshold=threshold,
-            )
-            run.tradeoff = tradeoff(run.rows)
-            runs.append(run)
         if heuristic or reader is None:
             plain = Assistant(
                 settings.with_(reader="off"),
@@ -158,6 +156,45 @@ def evaluate(
         for run in runs:
             _check_integrity(run, docs)
         return runs
+
+
+def _reader_run(
+    system: str,
+    assistant: Assistant,
+    reader: Any,
+    settings: Settings,
+    dataset: Dataset,
+    config: dict[str, Any],
+    supports: dict[str, list[metrics.Span]],
+    k: int,
+    llm: Any,
+    progress: bool,
+) -> Run:
+    """Asked with no reader threshold, so every answer and its confidence is known; the
+    threshold is applied afterwards (same answers), and the trade-off table shows what
+    other thresholds would give."""
+    threshold = (
+        settings.reader_threshold if settings.reader_threshold is not None else reader.threshold
+    )
+    open_ = Assistant(
+        settings.with_(reader_threshold=0.0),
+        client=assistant.store.client,
+        llm=llm,
+        embedder=assistant.embedder,
+        reader=reader,
+    )
+    run = _run(
+        system,
+        dataset,
+        {**config, "reader_threshold": round(threshold, 4)},
+        supports,
+        ask=lambda ex: open_.ask(ex.question, ex.history, k=k),
+        retrieve=lambda ex, answer: _chunks(assistant, ex, answer, k),
+        progress=progress,
+        threshold=threshold,
+    )
+    run.tradeoff = tradeoff(run.rows)
+    return run
 
 
 def _chunks(

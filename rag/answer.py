@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -128,11 +128,15 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """The candidates for one query, best first; ``read`` when the reader scored them."""
+    """The candidates for one query, best first; ``read`` when the reader scored them.
+    ``units`` and ``index`` are what they were read from (a language model drafts from
+    them)."""
 
     query: str
     candidates: list[Candidate]
     read: bool
+    units: list[StoredUnit] = field(default_factory=list)
+    index: KeywordIndex | None = None
 
     @property
     def best(self) -> float:
@@ -176,7 +180,7 @@ class ExtractiveAnswerer:
         """Score the retrieved sentences for ``query``."""
         ranked = self.score(query, query_vector, hits, units, index)
         if self.reader is None or not ranked:
-            return Reading(query, ranked, read=False)
+            return Reading(query, ranked, False, units, index)
         pool = ranked[: self.read_candidates]
         readings = self.reader.read(query, [Passage(c.text, c.before) for c in pool])
         weight = float(getattr(self.reader, "heuristic_weight", 0.0))
@@ -185,7 +189,7 @@ class ExtractiveAnswerer:
             for c, r in zip(pool, readings, strict=True)
         ]
         read.sort(key=lambda c: (-c.score, -c.heuristic))
-        return Reading(query, read, read=True)
+        return Reading(query, read, True, units, index)
 
     def compose(self, question: str, reading: Reading) -> Answer:
         """The answer from a reading: the best sentences, or an abstention."""

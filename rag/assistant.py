@@ -20,13 +20,12 @@ from .dates import DateLike, as_date
 from .embed import Embedder, as_langchain, load_embedder
 from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest, pdf_copy
-from .keyword import KeywordIndex
 from .loaders import page_of
 from .question import INSTRUCTION_TEXT, understand
 from .reader import Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
 from .retrieve import HybridRetriever
-from .store import Store, StoredUnit, unit_id
+from .store import Store, unit_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -368,10 +367,37 @@ class Assistant:
         if writer is not None and history and self.settings.rewrite_followups:
             rewritten = writer.rewrite(question, history)
             queries = (rewritten,) if rewritten else queries
+        reading, hits = self.reading(question, queries, k=k, source=source, doc_ids=doc_ids)
+        query = reading.query
+        plain = self.answerer.compose(question, reading)
+        if query != question:
+            plain = replace(plain, query=query)
+        if writer is None or plain.abstained:
+            # Nothing relevant was retrieved: a model would only answer from its own knowledge.
+            if not plain.abstained:
+                pieces = _AFTER_MARKER.split(plain.text)
+                yield from (p + " " for p in pieces[:-1])
+                yield pieces[-1]
+            yield plain
+            return
+        assert reading.index is not None
+        yield from writer.run(question, query, hits, reading.units, reading.index, plain)
+
+    def reading(
+        self,
+        question: str,
+        queries: Sequence[str],
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        doc_ids: frozenset[str] | None = None,
+    ) -> tuple[Reading, list[ScoredChunk]]:
+        """Retrieve and read each query; the best-answered reading and its hits (a
+        follow-up's joined reading must beat the question alone by ``FOLLOWUP_MARGIN``)."""
         answerer = self.answerer
         if answerer.reader is None:
             queries = queries[:1]  # only the reader can tell which reading is answered
-        best: tuple[Reading, list[ScoredChunk], list[StoredUnit], KeywordIndex] | None = None
+        best: tuple[Reading, list[ScoredChunk]] | None = None
         for query in queries:
             vector = self.embedder.embed([query])[0]
             hits, index = self.retriever.search_with_index(
@@ -386,22 +412,9 @@ class Assistant:
             units = self.store.units(list(dict.fromkeys(unit_ids)))
             reading = answerer.read(query, vector, hits, units, index)
             if best is None or _better(reading, best[0], question):
-                best = (reading, hits, units, index)
+                best = (reading, hits)
         assert best is not None
-        reading, hits, units, index = best
-        query = reading.query
-        plain = answerer.compose(question, reading)
-        if query != question:
-            plain = replace(plain, query=query)
-        if writer is None or plain.abstained:
-            # Nothing relevant was retrieved: a model would only answer from its own knowledge.
-            if not plain.abstained:
-                pieces = _AFTER_MARKER.split(plain.text)
-                yield from (p + " " for p in pieces[:-1])
-                yield pieces[-1]
-            yield plain
-            return
-        yield from writer.run(question, query, hits, units, index, plain)
+        return best
 
     def _in_period(self, since: DateLike, until: DateLike, undated: bool) -> frozenset[str] | None:
         """Ids of the documents a date filter keeps (None: no filter)."""

@@ -15,7 +15,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from .question import looks_like_instruction
 from .reader import Passage, Reader
 from .records import Answer, Citation, Revision, ScoredChunk
 from .store import StoredUnit
-from .verify import Verdict, Verifier, evidence_of
+from .verify import Evidence, Verdict, Verifier, evidence_of
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -216,13 +216,14 @@ class LLMAnswerer:
         claims = parse_draft(draft, len(hits))
         refusals = [c for c in claims if is_refusal(c.text)]
         factual = [c for c in claims if not is_refusal(c.text)]
-        verifier = Verifier(evidence_of(hits, units), self._embed, index.idf)
+        evidence = evidence_of(hits, units)
+        verifier = Verifier(evidence, self._embed, index.idf)
         verdicts = verifier.check(factual)
         kept = [v for v in verdicts if v.supported]
         revisions = [
             Revision(v.claim.text, v.action, v.reason) for v in verdicts if v.action != "kept"
         ]
-        kept, off_topic = self._answering(query, kept)
+        kept, off_topic = self._answering(query, kept, evidence)
         revisions += [
             Revision(
                 v.claim.text, "removed", "true to the sources, but does not answer the question"
@@ -253,14 +254,29 @@ class LLMAnswerer:
             revisions=revisions,
         )
 
-    def _answering(self, query: str, kept: list[Verdict]) -> tuple[list[Verdict], list[Verdict]]:
+    def _answering(
+        self, query: str, kept: list[Verdict], evidence: Sequence[Evidence]
+    ) -> tuple[list[Verdict], list[Verdict]]:
         """(answering, off-topic): the reader reads each supported sentence as an answer to
-        the question; those far below the best and below RELEVANT of the reader's threshold
-        are true but beside the point ("The sources discuss the talks."). The best stays."""
+        the question, both as the model wrote it and as the source sentences it rests on
+        (each with the sentence before it, so "He also mentioned ..." keeps its subject);
+        a claim's relevance is the better of the two. Those far below the best and below
+        RELEVANT of the reader's threshold are true but beside the point ("The sources
+        discuss the talks."). The best stays."""
         if self.reader is None or len(kept) < 2:
             return kept, []
-        readings = self.reader.read(query, [Passage(v.claim.text) for v in kept])
-        scores = [r.score for r in readings]
+        text_at = {(e.unit.doc_id, e.unit.index): e.text for e in evidence}
+        passages = [Passage(v.claim.text) for v in kept]
+        owner = list(range(len(kept)))
+        for n, verdict in enumerate(kept):
+            for e in verdict.evidence:
+                before = text_at.get((e.unit.doc_id, e.unit.index - 1), "")
+                passages.append(Passage(e.text, before))
+                owner.append(n)
+        readings = self.reader.read(query, passages)
+        scores = [0.0] * len(kept)
+        for n, reading in zip(owner, readings, strict=True):
+            scores[n] = max(scores[n], reading.score)
         best = max(scores)
         floor = min(RELEVANT * self.reader.threshold, best - OFF_TOPIC_GAP)
         answering: list[Verdict] = []

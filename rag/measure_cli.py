@@ -42,6 +42,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument(
         "--no-heuristic", action="store_true", help="skip the old heuristic (no reader) run"
     )
+    p.add_argument(
+        "--previous-reader",
+        type=Path,
+        help="also run another reader folder (e.g. the last release's) on the same index",
+    )
     p.add_argument("--docs", type=Path, help="files or folder the JSONL questions are about")
     p.add_argument("--limit", type=int, help="a random sample of this many questions")
     p.add_argument("--seed", type=int, default=0, help="the sample's random seed")
@@ -53,6 +58,29 @@ def add_commands(sub: Any) -> None:
         "--compare", nargs=2, type=Path, metavar=("A", "B"), help="two results side by side"
     )
     p.set_defaults(run=_eval, settings_only=True)
+
+    p = sub.add_parser(
+        "eval-errors",
+        help="where answers are lost: each question's retrieval and reading replayed by stage",
+        description="Index a dataset once, pool every question's candidate sentences as the "
+        "assistant retrieves them, and read them with each --reader: which stage lost each "
+        "answerable question (retrieval, candidates, ranking, threshold, worded otherwise), "
+        "and what-ifs (top-2/3/5 sentences, answers aggregated across sentences). The pools "
+        "are kept (pools.jsonl) and --pools replays them without indexing again.",
+    )
+    p.add_argument("dataset", nargs="?", type=Path, help="as for `rag eval`")
+    p.add_argument("--docs", type=Path, help="files or folder the JSONL questions are about")
+    p.add_argument("--part", choices=PARTS, default="all", help="as for `rag eval`")
+    p.add_argument("--pools", type=Path, help="replay the pools.jsonl of an earlier run")
+    p.add_argument(
+        "--reader",
+        action="append",
+        help="a reader folder, or 'default' (repeat to compare; default: the shipped one)",
+    )
+    p.add_argument("--pool", type=int, default=32, help="sentences pooled per question")
+    p.add_argument("-k", type=int, default=None, help="chunks retrieved (default: settings)")
+    p.add_argument("--out", type=Path, help="results folder (default: eval-results/errors-NAME)")
+    p.set_defaults(run=_eval_errors, settings_only=True)
 
     p = sub.add_parser(
         "eval-extraction",
@@ -102,18 +130,30 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser(
         "train-reader",
-        help="train the answer reader (CPU, about 45 minutes) and write it with its evaluation",
-        description="Train the reader on SQuAD 2.0 and ClapNQ (shared/data), calibrate it on "
-        "the validation part, evaluate it on the test parts, and write reader.safetensors, "
-        "config.json and evaluation.json to --out. The same --seed on the same data gives the "
-        "same model.",
+        help="train the answer reader (CPU, at most --minutes) and write it with its evaluation",
+        description="Train the reader on news quizzes, SQuAD, Natural Questions sets and TrecQA "
+        "(shared/data), calibrate it on the held-out news weeks, evaluate it on the test parts, "
+        "and write reader.safetensors, config.json and evaluation.json to --out. The same "
+        "--seed on the same data gives the same model; started again on the same --out, a "
+        "stopped run goes on from its checkpoint.",
     )
     p.add_argument("--data", type=Path, required=True, help="folder with the training sets")
     p.add_argument("--out", type=Path, required=True, help="folder to write the model to")
-    p.add_argument("--minutes", type=float, default=60.0, help="stop training after this long")
+    p.add_argument("--init", type=Path, help="a trained reader folder to start from")
+    p.add_argument("--minutes", type=float, default=150.0, help="stop training after this long")
     p.add_argument("--seed", type=int, default=13, help="random seed (default 13)")
-    p.add_argument("--epochs", type=float, default=1.5, help="passes over the data")
+    p.add_argument("--epochs", type=float, default=1.0, help="passes over the data")
+    p.add_argument("--lr", type=float, default=3e-5, help="encoder learning rate")
+    p.add_argument("--squad11", type=int, default=4000, help="SQuAD 1.1 questions drawn")
+    p.add_argument("--squad2", type=int, default=1500, help="SQuAD 2.0 train questions drawn")
+    p.add_argument("--news-repeats", type=int, default=2, help="passes over news per epoch")
     p.add_argument("--limit", type=int, help="questions per source (a quick trial)")
+    p.add_argument(
+        "--threshold-questions",
+        type=int,
+        default=160,
+        help="news validation questions asked to set the answering threshold (0: skip)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_train_reader, settings_only=True)
 
@@ -166,6 +206,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
             baseline=not args.no_baseline,
             heuristic=not args.no_heuristic,
             progress=not args.no_progress,
+            previous_reader=_reader_folder(args.previous_reader),
         )
     results = [r.to_dict() for r in runs]
     out = args.out or Path("eval-results") / f"{dataset.name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -175,6 +216,58 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
+    import tempfile
+
+    from eval import analysis
+    from eval.datasets import load
+
+    from .reader import load_reader
+
+    if (args.dataset is None) == (args.pools is None):
+        raise RagError("give a dataset or --pools FILE (one of them)")
+    if not 1 <= args.pool <= 200:
+        raise RagError("--pool must be 1-200")
+    if args.pools is not None:
+        if not args.pools.is_file():
+            raise RagError(f"no pools file at {str(args.pools)!r}")
+        pools = analysis.read_pools(args.pools)
+        name = args.pools.parent.name
+    else:
+        with tempfile.TemporaryDirectory(prefix="rag-errors-data-") as work:
+            dataset = load(
+                args.dataset, docs=args.docs, work=Path(work), limit=None, seed=0, part=args.part
+            )
+            pools = analysis.collect(dataset, settings, pool=args.pool, k=args.k or settings.top_k)
+        name = f"errors-{dataset.name}"
+    out = args.out or Path("eval-results") / name
+    if args.pools is None:
+        analysis.write_pools(pools, out / "pools.jsonl")
+    results = {}
+    text = ""
+    for folder in args.reader or ["default"]:
+        reader = load_reader(None if folder == "default" else folder)
+        threshold = (
+            settings.reader_threshold if settings.reader_threshold is not None else reader.threshold
+        )
+        scored = analysis.score(pools, reader, read=settings.read_candidates)
+        results[folder] = analysis.report(scored, threshold)
+        text += analysis.markdown(f"{name}, reader {folder}", results[folder]) + "\n"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "errors.json").write_text(json.dumps(results, indent=1) + "\n")
+    (out / "errors.md").write_text(text)
+    print(text + f"pools: {out / 'pools.jsonl'}")
+    return 0
+
+
+def _reader_folder(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    if not (path / "config.json").is_file():
+        raise RagError(f"--previous-reader {str(path)!r}: no reader there (config.json)")
+    return str(path.resolve())
+
+
 def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise RagError(f"--data {str(args.data)!r} is not a folder")
@@ -182,18 +275,46 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--minutes must be 0-1440 and --epochs 0-20")
     if args.limit is not None and args.limit < 1:
         raise RagError("--limit must be at least 1")
-    from .train_reader import TrainConfig, run
+    if not 0 < args.lr < 1 or args.squad11 < 0 or args.squad2 < 0 or args.news_repeats < 1:
+        raise RagError("--lr must be 0-1, --squad11/--squad2 at least 0, --news-repeats 1+")
+    from eval.calibration import answering_threshold
 
-    config = TrainConfig(seed=args.seed, epochs=args.epochs, minutes=args.minutes, limit=args.limit)
+    from .reader.command import HEURISTIC_WEIGHT, KEEP_ANSWERED, run, write_config
+    from .reader.news import NEWS_TRAIN
+    from .reader.training import TrainConfig
+
+    repeats = {"news-train": args.news_repeats, "news-evidence": args.news_repeats}
+    config = TrainConfig(
+        seed=args.seed,
+        epochs=args.epochs,
+        minutes=args.minutes,
+        limit=args.limit,
+        lr=args.lr,
+        squad11=args.squad11,
+        squad2=args.squad2,
+        repeats=repeats,
+        init=str(args.init.resolve()) if args.init else None,
+    )
     result = run(
         args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)
     )
     for name, figures in result.get("test", {}).items():
+        extra = f", MAP {figures['map']} MRR {figures['mrr']}" if "map" in figures else ""
         print(
             f"{name}: top-1 sentence {figures['top1_sentence']} "
             f"(cosine {figures.get('cosine_top1_sentence')}), "
-            f"answerability AUC {figures['answerability_auc']}"
+            f"answerability AUC {figures['answerability_auc']}{extra}"
         )
+    if args.threshold_questions > 0 and (args.data / NEWS_TRAIN).is_file():
+        print("choosing the answering threshold: the assistant on the news validation weeks ...")
+        chosen = answering_threshold(
+            args.out, args.data, questions=args.threshold_questions, keep=KEEP_ANSWERED
+        )
+        if chosen["threshold"] is not None:
+            result["threshold"] = chosen["threshold"]
+        result["heuristic_weight"] = HEURISTIC_WEIGHT
+        result["answering_calibration"] = chosen
+        write_config(args.out, result)
     print(f"threshold {result['threshold']:.3f}; model written to {args.out}")
     return 0
 

@@ -6,6 +6,12 @@ One definition, used by ``rag train-reader`` and by ``rag eval --part``:
 - ``squad2-dev-a.json``: articles 0-3 train, article 4 validation (calibration, threshold),
   articles 5-7 test.
 - ClapNQ dev-a (both files): a hash of the question id puts half in train, half in test.
+- ``news-train.json``: whole weeks by a hash of the quiz date's ISO week: about one week
+  in six is validation (calibration, the answering threshold, recipe choices), the rest
+  train; a training question never reads an article a validation question was given.
+- ``news-evidence-2020-2021.jsonl``, ``squad11-train.json``, ``trecqa-train.jsonl``,
+  ``qed-dev.jsonl``: train.
+- ``trecqa-dev.jsonl``: test (the reader alone, MAP/MRR as published).
 - ``news-2024.json``: never trained on (all test).
 """
 
@@ -24,3 +30,13 @@ def squad_dev_part(article: int) -> str:
 def clapnq_part(question_id: str) -> str:
     """ClapNQ's split: decided by a hash of the question id."""
     return "test" if hashlib.sha256(question_id.encode()).digest()[0] % 2 == 1 else "train"
+
+
+def news_part(day: str) -> str:
+    """A news quiz's split by its date (``YYYY/MM/DD``): whole ISO weeks, by a hash."""
+    from datetime import date
+
+    y, m, d = (int(x) for x in day.replace("-", "/").split("/")[:3])
+    year, week, _ = date(y, m, d).isocalendar()
+    digest = hashlib.sha256(f"{year}-W{week:02d}".encode()).digest()[0]
+    return "validation" if digest % 6 == 0 else "train"

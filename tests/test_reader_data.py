@@ -1,0 +1,193 @@
+"""The reader's training data: news-quiz groups (distant supervision), evidence groups,
+TrecQA groups and metrics, the week split, and a tiny end-to-end training run that resumes
+from its checkpoint."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.reader.data import answer_pattern
+from rag.reader.evaluation import ranking_metrics
+from rag.reader.news import evidence_groups, news_groups, usable
+from rag.reader.trecqa import detokenize, trecqa_groups
+from rag.splits import news_part
+
+
+def _day(part: str, after: date = date(2023, 1, 2)) -> str:
+    day = after
+    while news_part(day.strftime("%Y/%m/%d")) != part:
+        day += timedelta(days=7)
+    return day.strftime("%Y/%m/%d")
+
+
+ARTICLE = (
+    "The harbour of Porto Velho reopened on Monday after the storm. "
+    "Mayor Ana Ortiz said the repairs would cost 4.5 million euros, paid by the region. "
+    "Ferries to the islands resume on Friday. "
+    "Fishermen in Lisbon said the season was the worst in years. "
+    "The council of Braga met to discuss the budget."
+)
+OTHER = (
+    "A festival opened in the old town on Saturday. "
+    "The mayor of Braga attended the opening of the new bridge. "
+    "Tickets for the concerts sold out within hours."
+)
+
+
+def _news_set(tmp_path: Path) -> Path:
+    train_day, held_day = _day("train"), _day("validation")
+    docs = [
+        {"id": "a1", "url": "https://x.test/a1", "title": "Harbour", "text": ARTICLE},
+        {"id": "a2", "url": "https://x.test/a2", "title": "Festival", "text": OTHER},
+        {"id": "h1", "url": "https://x.test/h1", "title": "Held", "text": ARTICLE + " Held."},
+    ]
+    questions = [
+        {
+            "id": "q1",
+            "date": train_day,
+            "question": "Who is the mayor who said the harbour repairs would cost millions?",
+            "answers": ["Ana Ortiz"],
+            "choices": ["Ana Ortiz", "Braga"],
+            "evidence": "The mayor, Ana Ortiz, announced the repair bill. It was large.",
+            "mc_only": False,
+            "results": ["a1", "a2"],
+            "gold": ["a1"],
+            "answerable": True,
+        },
+        {
+            "id": "q2",
+            "date": train_day,
+            "question": "Which band headlined the festival in the old town?",
+            "answers": ["The Waves"],
+            "choices": ["The Waves", "Lisbon"],
+            "evidence": "",
+            "mc_only": False,
+            "results": ["a2"],
+            "gold": [],
+            "answerable": False,
+        },
+        {
+            "id": "q3",
+            "date": train_day,
+            "question": "True or false: the harbour reopened?",
+            "answers": ["TRUE"],
+            "choices": ["TRUE", "FALSE"],
+            "mc_only": False,
+            "results": ["a1"],
+            "gold": [],
+            "answerable": False,
+        },
+        {
+            "id": "q4",
+            "date": held_day,
+            "question": "Who is the mayor who said the harbour repairs would cost millions?",
+            "answers": ["Ana Ortiz"],
+            "choices": [],
+            "mc_only": False,
+            "results": ["h1"],
+            "gold": ["h1"],
+            "answerable": True,
+        },
+    ]
+    path = tmp_path / "news-train.json"
+    path.write_text(json.dumps({"source": "test", "docs": docs, "questions": questions}))
+    return path
+
+
+def test_the_week_split_holds_whole_weeks_out() -> None:
+    held = _day("validation")
+    y, m, d = (int(x) for x in held.split("/"))
+    monday = date(y, m, d) - timedelta(days=date(y, m, d).weekday())
+    week = {(monday + timedelta(days=i)).strftime("%Y/%m/%d") for i in range(7)}
+    assert {news_part(day) for day in week} == {"validation"}
+    days = [(date(2023, 1, 2) + timedelta(days=7 * i)).strftime("%Y/%m/%d") for i in range(120)]
+    share = sum(news_part(x) == "validation" for x in days) / len(days)
+    assert 0.08 < share < 0.3
+
+
+def test_news_groups_use_distant_supervision(tmp_path: Path) -> None:
+    raw = json.loads(_news_set(tmp_path).read_text())
+    train, validation = news_groups(raw, None, random.Random(0), limit=None)
+    by_q = {g.question: g for g in train}
+    group = by_q["Who is the mayor who said the harbour repairs would cost millions?"]
+    positives = [c for c in group.candidates if c.label == 1.0]
+    negatives = [c for c in group.candidates if c.label == 0.0]
+    assert group.answerable and len(positives) == 2  # the gold article's and the evidence's
+    for c in positives:
+        assert c.span is not None and c.passage.text[c.span[0] : c.span[1]] == "Ana Ortiz"
+    assert negatives and all("Ortiz" not in c.passage.text for c in negatives)
+    # a sentence naming a wrong choice is a hard negative
+    assert any("Braga" in c.passage.text for c in negatives)
+    # a question whose results hold no answer teaches abstention: negatives only
+    festival = by_q["Which band headlined the festival in the old town?"]
+    assert not festival.answerable and all(c.label == 0.0 for c in festival.candidates)
+    # true/false questions are left out; the held-out week is validation, not training
+    assert not any(g.question.startswith("True or false") for g in train)
+    assert [g.source for g in validation] == ["news-validation"]
+    assert all("Held." not in c.passage.text for g in train for c in g.candidates)
+
+
+def test_usable_leaves_out_multiple_choice_only_and_true_false() -> None:
+    assert usable({"answers": ["Ana Ortiz"], "mc_only": False})
+    assert not usable({"answers": ["Ana Ortiz"], "mc_only": True})
+    assert not usable({"answers": ["FALSE"]})
+    assert not usable({"answers": []})
+
+
+def test_answers_match_as_whole_words() -> None:
+    pattern = answer_pattern(["Bills", "U.S."])
+    assert pattern is not None
+    assert pattern.search("The Bills won.") and pattern.search("the U.S. said")
+    assert not pattern.search("Billsborough won") and answer_pattern([" "]) is None
+
+
+def test_evidence_groups_take_other_weeks_as_negatives(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "e1",
+            "question": "Which country's embassy was attacked by protesters?",
+            "answers": ["Iraq"],
+            "choices": ["Iraq", "Iran"],
+            "evidence": "Protesters stormed the US embassy in Baghdad. They attacked it in Iraq.",
+        },
+        {
+            "id": "e2",
+            "question": "Which singer topped the chart?",
+            "answers": ["Mariah Carey"],
+            "evidence": "Mariah Carey topped the chart again. The embassy protesters went home.",
+        },
+    ]
+    path = tmp_path / "ev.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    groups = evidence_groups(path, None, random.Random(0), limit=None)
+    first = groups[0]
+    assert first.candidates[0].label == 1.0
+    assert "Iraq" in first.candidates[0].passage.text
+    assert any("protesters went home" in c.passage.text for c in first.candidates[1:])
+    assert all("Iraq" not in c.passage.text for c in first.candidates[1:])
+
+
+def test_trecqa_is_read_as_text_and_scored_as_published(tmp_path: Path) -> None:
+    assert detokenize("the IRON LADY -LRB- 1989 -RRB- , by `` Hugo '' Young .") == (
+        'The IRON LADY (1989), by "Hugo" Young.'
+    )
+    rows = [
+        {"qid": "1", "question": "who wrote it ?", "sentence": s, "label": lab, "answer": "Hugo"}
+        for s, lab in [("hugo wrote it .", 1), ("it rained .", 0), ("hugo slept .", 0)]
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (group,) = trecqa_groups(path, full=True, limit=None)
+    assert group.question == "Who wrote it?" and group.candidates[0].label == 1.0
+    perfect = ranking_metrics([group], [(np.array([3.0, 1.0, 2.0]), [None] * 3)])
+    assert perfect == {"questions": 1, "map": 1.0, "mrr": 1.0}
+    last = ranking_metrics([group], [(np.array([0.0, 2.0, 1.0]), [None] * 3)])
+    assert last["map"] == pytest.approx(1 / 3, abs=1e-4) and last["mrr"] == pytest.approx(
+        1 / 3, abs=1e-4
+    )
