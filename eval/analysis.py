@@ -148,6 +148,17 @@ def score(rows: Sequence[Pooled], reader: Reader, *, read: int) -> list[Scored]:
     return out
 
 
+#: what-if answers: the best sentence and those scoring at least this share of it (at most 3)
+RATIOS = (0.9, 0.7, 0.5)
+
+
+def _chosen(s: Scored, ratio: float, most: int = 3) -> list[int]:
+    if not s.order:
+        return []
+    best = s.scores[s.order[0]]
+    return [i for i in s.order[:most] if s.scores[i] >= ratio * best]
+
+
 def _aggregated_first(s: Scored) -> int | None:
     """The best sentence of the short answer with the most probability mass."""
     mass: dict[str, float] = defaultdict(float)
@@ -217,6 +228,14 @@ def report(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
             for s in answerable
         )
     )
+    for ratio in RATIOS:
+        chosen = [_chosen(s, ratio) for s in answerable]
+        what_if[f"sentences within {ratio:.0%} of the best: one holds the gold"] = share(
+            sum(any(s.row.gold[i] for i in c) for s, c in zip(answerable, chosen, strict=True))
+        )
+        what_if[f"sentences within {ratio:.0%} of the best: all hold the gold"] = share(
+            sum(all(s.row.gold[i] for i in c) for s, c in zip(answerable, chosen, strict=True))
+        )
     abstained = sum(not s.order or s.scores[s.order[0]] < threshold for s in unanswerable)
     return {
         "answerable": len(answerable),

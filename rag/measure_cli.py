@@ -151,7 +151,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument(
         "--threshold-questions",
         type=int,
-        default=160,
+        default=400,
         help="news validation questions asked to set the answering threshold (0: skip)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

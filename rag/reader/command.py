@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 KEEP_ANSWERED = 0.93
 #: The heuristic score's weight on the reader's logit (``answer.fuse``).
 HEURISTIC_WEIGHT = 2.0
-#: validation questions asked through the assistant to set the answering threshold
-THRESHOLD_QUESTIONS = 160
 NEWS_VALIDATION = "news-train validation weeks"
 TRECQA_TEST = "trecqa-dev"
 

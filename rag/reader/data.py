@@ -100,6 +100,14 @@ def lexical(question: str, texts: Sequence[str], idf: IdfTable) -> np.ndarray:
     return np.array([sum(weights[t] for t in q & term_set(x)) / total for x in texts])
 
 
+def shortlist(question: str, texts: Sequence[str], idf: IdfTable, n: int) -> list[int]:
+    """The ``n`` texts sharing most of the question's weighted words, best first."""
+    if not texts:
+        return []
+    lex = lexical(question, texts, idf)
+    return [int(i) for i in np.argsort(-lex, kind="stable")[:n]]
+
+
 def heuristic_order(
     question: str,
     texts: Sequence[str],
@@ -120,6 +128,12 @@ def heuristic_order(
     cos = vecs @ embed([question])[0]
     score = cos + LEXICAL_WEIGHT * lex[order]
     return [order[int(j)] for j in np.argsort(-score, kind="stable")]
+
+
+def warm(embed: Embed | None, texts: Sequence[str]) -> None:
+    """Embed ``texts`` in one batch ahead of many small calls (a :class:`CachedEmbed`)."""
+    if isinstance(embed, CachedEmbed):
+        embed(list(dict.fromkeys(texts)))
 
 
 class CachedEmbed:

@@ -36,7 +36,9 @@ from .data import (
     answer_pattern,
     answer_span,
     heuristic_order,
+    shortlist,
     term_set,
+    warm,
 )
 from .protocol import Passage
 
@@ -187,6 +189,7 @@ def news_groups(
     idf = IdfTable([s for sentences in docs.values() for s in sentences])
     train: list[Group] = []
     visible = {k: v for k, v in docs.items() if k not in held_docs}
+    _warm(train_q + held, docs, idf, embed)
     for q in train_q:
         group = _group(q, visible, idf, embed, rng, "news-train")
         if group is not None:
@@ -195,6 +198,23 @@ def news_groups(
         g for q in held if (g := _group(q, docs, idf, embed, rng, "news-validation")) is not None
     ]
     return train, validation
+
+
+def _warm(
+    questions: list[dict[str, Any]],
+    docs: dict[str, list[str]],
+    idf: IdfTable,
+    embed: Embed | None,
+) -> None:
+    """Embed, in one batch, every sentence the questions' heuristic rankings will compare."""
+    if embed is None:
+        return
+    needed = []
+    for q in questions:
+        texts = [s for d in q.get("results") or [] for s in docs.get(str(d), [])]
+        needed.append(str(q["question"]))
+        needed += [texts[j] for j in shortlist(str(q["question"]), texts, idf, 24)]
+    warm(embed, needed)
 
 
 def _rows(path: Path) -> Iterable[dict[str, Any]]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..sentences import split_sentences
-from .data import Candidate, Embed, Group, IdfTable, heuristic_order
+from .data import Candidate, Embed, Group, IdfTable, heuristic_order, shortlist, warm
 from .protocol import Passage
 
 SQUAD_TRAIN = "squad2-train-part.json"
@@ -92,6 +92,11 @@ def squad_groups(
             continue
         flat_texts = [paragraphs[pi].sentences[si] for pi, si in flat]
         idf = IdfTable(flat_texts) if not full_paragraphs else None
+        if idf is not None:  # one batch per article for what the questions will compare
+            needed = [qa["question"] for _, qa in qas]
+            for _, qa in qas:
+                needed += [flat_texts[j] for j in shortlist(qa["question"], flat_texts, idf, 16)]
+            warm(embed, needed)
         for pi, qa in qas:
             group = _group(paragraphs, pi, qa, flat, flat_texts, idf, embed, rng, full_paragraphs)
             if group is not None:
