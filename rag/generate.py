@@ -75,6 +75,41 @@ def fence(text: str) -> str:
     return _TAG.sub(lambda m: m.group().replace("<", "‹"), text)
 
 
+def answering(
+    reader: Reader | None,
+    query: str,
+    kept: list[Verdict],
+    evidence: Sequence[Evidence],
+    *,
+    context: bool = False,
+) -> tuple[list[Verdict], list[Verdict]]:
+    """(answering, off-topic): the reader reads each supported sentence as an answer to the
+    question (with ``context``, after the source sentence before the one it rests on, so
+    "He also mentioned ..." keeps its subject: measured by ``eval/relevance.py``, it keeps
+    more off-topic sentences and saves no answering one, so it is off). Those far below the best and below RELEVANT of
+    the reader's threshold are true but beside the point ("The sources discuss the
+    talks."). The best stays."""
+    if reader is None or len(kept) < 2:
+        return kept, []
+    text_at = {(e.unit.doc_id, e.unit.index): e.text for e in evidence}
+
+    def before(verdict: Verdict) -> str:
+        if not context or not verdict.evidence:
+            return ""
+        first = min(verdict.evidence, key=lambda e: (e.unit.doc_id, e.unit.index))
+        return text_at.get((first.unit.doc_id, first.unit.index - 1), "")
+
+    readings = reader.read(query, [Passage(v.claim.text, before(v)) for v in kept])
+    scores = [r.score for r in readings]
+    best = max(scores)
+    floor = min(RELEVANT * reader.threshold, best - OFF_TOPIC_GAP)
+    answering: list[Verdict] = []
+    off: list[Verdict] = []
+    for verdict, score in zip(kept, scores, strict=True):
+        (answering if score >= floor or score == best else off).append(verdict)
+    return answering, off
+
+
 def build_messages(question: str, sources: list[ScoredChunk], max_sentences: int) -> list[Any]:
     from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -223,7 +258,7 @@ class LLMAnswerer:
         revisions = [
             Revision(v.claim.text, v.action, v.reason) for v in verdicts if v.action != "kept"
         ]
-        kept, off_topic = self._answering(query, kept, evidence)
+        kept, off_topic = answering(self.reader, query, kept, evidence)
         revisions += [
             Revision(
                 v.claim.text, "removed", "true to the sources, but does not answer the question"
@@ -253,37 +288,6 @@ class LLMAnswerer:
             draft=draft,
             revisions=revisions,
         )
-
-    def _answering(
-        self, query: str, kept: list[Verdict], evidence: Sequence[Evidence]
-    ) -> tuple[list[Verdict], list[Verdict]]:
-        """(answering, off-topic): the reader reads each supported sentence as an answer to
-        the question, both as the model wrote it and as the source sentences it rests on
-        (each with the sentence before it, so "He also mentioned ..." keeps its subject);
-        a claim's relevance is the better of the two. Those far below the best and below
-        RELEVANT of the reader's threshold are true but beside the point ("The sources
-        discuss the talks."). The best stays."""
-        if self.reader is None or len(kept) < 2:
-            return kept, []
-        text_at = {(e.unit.doc_id, e.unit.index): e.text for e in evidence}
-        passages = [Passage(v.claim.text) for v in kept]
-        owner = list(range(len(kept)))
-        for n, verdict in enumerate(kept):
-            for e in verdict.evidence:
-                before = text_at.get((e.unit.doc_id, e.unit.index - 1), "")
-                passages.append(Passage(e.text, before))
-                owner.append(n)
-        readings = self.reader.read(query, passages)
-        scores = [0.0] * len(kept)
-        for n, reading in zip(owner, readings, strict=True):
-            scores[n] = max(scores[n], reading.score)
-        best = max(scores)
-        floor = min(RELEVANT * self.reader.threshold, best - OFF_TOPIC_GAP)
-        answering: list[Verdict] = []
-        off: list[Verdict] = []
-        for verdict, score in zip(kept, scores, strict=True):
-            (answering if score >= floor or score == best else off).append(verdict)
-        return answering, off
 
     def _fallback(
         self, extractive: Answer, reason: str, draft: str, revisions: list[Revision]

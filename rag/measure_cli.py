@@ -149,6 +149,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--news-repeats", type=int, default=2, help="passes over news per epoch")
     p.add_argument("--limit", type=int, help="questions per source (a quick trial)")
     p.add_argument(
+        "--research-data",
+        action="store_true",
+        help="also train on research-use-only sets (TrecQA train): not for a shipped model",
+    )
+    p.add_argument(
         "--threshold-questions",
         type=int,
         default=400,
@@ -294,6 +299,7 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         squad2=args.squad2,
         repeats=repeats,
         init=str(args.init.resolve()) if args.init else None,
+        research_data=args.research_data,
     )
     result = run(
         args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)

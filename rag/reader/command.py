@@ -41,6 +41,9 @@ KEEP_ANSWERED = 0.93
 #: The heuristic score's weight on the reader's logit (``answer.fuse``).
 HEURISTIC_WEIGHT = 2.0
 NEWS_VALIDATION = "news-train validation weeks"
+#: training sources whose terms allow research use only: left out of a model that ships
+#: (WikiQA, under the same kind of licence, is not read at all; MODEL_CARD.md)
+RESEARCH_ONLY = frozenset({"trecqa"})
 TRECQA_TEST = "trecqa-dev"
 
 
@@ -201,6 +204,8 @@ def run(
     embed = CachedEmbed(encode)
     echo(f"building training data from {data} ...")
     splits = cached_splits(data, out, embed, config)
+    if not config.research_data:
+        splits.train = [g for g in splits.train if g.source not in RESEARCH_ONLY]
     by_source: dict[str, int] = {}
     for g in splits.train:
         by_source[g.source] = by_source.get(g.source, 0) + 1

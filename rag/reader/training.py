@@ -56,6 +56,8 @@ class TrainConfig:
     squad2: int | None = 1500
     #: a trained reader to start from (None: the base model)
     init: str | None = None
+    #: also train on research-use-only sets (TrecQA train): not for a model that ships
+    research_data: bool = False
     checkpoint_every: int = 100
 
     def key(self) -> str:
