@@ -86,9 +86,9 @@ def answering(
     """(answering, off-topic): the reader reads each supported sentence as an answer to the
     question (with ``context``, after the source sentence before the one it rests on, so
     "He also mentioned ..." keeps its subject: measured by ``eval/relevance.py``, it keeps
-    more off-topic sentences and saves no answering one, so it is off). Those far below the best and below RELEVANT of
-    the reader's threshold are true but beside the point ("The sources discuss the
-    talks."). The best stays."""
+    more off-topic sentences and saves no answering one, so it is off). Those far below the
+    best and below RELEVANT of the reader's threshold are true but beside the point ("The
+    sources discuss the talks."). The best stays."""
     if reader is None or len(kept) < 2:
         return kept, []
     text_at = {(e.unit.doc_id, e.unit.index): e.text for e in evidence}

@@ -162,6 +162,19 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_train_reader, settings_only=True)
 
+    p = sub.add_parser(
+        "eval-reader",
+        help="the reader alone on the held-out parts, several readers side by side",
+        description="Sentence-level figures of each --reader on the held-out parts of "
+        "--data: SQuAD dev-a articles 5-7, ClapNQ's held-out half, TrecQA dev (MAP/MRR as "
+        "published) and the news validation weeks.",
+    )
+    p.add_argument("--data", type=Path, required=True, help="folder with the data sets")
+    p.add_argument("--reader", action="append", help="a reader folder or 'default' (repeat)")
+    p.add_argument("--limit", type=int, help="questions per set (a quick trial)")
+    p.add_argument("--out", type=Path, help="write eval-reader.json here")
+    p.set_defaults(run=_eval_reader, settings_only=True)
+
 
 def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
     from eval import extraction
@@ -322,6 +335,42 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         result["answering_calibration"] = chosen
         write_config(args.out, result)
     print(f"threshold {result['threshold']:.3f}; model written to {args.out}")
+    return 0
+
+
+def _eval_reader(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.data.is_dir():
+        raise RagError(f"--data {str(args.data)!r} is not a folder")
+    from .reader import load_reader
+    from .reader.command import evaluate_reader, held_out
+    from .reader.training import TrainConfig
+
+    test = held_out(args.data, TrainConfig(limit=args.limit))
+    results = {}
+    for folder in args.reader or ["default"]:
+        reader = load_reader(None if folder == "default" else folder)
+        results[folder] = evaluate_reader(reader, test)  # type: ignore[arg-type]
+    rows = [
+        "top1_sentence",
+        "answerability_auc",
+        "false_abstention",
+        "unanswerable_abstained",
+        "span_f1_on_right_sentence",
+        "map",
+        "mrr",
+    ]
+    lines = []
+    for name in test:
+        lines.append(f"{name} ({len(test[name])} questions)")
+        for row in rows:
+            values = [results[f][name].get(row) for f in results]
+            if any(v is not None for v in values):
+                cells = "  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in values)
+                lines.append(f"  {row:28s} {cells}")
+    print("readers: " + "  |  ".join(results) + "\n" + "\n".join(lines))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "eval-reader.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 

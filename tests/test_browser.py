@@ -84,7 +84,7 @@ def shot(page, name: str) -> None:
 
 def test_page_loads_with_seed_examples(page) -> None:
     assert page.title() == "rag: cited answers"
-    assert page.get_by_text("How many bodies will Russia return?").first.is_visible()
+    assert page.get_by_role("button", name="What did Russia offer?").first.is_visible()
     shot(page, "01-start.png")
 
 
@@ -96,14 +96,32 @@ def test_asking_shows_a_cited_answer_with_its_quoted_sentence(page) -> None:
     seed = next(SEEDS.glob("*.txt")).read_text()
     assert quotes and all(q in seed for q in quotes)
     assert any("bodies of 6,000 Ukrainian soldiers" in q for q in quotes)
+    shot(page, "02-answer.png")
+
+
+def _short_answer_shown(page) -> None:
     # the short answer: above the answer, and in bold inside the highlighted quote
-    assert "6,000" in page.locator("#rag-chat .rag-short b").last.inner_text()
+    assert "6,000" in page.locator("#rag-chat .rag-short b").last.inner_text(timeout=5000)
     bold = page.locator("#rag-chat .rag-source mark b.rag-short-span").last
     assert (
         bold.inner_text() == "6,000"
         and bold.evaluate("e => getComputedStyle(e).fontWeight") >= "600"
     )
-    shot(page, "02-answer.png")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 2026-12-01 reader marks no short answer in 'He also mentioned that Russia plans "
+    "to return the bodies of 6,000 ...' for this question",
+)
+def test_the_short_answer_is_shown_in_bold(page) -> None:
+    ask(page, "How many bodies will Russia return?")
+    _short_answer_shown(page)
+
+
+def test_a_short_answer_is_shown_above_and_in_bold_inside_the_quote(page) -> None:
+    ask(page, "How many soldiers' bodies will Russia return?")
+    _short_answer_shown(page)
 
 
 def test_clicking_a_marker_brings_its_source_into_view(page) -> None:
@@ -263,17 +281,23 @@ def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(page) -> None:
     shot(page, "10-wide.png")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason='issue 17, the top bug: the reader (2026-12-01) answers "What did Russia offer?" with the sentence on the June response (confidence 0.26), not the exchange and the 6,000 bodies',
+)
 def test_clicking_an_example_asks_it(page) -> None:
     before = page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain").count()
-    page.get_by_role("button", name="How many bodies will Russia return?").click()
+    page.get_by_role("button", name="What did Russia offer?").click()
     page.wait_for_function(
         "n => document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain')"
         ".length > n && !document.querySelector('#rag-chat .rag-draft')",
         arg=before,
     )
     asked = page.locator("#rag-chat [data-testid='user']").last.inner_text()
-    assert "How many bodies will Russia return?" in asked
-    assert "6,000" in page.locator("#rag-chat .rag-answer").last.inner_text()
+    assert "What did Russia offer?" in asked
+    answer = page.locator("#rag-chat .rag-answer").last.inner_text()
+    assert "sick and severely injured prisoners of war" in answer
+    assert "6,000" in answer
 
 
 def test_a_follow_up_can_be_asked_again_as_a_new_question(page) -> None:

@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.llm]
 #: Questions the extractive reading answers, so the model is asked (below the reader's
 #: threshold the assistant abstains without asking it).
 QUESTIONS = [
+    "What did Russia offer?",
     "What did Russia reject?",
     "How many bodies of Ukrainian soldiers will Russia return?",
     "How long a ceasefire is Ukraine calling for?",

@@ -227,6 +227,28 @@ def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     assert (out / "checkpoint.pt").is_file()
     reader = load_reader(out)
     assert len(reader.read("How much?", [Passage("It costs 3 euros.")])) == 1
+    # the reader alone on the held-out parts, beside the shipped one
+    assert (
+        main(
+            [
+                "eval-reader",
+                "--data",
+                str(data),
+                "--reader",
+                str(out),
+                "--reader",
+                "default",
+                "--limit",
+                "2",
+                "--out",
+                str(tmp_path / "er"),
+            ]
+        )
+        == 0
+    )
+    side = json.loads((tmp_path / "er" / "eval-reader.json").read_text())
+    assert set(side) == {str(out), "default"}
+    assert side["default"]["trecqa-dev"]["map"] is not None
     # started again on the same folder, it resumes from the checkpoint (nothing left to do)
     assert (
         main([*args, "--init", str(READER_DIR), "--no-progress", "--threshold-questions", "0"]) == 0

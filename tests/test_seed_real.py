@@ -47,7 +47,6 @@ def test_the_old_heuristic_still_answers_the_offer_question(seeded, real_embedde
     assert "bodies of 6,000 Ukrainian soldiers" in text
 
 
-@OPEN_QUESTION_LIMIT
 def test_follow_up_names_medinsky(seeded) -> None:
     first = seeded.ask(OFFER)
     answer = seeded.ask("Who announced that?", history=[(OFFER, first.text)])
@@ -96,6 +95,54 @@ def test_off_topic_and_instruction_like_inputs_abstain(seeded, question: str) ->
     assert answer.abstained and answer.citations == []
 
 
+#: The seed's own questions (issue 17): each must cite the sentence that answers it.
+SEED_EXAMPLES = [
+    ("What does Ukraine want?", "full and unconditional ceasefire"),
+    ("Who leads Russia's delegation?", "delegation head Vladimir Medinsky"),
+    ("How many prisoners were exchanged in May?", "prisoner exchange of 1,000 individuals each"),
+    ("What did Zelensky ask for?", "He called for stronger sanctions against Russia"),
+    ("What did Trump say about Putin?", "absolutely crazy"),
+    ("When will Ukraine get a response?", "by the end of June"),
+]
+
+
+#: Measured 2026-12-01 with the shipped reader at its threshold 0.2: what it cites instead.
+_MISSED = {
+    "What does Ukraine want?": "cites Russia's preference for a lasting peace (0.68)",
+    "What did Zelensky ask for?": "cites his concern over the lack of communication (0.81)",
+    "What did Trump say about Putin?": "cites the Kremlin's reply about emotional distress (0.96)",
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param(q, e, marks=pytest.mark.xfail(strict=True, reason=_MISSED[q]))
+        if q in _MISSED
+        else (q, e)
+        for q, e in SEED_EXAMPLES
+    ],
+)
+def test_the_seeds_own_questions_cite_the_answering_sentence(
+    seeded, question: str, expected: str
+) -> None:
+    answer = seeded.ask(question)
+    assert not answer.abstained, answer.reason
+    assert expected in quotes(answer)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the offer itself is answered with the wrong sentence, and "
+    "the follow-up cites the June response (0.23)",
+)
+def test_who_said_that_after_the_offer_names_medinsky(seeded) -> None:
+    first = seeded.ask(OFFER)
+    answer = seeded.ask("Who said that?", history=[(OFFER, first.text)])
+    assert not answer.abstained, answer.reason
+    assert "Medinsky" in answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -136,3 +183,62 @@ def test_long_sentences_are_split_to_fit(make_assistant, real_embedder, tmp_path
     assert report.sentences > 1
     for hit in assistant.retrieve("item 7", k=20):
         assert real_embedder.count_tokens([hit.chunk.text])[0] <= 160
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the extractive reading of the offer is wrong (see above), "
+    "so verification's relevance check judges the draft against it",
+)
+def test_a_models_supported_answer_to_the_offer_keeps_both_parts(seeded) -> None:
+    """The LLM path: a draft that says what the source says, both parts, is kept whole
+    (verification once dropped the supported "6,000 bodies" claim as off-topic)."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from rag import Assistant
+
+    draft = (
+        "Russia offered to exchange sick and severely injured prisoners of war, as well as "
+        "those under 25 [1]. It also plans to return the bodies of 6,000 Ukrainian soldiers "
+        "to Kyiv next week [1]."
+    )
+    assistant = Assistant(
+        seeded.settings,
+        llm=FakeListChatModel(responses=[draft]),
+        embedder=seeded.embedder,
+        client=seeded.store.client,
+    )
+    answer = assistant.ask(OFFER)
+    assert not answer.fallback, answer.revisions
+    assert "6,000" in answer.text and "sick and severely injured" in answer.text
+    assert not [r for r in answer.revisions if r.action == "removed"]
+
+
+@pytest.fixture(scope="module")
+def seed_api(seeded):
+    from conftest import free_port
+    from gradio_client import Client
+
+    from ui.app import launch
+
+    port = free_port()
+    app = launch(seeded, host="127.0.0.1", port=port, block=False)
+    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    app.close()
+
+
+def test_the_api_answers_a_seed_question(seed_api) -> None:
+    answer = seed_api.predict("How many prisoners were exchanged in May?", 6, api_name="/ask")
+    assert "1,000 individuals each" in " ".join(c["quote"] for c in answer["citations"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the reader answers the offer with the June-response "
+    "sentence (0.26): issue 17's top bug",
+)
+def test_the_api_answers_the_designs_example(seed_api) -> None:
+    answer = seed_api.predict(OFFER, 6, api_name="/ask")
+    quoted = " ".join(c["quote"] for c in answer["citations"])
+    assert "exchange sick and severely injured prisoners of war" in quoted
+    assert "bodies of 6,000 Ukrainian soldiers" in quoted

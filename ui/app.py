@@ -26,11 +26,13 @@ from .pageview import add_route
 
 log = logging.getLogger(__name__)
 
+#: The seed's own questions, the design's example first.
 EXAMPLES = [
-    "How many bodies will Russia return?",
-    "How long a ceasefire is Ukraine calling for?",
-    "What did Russia reject?",
-    "Who is the head of the Russian delegation?",
+    "What did Russia offer?",
+    "What does Ukraine want?",
+    "Who leads Russia's delegation?",
+    "How many prisoners were exchanged in May?",
+    "What did Zelensky ask for?",
 ]
 Chat = list[dict[str, Any]]
 #: {"panes": [HTML of each answer's sources, newest first], "again": question or ""}
@@ -322,7 +324,7 @@ def build(assistant: Assistant) -> Any:
                 side = gr.State({"panes": [], "again": ""})
                 with gr.Row():
                     box = gr.Textbox(
-                        placeholder="Ask a question, e.g. How many bodies will Russia return?",
+                        placeholder="Ask a question, e.g. What did Russia offer?",
                         show_label=False,
                         scale=8,
                         elem_id="rag-question",

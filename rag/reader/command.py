@@ -140,6 +140,61 @@ def build_splits(folder: Path, embed: Embed, config: TrainConfig) -> Splits:
     return Splits(train_groups, validation, test)
 
 
+def held_out(folder: Path, config: TrainConfig) -> dict[str, list[Group]]:
+    """The test groups alone (no training data built): what :func:`evaluate_reader` reads.
+    The news validation's negatives are ranked by word overlap only (no embedding model),
+    so its figures differ a little from those ``rag train-reader`` writes."""
+    rng = random.Random(config.seed)
+    test: dict[str, list[Group]] = {}
+    if (folder / squad.SQUAD_DEV).is_file():
+        dev = squad.squad_articles(folder / squad.SQUAD_DEV)
+        test["squad2-dev-a articles 5-7"] = squad.squad_groups(
+            [dev[i] for i in SQUAD_DEV_PARTS["test"] if i < len(dev)],
+            None,
+            rng,
+            full_paragraphs=True,
+            limit=config.limit,
+            source="squad-dev-test",
+        )
+    rows = nq.clapnq_rows(folder)
+    if rows:
+        test["clapnq-dev-a held-out half"] = nq.clapnq_groups(
+            [r for r in rows if clapnq_part(str(r["id"])) == "test"],
+            None,
+            full=True,
+            limit=config.limit,
+        )
+    if (folder / trecqa.TRECQA_DEV).is_file():
+        test[TRECQA_TEST] = trecqa.trecqa_groups(
+            folder / trecqa.TRECQA_DEV, full=True, limit=config.limit
+        )
+    if (folder / news.NEWS_TRAIN).is_file():
+        raw = news.load_news_train(folder / news.NEWS_TRAIN)
+        _, held = news.news_groups(raw, None, rng, limit=config.limit, validation_only=True)
+        test[NEWS_VALIDATION] = held
+    if not test:
+        raise ConfigError(f"no held-out data in {folder} (see shared/data/README.md)")
+    return test
+
+
+def evaluate_reader(reader: TransformerReader, test: dict[str, list[Group]]) -> dict[str, Any]:
+    """Sentence-level figures of a reader on each held-out part (its own calibration)."""
+    results: dict[str, Any] = {}
+    for name, groups in test.items():
+        logits = group_logits(reader, groups)
+        results[name] = evaluate_groups(
+            groups,
+            logits,
+            None,
+            temperature=reader.temperature,
+            bias=reader.bias,
+            threshold=reader.reader_only_threshold,
+        )
+        if name == TRECQA_TEST:
+            results[name] |= ranking_metrics(groups, logits)
+    return results
+
+
 def _data_key(folder: Path, config: TrainConfig) -> str:
     files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
     payload = json.dumps(

@@ -241,6 +241,9 @@ class TransformerReader:
         config = reader_config(folder)
         base = base_model_path()
         self.threshold = float(config["threshold"])
+        #: the threshold on the reader's own probability (``threshold`` applies to it fused
+        #: with the heuristic score when ``heuristic_weight`` is set)
+        self.reader_only_threshold = float(config.get("reader_only_threshold", self.threshold))
         #: weight of the heuristic score added to the reader's logit (``answer.fuse``)
         self.heuristic_weight = float(config.get("heuristic_weight", 0.0))
         self.temperature = float(config.get("temperature", 1.0))

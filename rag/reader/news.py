@@ -171,15 +171,22 @@ def load_news_train(path: Path) -> dict[str, Any]:
 
 
 def news_groups(
-    raw: dict[str, Any], embed: Embed | None, rng: random.Random, *, limit: int | None
+    raw: dict[str, Any],
+    embed: Embed | None,
+    rng: random.Random,
+    *,
+    limit: int | None,
+    validation_only: bool = False,
 ) -> tuple[list[Group], list[Group]]:
     """(train, validation) groups from ``news-train.json``; validation is whole weeks
     (``splits.news_part``), and no training group reads an article a validation question
-    was given."""
+    was given. ``validation_only``: no training groups (an evaluation)."""
     questions = [q for q in raw["questions"] if usable(q)]
     held = [q for q in questions if news_part(str(q["date"])) == "validation"]
     held_docs = {str(d) for q in held for d in (q.get("results") or []) + (q.get("gold") or [])}
-    train_q = [q for q in questions if news_part(str(q["date"])) == "train"]
+    train_q = (
+        [] if validation_only else [q for q in questions if news_part(str(q["date"])) == "train"]
+    )
     if limit is not None:
         train_q, held = train_q[:limit], held[: max(1, limit // 4)]
     needed = {
