@@ -32,7 +32,7 @@ from . import news, nq, squad, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
 from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
-from .training import CHECKPOINT, TrainConfig, train
+from .training import CHECKPOINT, TrainConfig, groups_by_source, train
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,40 @@ RESEARCH_ONLY = frozenset({"trecqa"})
 TRECQA_TEST = "trecqa-dev"
 
 
+#: training questions drawn from these SQuAD files (None: every question, for a quick run)
+_SQUAD_TRAIN_FILES = ((squad.SQUAD11, "squad11"), (squad.SQUAD_TRAIN, "squad2-train"))
+
+
+def test_parts(folder: Path, limit: int | None) -> dict[str, list[Group]]:
+    """The held-out parts that need no embedding model: SQuAD dev-a articles 5-7, ClapNQ's
+    held-out half and TrecQA dev (every candidate of each question)."""
+    test: dict[str, list[Group]] = {}
+    if (folder / squad.SQUAD_DEV).is_file():
+        dev = squad.squad_articles(folder / squad.SQUAD_DEV)
+        test["squad2-dev-a articles 5-7"] = squad.squad_groups(
+            [dev[i] for i in SQUAD_DEV_PARTS["test"] if i < len(dev)],
+            None,
+            random.Random(0),  # whole paragraphs: nothing is drawn
+            full_paragraphs=True,
+            limit=limit,
+            source="squad-dev-test",
+        )
+    rows = nq.clapnq_rows(folder)
+    if rows:
+        test["clapnq-dev-a held-out half"] = nq.clapnq_groups(
+            [r for r in rows if clapnq_part(str(r["id"])) == "test"], None, full=True, limit=limit
+        )
+    if (folder / trecqa.TRECQA_DEV).is_file():
+        test[TRECQA_TEST] = trecqa.trecqa_groups(folder / trecqa.TRECQA_DEV, full=True, limit=limit)
+    return test
+
+
 def build_splits(folder: Path, embed: Embed, config: TrainConfig) -> Splits:
     """Train, validation and test groups from the files in ``folder``."""
     rng = random.Random(config.seed)
     limit = config.limit
     train_groups: list[Group] = []
     validation: list[Group] = []
-    test: dict[str, list[Group]] = {}
     found = False
     if (folder / news.NEWS_TRAIN).is_file():
         found = True
@@ -64,47 +91,31 @@ def build_splits(folder: Path, embed: Embed, config: TrainConfig) -> Splits:
     if (folder / news.NEWS_EVIDENCE).is_file():
         found = True
         train_groups += news.evidence_groups(folder / news.NEWS_EVIDENCE, embed, rng, limit=limit)
-    if (folder / squad.SQUAD11).is_file():
-        found = True
-        articles = squad.squad_articles(folder / squad.SQUAD11)
-        train_groups += squad.squad_groups(
-            articles,
-            embed,
-            rng,
-            full_paragraphs=False,
-            limit=limit,
-            source="squad11",
-            sample=config.squad11 if limit is None else None,
-        )
-    if (folder / squad.SQUAD_TRAIN).is_file():
-        found = True
-        articles = squad.squad_articles(folder / squad.SQUAD_TRAIN)
-        train_groups += squad.squad_groups(
-            articles,
-            embed,
-            rng,
-            full_paragraphs=False,
-            limit=limit,
-            source="squad2-train",
-            sample=config.squad2 if limit is None else None,
-        )
-    if (folder / squad.SQUAD_DEV).is_file():
-        found = True
-        dev = squad.squad_articles(folder / squad.SQUAD_DEV)
-        for part, indices in SQUAD_DEV_PARTS.items():
-            groups = squad.squad_groups(
-                [dev[i] for i in indices if i < len(dev)],
+    samples = {"squad11": config.squad11, "squad2-train": config.squad2}
+    for name, source in _SQUAD_TRAIN_FILES:
+        if (folder / name).is_file():
+            found = True
+            train_groups += squad.squad_groups(
+                squad.squad_articles(folder / name),
                 embed,
                 rng,
-                full_paragraphs=part != "train",
+                full_paragraphs=False,
                 limit=limit,
-                source=f"squad-dev-{part}",
+                source=source,
+                sample=samples[source] if limit is None else None,
             )
-            if part == "train":
-                train_groups += groups
-            elif part == "test":
-                test["squad2-dev-a articles 5-7"] = groups
-            # the validation article stays out of training; news is the validation now
+    if (folder / squad.SQUAD_DEV).is_file():
+        found = True
+        # articles 0-3 train; article 4 stays out (news is the validation now); 5-7 test
+        dev = squad.squad_articles(folder / squad.SQUAD_DEV)
+        train_groups += squad.squad_groups(
+            [dev[i] for i in SQUAD_DEV_PARTS["train"] if i < len(dev)],
+            embed,
+            rng,
+            full_paragraphs=False,
+            limit=limit,
+            source="squad-dev-train",
+        )
     rows = nq.clapnq_rows(folder)
     if rows:
         found = True
@@ -114,20 +125,12 @@ def build_splits(folder: Path, embed: Embed, config: TrainConfig) -> Splits:
             full=False,
             limit=limit,
         )
-        test["clapnq-dev-a held-out half"] = nq.clapnq_groups(
-            [r for r in rows if clapnq_part(str(r["id"])) == "test"],
-            embed,
-            full=True,
-            limit=limit,
-        )
     if (folder / nq.QED).is_file():
         found = True
         train_groups += nq.qed_groups(folder / nq.QED, embed, limit=limit)
     if (folder / trecqa.TRECQA_TRAIN).is_file():
         found = True
         train_groups += trecqa.trecqa_groups(folder / trecqa.TRECQA_TRAIN, full=False, limit=limit)
-    if (folder / trecqa.TRECQA_DEV).is_file():
-        test[TRECQA_TEST] = trecqa.trecqa_groups(folder / trecqa.TRECQA_DEV, full=True, limit=limit)
     if not found:
         raise ConfigError(
             f"no training data in {folder}: expected {news.NEWS_TRAIN}, {squad.SQUAD11}, "
@@ -135,6 +138,7 @@ def build_splits(folder: Path, embed: Embed, config: TrainConfig) -> Splits:
         )
     if not train_groups:
         raise ConfigError(f"no training questions could be built from {folder}")
+    test = test_parts(folder, limit)
     if validation:
         test[NEWS_VALIDATION] = validation
     return Splits(train_groups, validation, test)
@@ -144,32 +148,10 @@ def held_out(folder: Path, config: TrainConfig) -> dict[str, list[Group]]:
     """The test groups alone (no training data built): what :func:`evaluate_reader` reads.
     The news validation's negatives are ranked by word overlap only (no embedding model),
     so its figures differ a little from those ``rag train-reader`` writes."""
-    rng = random.Random(config.seed)
-    test: dict[str, list[Group]] = {}
-    if (folder / squad.SQUAD_DEV).is_file():
-        dev = squad.squad_articles(folder / squad.SQUAD_DEV)
-        test["squad2-dev-a articles 5-7"] = squad.squad_groups(
-            [dev[i] for i in SQUAD_DEV_PARTS["test"] if i < len(dev)],
-            None,
-            rng,
-            full_paragraphs=True,
-            limit=config.limit,
-            source="squad-dev-test",
-        )
-    rows = nq.clapnq_rows(folder)
-    if rows:
-        test["clapnq-dev-a held-out half"] = nq.clapnq_groups(
-            [r for r in rows if clapnq_part(str(r["id"])) == "test"],
-            None,
-            full=True,
-            limit=config.limit,
-        )
-    if (folder / trecqa.TRECQA_DEV).is_file():
-        test[TRECQA_TEST] = trecqa.trecqa_groups(
-            folder / trecqa.TRECQA_DEV, full=True, limit=config.limit
-        )
+    test = test_parts(folder, config.limit)
     if (folder / news.NEWS_TRAIN).is_file():
         raw = news.load_news_train(folder / news.NEWS_TRAIN)
+        rng = random.Random(config.seed)
         _, held = news.news_groups(raw, None, rng, limit=config.limit, validation_only=True)
         test[NEWS_VALIDATION] = held
     if not test:
@@ -261,9 +243,7 @@ def run(
     splits = cached_splits(data, out, embed, config)
     if not config.research_data:
         splits.train = [g for g in splits.train if g.source not in RESEARCH_ONLY]
-    by_source: dict[str, int] = {}
-    for g in splits.train:
-        by_source[g.source] = by_source.get(g.source, 0) + 1
+    by_source = groups_by_source(splits.train)
     echo(
         f"{len(splits.train)} training questions "
         f"({sum(len(g.candidates) for g in splits.train)} pairs: "

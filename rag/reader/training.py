@@ -19,6 +19,7 @@ import math
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -259,13 +260,11 @@ def train(
         "final_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4),
         "train_groups": len(groups),
         "train_pairs": sum(len(g.candidates) for g in groups),
-        "groups_by_source": _by_source(groups),
+        "groups_by_source": groups_by_source(groups),
     }
     return net, encoder, record
 
 
-def _by_source(groups: list[Group]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for g in groups:
-        out[g.source] = out.get(g.source, 0) + 1
-    return out
+def groups_by_source(groups: list[Group]) -> dict[str, int]:
+    """How many groups each training source gave."""
+    return dict(Counter(g.source for g in groups))
