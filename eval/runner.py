@@ -158,6 +158,13 @@ def evaluate(
         return runs
 
 
+def threshold_in_use(settings: Settings, reader: Any) -> float:
+    """The abstention threshold the assistant applies: the setting, else the reader's own."""
+    return float(
+        settings.reader_threshold if settings.reader_threshold is not None else reader.threshold
+    )
+
+
 def _reader_run(
     system: str,
     assistant: Assistant,
@@ -173,9 +180,7 @@ def _reader_run(
     """Asked with no reader threshold, so every answer and its confidence is known; the
     threshold is applied afterwards (same answers), and the trade-off table shows what
     other thresholds would give."""
-    threshold = (
-        settings.reader_threshold if settings.reader_threshold is not None else reader.threshold
-    )
+    threshold = threshold_in_use(settings, reader)
     open_ = Assistant(
         settings.with_(reader_threshold=0.0),
         client=assistant.store.client,

@@ -239,6 +239,7 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
 
     from eval import analysis
     from eval.datasets import load
+    from eval.runner import threshold_in_use
 
     from .reader import load_reader
 
@@ -265,11 +266,8 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
     text = ""
     for folder in args.reader or ["default"]:
         reader = load_reader(None if folder == "default" else folder)
-        threshold = (
-            settings.reader_threshold if settings.reader_threshold is not None else reader.threshold
-        )
         scored = analysis.score(pools, reader, read=settings.read_candidates)
-        results[folder] = analysis.report(scored, threshold)
+        results[folder] = analysis.report(scored, threshold_in_use(settings, reader))
         text += analysis.markdown(f"{name}, reader {folder}", results[folder]) + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "errors.json").write_text(json.dumps(results, indent=1) + "\n")
