@@ -21,12 +21,11 @@ indexing again (:func:`replay`).
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from rag import Assistant, Settings
 from rag.answer import Candidate, fuse
 from rag.question import understand
 from rag.reader import Passage, Reader
+from rag.reader.pools import Pooled
 
 from . import metrics
 from .datasets import Dataset, Example
@@ -41,30 +41,6 @@ from .runner import locate
 
 STAGES = ("right", "stated differently", "threshold", "ranking", "candidates", "retrieval")
 WHAT_IF_DEPTHS = (1, 2, 3, 5)
-
-
-@dataclass(slots=True)
-class Pooled:
-    """One question's candidate sentences, as read (best heuristic first)."""
-
-    id: str
-    question: str
-    query: str
-    answerable: bool
-    answers: list[str]
-    #: retrieved chunks: does one hold the gold (news: in a gold article)?
-    retrieved_gold: bool
-    texts: list[str] = field(default_factory=list)
-    befores: list[str] = field(default_factory=list)
-    heuristic: list[float] = field(default_factory=list)
-    #: candidate holds the gold answer (and, for news, is in a gold article / the support)
-    gold: list[bool] = field(default_factory=list)
-    #: candidate is in a gold article or a gold support sentence (whatever its wording)
-    support: list[bool] = field(default_factory=list)
-    docs: list[str] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps({k: getattr(self, k) for k in self.__slots__}, ensure_ascii=False)
 
 
 def _candidate_flags(
@@ -265,16 +241,3 @@ def markdown(name: str, result: dict[str, Any]) -> str:
         f"of {result['unanswerable']}.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_pools(rows: Sequence[Pooled], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(r.to_json() + "\n" for r in rows), encoding="utf-8")
-
-
-def read_pools(path: Path) -> list[Pooled]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rows.append(Pooled(**json.loads(line)))
-    return rows

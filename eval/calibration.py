@@ -1,76 +1,92 @@
-"""The answering threshold: the assistant's own confidence (the reader fused with the
-heuristic, over what it retrieves) on held-out news, asked as ``rag eval`` asks.
+"""The answering threshold, set on held-out news as the assistant reads it.
 
 ``rag train-reader`` calls :func:`answering_threshold` after training: the news validation
-weeks of ``news-train.json`` (``rag/splits.py``), their search-result articles indexed in a
-temporary store, each question asked with no threshold; the threshold keeps ``keep`` of the
-answerable ones answered. The trade-off rows (answered / abstained at other thresholds) go
-into the model's config so the README's table can be checked against them.
+weeks of ``news-train.json`` (``rag/splits.py``) are pooled by the assistant itself
+(``python -m eval.pools --part validation``: their search-result articles indexed, each
+question's candidate sentences kept), then read by the new reader as ``Assistant.ask``
+reads them (its first ``read_candidates``, fused with the heuristic). The threshold is the
+highest that refuses at most 5% of the questions whose answer is among the sentences read;
+the trade-off rows (answerable refused / unanswerable abstained per threshold) go into the
+model's config so the README's table can be checked against them.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag import Assistant, Settings
-from rag.chroma import make_client
-from rag.reader.news import NEWS_TRAIN, usable
-from rag.splits import news_part
+from rag import Settings
+from rag.answer import fuse
+from rag.reader import Passage, Reader, load_reader
+from rag.reader.pools import READ, Pooled, label, read_pools
 
-from .datasets import load_news
-
-
-def validation_set(data: Path, questions: int, work: Path) -> Path:
-    """The news validation weeks as a news-quiz file (the first ``questions`` usable
-    questions with their search results)."""
-    raw = json.loads((data / NEWS_TRAIN).read_text(encoding="utf-8"))
-    held = [q for q in raw["questions"] if usable(q) and news_part(str(q["date"])) == "validation"][
-        :questions
-    ]
-    wanted = {str(d) for q in held for d in (q.get("results") or []) + (q.get("gold") or [])}
-    docs = [d for d in raw["docs"] if str(d["id"]) in wanted]
-    path = work / "news-validation.json"
-    path.write_text(json.dumps({"docs": docs, "questions": held}), encoding="utf-8")
-    return path
+from .pools import build
 
 
-def answering_threshold(reader: Path, data: Path, *, questions: int, keep: float) -> dict[str, Any]:
-    """{"threshold": ... (None with under 10 answerable questions), "rows": per-threshold
-    false abstentions and unanswerable abstained, "questions": n, "answerable": n}."""
-    with tempfile.TemporaryDirectory(prefix="rag-calibrate-") as tmp:
-        work = Path(tmp)
-        path = validation_set(data, questions, work)
-        dataset = load_news(path, json.loads(path.read_text(encoding="utf-8")), work)
-        settings = Settings(
-            data_dir=work / "index", seed=False, reader=str(reader), reader_threshold=0.0
-        )
-        assistant = Assistant(settings, client=make_client(settings))
-        assistant.ingest([dataset.docs])
-        answerable: list[float] = []
-        unanswerable: list[float] = []
-        for example in dataset.examples:
-            confidence = assistant.ask(example.question).confidence or 0.0
-            (answerable if example.answerable else unanswerable).append(confidence)
-    # too few answerable questions to set it by (a quick trial): None, keep the reader's own
-    threshold = float(np.quantile(answerable, 1 - keep)) if len(answerable) >= 10 else None
-    rows = [
+def answering_threshold(reader: Path, data: Path, *, questions: int, pools: Path) -> dict[str, Any]:
+    """:func:`pool_threshold` on the news validation weeks' first ``questions`` questions,
+    pooled by the assistant into ``pools`` (kept: a later run reads them again)."""
+    files = build(data, pools, Settings(), part="validation", limit=questions)
+    rows = [row for f in files for row in read_pools(f)]
+    return pool_threshold(load_reader(reader), rows) | {"questions": len(rows)}
+
+
+#: the most answerable questions (the answer among what is read) a threshold may refuse
+MOST_FALSE = 0.05
+STEPS = tuple(round(0.05 * n, 2) for n in range(1, 19))
+
+
+def pool_threshold(
+    reader: Reader, rows: Sequence[Pooled], *, read: int = READ, most_false: float = MOST_FALSE
+) -> dict[str, Any]:
+    """The answering threshold from pools of the news validation weeks (``rag eval-errors``
+    or ``python -m eval.pools --part validation``), read as the assistant reads them (its
+    ``read`` best candidates, the reader fused with the heuristic).
+
+    Labels come from the pools themselves (``rag/reader/pools.py``): *answerable* when a
+    sentence read holds the answer next to the question's words, *unanswerable* when no
+    sentence pooled holds the answer or any of its words. The quiz's own "no gold article"
+    flag is not used: many such questions are answered in their search results. The
+    threshold is the highest step refusing at most ``most_false`` of the answerable."""
+    weight = float(getattr(reader, "heuristic_weight", 0.0))
+    answerable: list[float] = []
+    unanswerable: list[float] = []
+    for row in rows:
+        labels = label(row)
+        passages = [
+            Passage(t, b) for t, b in zip(row.texts[:read], row.befores[:read], strict=True)
+        ]
+        if not passages:
+            continue
+        readings = reader.read(row.query, passages)
+        best = max(fuse(r.score, h, weight) for r, h in zip(readings, row.heuristic, strict=False))
+        if any(lab == 1.0 for lab in labels[:read]):
+            answerable.append(best)
+        elif all(lab == 0.0 for lab in labels):
+            unanswerable.append(best)
+    rows_out = [
         {
             "threshold": t,
-            "false_abstention": round(float(np.mean([c < t for c in answerable])), 4),
+            "false_abstention": round(float(np.mean([c < t for c in answerable])), 4)
+            if answerable
+            else None,
             "unanswerable_abstained": round(float(np.mean([c < t for c in unanswerable])), 4)
             if unanswerable
             else None,
         }
-        for t in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+        for t in STEPS
+    ]
+    fitting = [
+        t for t in STEPS if answerable and np.mean([c < t for c in answerable]) <= most_false
     ]
     return {
-        "threshold": threshold,
-        "questions": len(answerable) + len(unanswerable),
+        "threshold": max(fitting) if len(answerable) >= 10 and fitting else None,
+        "rule": f"highest threshold in 0.05 steps refusing at most {most_false:.0%} of the "
+        "news validation questions whose answer is among the sentences read",
         "answerable": len(answerable),
-        "rows": rows,
+        "unanswerable": len(unanswerable),
+        "rows": rows_out,
     }

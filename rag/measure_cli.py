@@ -147,6 +147,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--squad11", type=int, default=4000, help="SQuAD 1.1 questions drawn")
     p.add_argument("--squad2", type=int, default=1500, help="SQuAD 2.0 train questions drawn")
     p.add_argument("--news-repeats", type=int, default=2, help="passes over news per epoch")
+    p.add_argument(
+        "--pools",
+        type=Path,
+        help="also train on these pools of the assistant's own candidates "
+        "(a folder written by python -m eval.pools)",
+    )
+    p.add_argument("--pool-repeats", type=int, default=1, help="passes over the pools per epoch")
     p.add_argument("--limit", type=int, help="questions per source (a quick trial)")
     p.add_argument(
         "--research-data",
@@ -242,6 +249,7 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
     from eval.runner import threshold_in_use
 
     from .reader import load_reader
+    from .reader.pools import read_pools, write_pools
 
     if (args.dataset is None) == (args.pools is None):
         raise RagError("give a dataset or --pools FILE (one of them)")
@@ -250,7 +258,7 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
     if args.pools is not None:
         if not args.pools.is_file():
             raise RagError(f"no pools file at {str(args.pools)!r}")
-        pools = analysis.read_pools(args.pools)
+        pools = read_pools(args.pools)
         name = args.pools.parent.name
     else:
         with tempfile.TemporaryDirectory(prefix="rag-errors-data-") as work:
@@ -261,7 +269,7 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
         name = f"errors-{dataset.name}"
     out = args.out or Path("eval-results") / name
     if args.pools is None:
-        analysis.write_pools(pools, out / "pools.jsonl")
+        write_pools(pools, out / "pools.jsonl")
     results = {}
     text = ""
     for folder in args.reader or ["default"]:
@@ -295,11 +303,21 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--lr must be 0-1, --squad11/--squad2 at least 0, --news-repeats 1+")
     from eval.calibration import answering_threshold
 
-    from .reader.command import HEURISTIC_WEIGHT, KEEP_ANSWERED, run, write_config
+    from .reader.command import HEURISTIC_WEIGHT, run, write_config
     from .reader.news import NEWS_TRAIN
     from .reader.training import TrainConfig
 
-    repeats = {"news-train": args.news_repeats, "news-evidence": args.news_repeats}
+    if args.pools is not None and not args.pools.is_dir():
+        raise RagError(f"--pools {str(args.pools)!r} is not a folder")
+    if args.pool_repeats < 1:
+        raise RagError("--pool-repeats must be at least 1")
+    from .reader.pools import SOURCE as POOLS
+
+    repeats = {
+        "news-train": args.news_repeats,
+        "news-evidence": args.news_repeats,
+        POOLS: args.pool_repeats,
+    }
     config = TrainConfig(
         seed=args.seed,
         epochs=args.epochs,
@@ -311,6 +329,7 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         repeats=repeats,
         init=str(args.init.resolve()) if args.init else None,
         research_data=args.research_data,
+        pools=str(args.pools.resolve()) if args.pools else None,
     )
     result = run(
         args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)
@@ -324,8 +343,9 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         )
     if args.threshold_questions > 0 and (args.data / NEWS_TRAIN).is_file():
         print("choosing the answering threshold: the assistant on the news validation weeks ...")
+        pools = args.out / f".pools-validation-{args.threshold_questions}"
         chosen = answering_threshold(
-            args.out, args.data, questions=args.threshold_questions, keep=KEEP_ANSWERED
+            args.out, args.data, questions=args.threshold_questions, pools=pools
         )
         if chosen["threshold"] is not None:
             result["threshold"] = chosen["threshold"]

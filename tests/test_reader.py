@@ -210,18 +210,26 @@ def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     ]
     for name in ("trecqa-train.jsonl", "trecqa-dev.jsonl"):
         (data / name).write_text("".join(json.dumps(r) + "\n" for r in trec), encoding="utf-8")
+    # the assistant's own candidates for the training weeks (indexed like a user's documents)
+    from eval.pools import main as pools_main
+
+    assert pools_main(["--data", str(data), "--out", str(tmp_path / "pools")]) == 0
+    assert [p.name for p in (tmp_path / "pools").iterdir()] == ["part-000.jsonl"]
     out = tmp_path / "model"
     args = ["train-reader", "--data", str(data), "--out", str(out), "--limit", "2"]
+    args += ["--pools", str(tmp_path / "pools")]
     code = main([*args, "--init", str(READER_DIR), "--no-progress", "--threshold-questions", "4"])
     assert code == 0
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["steps"] >= 1
     assert config["training"]["groups_by_source"]["news-train"] >= 1
+    assert config["training"]["groups_by_source"]["news-pools"] >= 1
     # research-use-only data (TrecQA train) stays out of a model that ships
     assert "trecqa" not in config["training"]["groups_by_source"]
     assert "squad2-dev-a articles 5-7" in config["test"]
     assert config["test"]["trecqa-dev"]["map"] is not None
     assert config["answering_calibration"]["questions"] == 1
+    assert (out / ".pools-validation-4" / "part-000.jsonl").is_file()
     assert config["max_question"] == 64 and config["question_ends"] is True
     assert (out / "evaluation.json").is_file()
     assert (out / "checkpoint.pt").is_file()

@@ -15,6 +15,7 @@ import pytest
 from rag.reader.data import answer_pattern
 from rag.reader.evaluation import ranking_metrics
 from rag.reader.news import evidence_groups, news_groups, usable
+from rag.reader.pools import Pooled, label, pool_groups
 from rag.reader.trecqa import detokenize, trecqa_groups
 from rag.splits import news_part
 
@@ -191,3 +192,54 @@ def test_trecqa_is_read_as_text_and_scored_as_published(tmp_path: Path) -> None:
     assert last["map"] == pytest.approx(1 / 3, abs=1e-4) and last["mrr"] == pytest.approx(
         1 / 3, abs=1e-4
     )
+
+
+def _pool(texts: list[str], answers: list[str], **kw) -> Pooled:
+    return Pooled(
+        id="p1",
+        question=kw.pop("question", "Who is the mayor who said the harbour repairs cost millions?"),
+        query=kw.pop("query", "Who is the mayor who said the harbour repairs cost millions?"),
+        answerable=kw.pop("answerable", True),
+        answers=answers,
+        retrieved_gold=True,
+        texts=texts,
+        befores=kw.pop("befores", [""] * len(texts)),
+        heuristic=[1.0 - i / 100 for i in range(len(texts))],
+        gold=[False] * len(texts),
+        support=[False] * len(texts),
+        docs=["d"] * len(texts),
+    )
+
+
+def test_pool_labels_the_answer_next_to_the_question_and_leaves_out_the_unclear() -> None:
+    row = _pool(
+        [
+            "Mayor Ana Ortiz said the harbour repairs would cost 4.5 million euros.",  # positive
+            "Ortiz has been in office since 2019.",  # an answer word only: unclear
+            "Ana Ortiz was born in Faro.",  # the answer, far from the question: unclear
+            "Ferries to the islands resume on Friday.",  # negative
+            "He said the harbour repairs cost millions.",  # the answer in the sentence before
+        ],
+        ["Ana Ortiz"],
+        befores=["", "", "", "", "Ana Ortiz spoke on Monday."],
+    )
+    assert label(row) == [1.0, None, None, 0.0, 0.0]
+    (group,) = pool_groups([row])
+    assert [c.label for c in group.candidates] == [1.0, 0.0, 0.0]
+    first = group.candidates[0]
+    assert first.span is not None and first.passage.text[slice(*first.span)] == "Ana Ortiz"
+    assert group.question == row.query and group.answerable
+
+
+def test_pool_groups_read_only_what_the_product_reads_and_abstain_when_clean() -> None:
+    filler = [f"The council met on day {n} to discuss the budget." for n in range(20)]
+    late = "Mayor Ana Ortiz said the harbour repairs cost millions."
+    (group,) = pool_groups([_pool([*filler, late], ["Ana Ortiz"])], read=16)
+    # negatives from the first 16 only, the positive wherever it was pooled
+    assert len(group.candidates) == 17 and group.candidates[-1].label == 1.0
+    (abstain,) = pool_groups([_pool(filler[:5], ["Ana Ortiz"], answerable=False)])
+    assert not abstain.answerable and all(c.label == 0.0 for c in abstain.candidates)
+    # an answer word somewhere and no positive: no group rather than a guess
+    assert pool_groups([_pool([*filler[:3], "Ortiz declined to comment."], ["Ana Ortiz"])]) == []
+    # all positive: nothing to tell apart
+    assert pool_groups([_pool([late], ["Ana Ortiz"])]) == []

@@ -32,6 +32,7 @@ from . import news, nq, squad, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
 from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
+from .pools import pool_files, pool_groups, read_pools
 from .training import CHECKPOINT, TrainConfig, groups_by_source, train
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,14 @@ def cached_splits(folder: Path, out: Path, embed: Embed, config: TrainConfig) ->
     return splits
 
 
+def pool_training_groups(folder: Path) -> list[Group]:
+    """Groups from the pools files in ``folder`` (the news training weeks only)."""
+    files = pool_files(folder) if folder.is_dir() else []
+    if not files:
+        raise ConfigError(f"--pools {str(folder)!r}: no pools files (*.jsonl) there")
+    return pool_groups(row for f in files for row in read_pools(f))
+
+
 def save(net: ReaderNet, out: Path, config: dict[str, Any]) -> None:
     from safetensors.torch import save_file
 
@@ -243,6 +252,8 @@ def run(
     splits = cached_splits(data, out, embed, config)
     if not config.research_data:
         splits.train = [g for g in splits.train if g.source not in RESEARCH_ONLY]
+    if config.pools:
+        splits.train += pool_training_groups(Path(config.pools))[: config.limit]
     by_source = groups_by_source(splits.train)
     echo(
         f"{len(splits.train)} training questions "

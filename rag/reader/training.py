@@ -59,6 +59,8 @@ class TrainConfig:
     init: str | None = None
     #: also train on research-use-only sets (TrecQA train): not for a model that ships
     research_data: bool = False
+    #: a folder of pools (``python -m eval.pools``): the assistant's own candidates
+    pools: str | None = None
     checkpoint_every: int = 100
 
     def key(self) -> str:

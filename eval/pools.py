@@ -1,0 +1,113 @@
+"""Training pools: what the assistant itself reads for the news training weeks.
+
+The reader is trained to pick the answering sentence out of what it will really be shown.
+This builds that: the usable questions of ``news-train.json``'s *training* weeks
+(``rag/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
+date order, in parts of about ``chunk`` questions; each part's search-result and gold
+articles are indexed by the product in a temporary store and every question's candidate
+sentences pooled exactly as ``rag eval-errors`` pools them (:func:`eval.analysis.collect`).
+One ``part-NNN.jsonl`` per part, so an interrupted run goes on where it stopped.
+
+Every row keeps the quiz's answers, also for questions the data set marks as having no
+gold article: ``rag train-reader --pools`` labels candidates by the answer itself
+(``rag/reader/pools.py``).
+
+    python -m eval.pools --data ../shared/data --out runs/pools
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rag import Settings
+from rag.reader.news import NEWS_TRAIN, usable
+from rag.reader.pools import write_pools
+from rag.splits import news_part
+
+from .analysis import collect
+from .datasets import load_news
+
+CHUNK = 300
+
+
+def parts(
+    raw: dict[str, Any], part: str, chunk: int, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The part's usable questions in date order, cut into news-quiz sets of ``chunk``
+    questions with the articles they searched (results and gold)."""
+    held = sorted(
+        (q for q in raw["questions"] if usable(q) and news_part(str(q["date"])) == part),
+        key=lambda q: (str(q["date"]), str(q["id"])),
+    )[:limit]
+    by_id = {str(d["id"]): d for d in raw["docs"]}
+    out = []
+    for at in range(0, len(held), chunk):
+        qs = held[at : at + chunk]
+        wanted = dict.fromkeys(
+            str(d) for q in qs for d in (q.get("results") or []) + (q.get("gold") or [])
+        )
+        out.append({"docs": [by_id[d] for d in wanted if d in by_id], "questions": qs})
+    return out
+
+
+def build(
+    data: Path,
+    out: Path,
+    settings: Settings,
+    *,
+    part: str = "train",
+    chunk: int = CHUNK,
+    pool: int = 32,
+    limit: int | None = None,
+) -> list[Path]:
+    """The pools files of ``part`` in ``out`` (made where missing; ``limit``: the first
+    questions only, a quick run)."""
+    raw = json.loads((data / NEWS_TRAIN).read_text(encoding="utf-8"))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, quiz in enumerate(parts(raw, part, chunk, limit)):
+        path = out / f"part-{n:03d}.jsonl"
+        written.append(path)
+        if path.is_file():
+            continue
+        started = time.monotonic()
+        answers = {str(q["id"]): [str(a) for a in q["answers"]] for q in quiz["questions"]}
+        with tempfile.TemporaryDirectory(prefix="rag-pools-") as tmp:
+            quiz_path = Path(tmp) / "quiz.json"
+            quiz_path.write_text(json.dumps(quiz), encoding="utf-8")
+            dataset = load_news(quiz_path, quiz, Path(tmp))
+            rows = collect(dataset, settings, pool=pool, k=settings.top_k)
+        for row in rows:
+            row.answers = answers[row.id]
+        write_pools(rows, path)
+        print(
+            f"{path.name}: {len(rows)} questions, {len(quiz['docs'])} articles, "
+            f"{time.monotonic() - started:.0f}s",
+            flush=True,
+        )
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m eval.pools", description=__doc__.split("\n")[0])
+    p.add_argument("--data", type=Path, default=Path("../shared/data"))
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--part", choices=("train", "validation"), default="train")
+    p.add_argument("--chunk", type=int, default=CHUNK)
+    p.add_argument("--pool", type=int, default=32)
+    args = p.parse_args(argv)
+    if not (args.data / NEWS_TRAIN).is_file():
+        print(f"error: no {NEWS_TRAIN} in {args.data}", file=sys.stderr)
+        return 2
+    build(args.data, args.out, Settings(), part=args.part, chunk=args.chunk, pool=args.pool)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""Pools: one question's candidate sentences exactly as the assistant read them, and the
+training groups made from them.
+
+``rag eval-errors`` writes pools to replay readers on; ``python -m eval.pools`` writes them
+for the news training weeks, so the reader learns to choose among what the product's own
+retrieval shows it (the issue's "hard negatives from the product's own retrieval"): the
+other on-topic sentences of the same and neighbouring stories, ranked as the assistant
+ranks them.
+
+Labels (distant supervision, no gold sentence is known):
+
+- **positive**: the sentence holds one of the quiz's answers (whole words) and it or the
+  sentence before it shares at least two of the question's content words;
+- **negative**: it holds neither an answer nor any of the answer's own words;
+- anything else (an answer word without the answer, an answer far from the question's
+  words) is left out rather than guessed.
+
+A group is the positives anywhere in the pool against the negatives among the first
+``read`` candidates (what the product reads); a pool with no answer word anywhere is a
+group of negatives only (abstention).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data import Candidate, Group, answer_pattern, answer_span, term_set
+from .protocol import Passage
+
+SOURCE = "news-pools"
+#: the candidates the product reads per question (``Settings.read_candidates``)
+READ = 16
+MIN_QUESTION_WORDS = 2
+
+
+@dataclass(slots=True)
+class Pooled:
+    """One question's candidate sentences, as read (best heuristic first)."""
+
+    id: str
+    question: str
+    query: str
+    answerable: bool
+    answers: list[str]
+    #: retrieved chunks: does one hold the gold (news: in a gold article)?
+    retrieved_gold: bool
+    texts: list[str] = field(default_factory=list)
+    befores: list[str] = field(default_factory=list)
+    heuristic: list[float] = field(default_factory=list)
+    #: candidate holds the gold answer (and, for news, is in a gold article / the support)
+    gold: list[bool] = field(default_factory=list)
+    #: candidate is in a gold article or a gold support sentence (whatever its wording)
+    support: list[bool] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({k: getattr(self, k) for k in self.__slots__}, ensure_ascii=False)
+
+
+def write_pools(rows: Sequence[Pooled], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(r.to_json() + "\n" for r in rows), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_pools(path: Path) -> list[Pooled]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rows.append(Pooled(**json.loads(line)))
+    return rows
+
+
+def pool_files(folder: Path) -> list[Path]:
+    """The pools files of a folder (``*.jsonl``, name order)."""
+    return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+
+
+def _answer_words(answers: Sequence[str], question: str) -> frozenset[str]:
+    q = term_set(question)
+    return frozenset(t for a in answers for t in term_set(a) if t not in q and len(t) > 2)
+
+
+def label(row: Pooled) -> list[float | None]:
+    """Per candidate: 1.0 (answers it), 0.0 (does not), None (unclear: left out)."""
+    pattern = answer_pattern(row.answers)
+    words = _answer_words(row.answers, row.question)
+    question = term_set(row.question)
+    out: list[float | None] = []
+    for text, before in zip(row.texts, row.befores, strict=True):
+        terms = term_set(text)
+        if pattern is not None and pattern.search(text):
+            near = len(question & (terms | term_set(before)))
+            out.append(1.0 if near >= MIN_QUESTION_WORDS else None)
+        elif words & terms:
+            out.append(None)
+        else:
+            out.append(0.0)
+    return out
+
+
+def pool_groups(rows: Iterable[Pooled], *, read: int = READ, source: str = SOURCE) -> list[Group]:
+    """Training groups from pools (see the module's docstring); pools with an unclear
+    candidate and no positive give no group."""
+    groups = []
+    for row in rows:
+        if not row.texts:
+            continue
+        labels = label(row)
+        pattern = answer_pattern(row.answers)
+        cands = []
+        for i, (text, before, lab) in enumerate(zip(row.texts, row.befores, labels, strict=True)):
+            if lab is None or (lab == 0.0 and i >= read):
+                continue
+            span = answer_span(text, pattern) if lab == 1.0 else None
+            cands.append(Candidate(Passage(text, before), lab, span))
+        positives = sum(c.label == 1.0 for c in cands)
+        if not cands or (positives == 0 and any(lab is None for lab in labels)):
+            continue
+        if positives == len(cands):  # nothing to tell apart
+            continue
+        groups.append(Group(row.query, cands, positives > 0, list(row.answers), source=source))
+    return groups
