@@ -6,7 +6,8 @@ This builds that: the usable questions of ``news-train.json``'s *training* weeks
 date order, in parts of about ``chunk`` questions; each part's search-result and gold
 articles are indexed by the product in a temporary store and every question's candidate
 sentences pooled exactly as ``rag eval-errors`` pools them (:func:`eval.analysis.collect`).
-One ``part-NNN.jsonl`` per part, so an interrupted run goes on where it stopped.
+One ``train-NNN.jsonl`` (or ``validation-NNN.jsonl``) per part, so an interrupted run goes
+on where it stopped.
 
 Every row keeps the quiz's answers, also for questions the data set marks as having no
 gold article: ``rag train-reader --pools`` labels candidates by the answer itself
@@ -72,7 +73,7 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for n, quiz in enumerate(parts(raw, part, chunk, limit)):
-        path = out / f"part-{n:03d}.jsonl"
+        path = out / f"{part}-{n:03d}.jsonl"
         written.append(path)
         if path.is_file():
             continue
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk", type=int, default=CHUNK)
     p.add_argument("--pool", type=int, default=32)
     args = p.parse_args(argv)
+    if args.chunk < 1 or not 1 <= args.pool <= 200:
+        print("error: --chunk must be at least 1 and --pool 1-200", file=sys.stderr)
+        return 2
     if not (args.data / NEWS_TRAIN).is_file():
         print(f"error: no {NEWS_TRAIN} in {args.data}", file=sys.stderr)
         return 2

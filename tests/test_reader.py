@@ -214,7 +214,7 @@ def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     from eval.pools import main as pools_main
 
     assert pools_main(["--data", str(data), "--out", str(tmp_path / "pools")]) == 0
-    assert [p.name for p in (tmp_path / "pools").iterdir()] == ["part-000.jsonl"]
+    assert [p.name for p in (tmp_path / "pools").iterdir()] == ["train-000.jsonl"]
     out = tmp_path / "model"
     args = ["train-reader", "--data", str(data), "--out", str(out), "--limit", "2"]
     args += ["--pools", str(tmp_path / "pools")]
@@ -229,7 +229,7 @@ def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     assert "squad2-dev-a articles 5-7" in config["test"]
     assert config["test"]["trecqa-dev"]["map"] is not None
     assert config["answering_calibration"]["questions"] == 1
-    assert (out / ".pools-validation-4" / "part-000.jsonl").is_file()
+    assert (out / ".pools-validation-4" / "validation-000.jsonl").is_file()
     assert config["max_question"] == 64 and config["question_ends"] is True
     assert (out / "evaluation.json").is_file()
     assert (out / "checkpoint.pt").is_file()
@@ -269,6 +269,17 @@ def test_train_reader_mistakes_are_errors(tmp_path: Path, capsys) -> None:
     from rag.cli import main
 
     assert main(["train-reader", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
+    assert "error:" in capsys.readouterr().err
+    # validation pools are never training data: refused before any data is built
+    held = tmp_path / "held"
+    held.mkdir()
+    (held / "validation-000.jsonl").write_text("", encoding="utf-8")
+    args = ["train-reader", "--data", str(tmp_path), "--out", str(tmp_path / "m")]
+    assert main([*args, "--pools", str(held)]) == 2
+    assert "no training pools" in capsys.readouterr().err
+    from eval.pools import main as pools_main
+
+    assert pools_main(["--data", str(tmp_path), "--out", str(held), "--chunk", "0"]) == 2
     assert "error:" in capsys.readouterr().err
 
 

@@ -206,7 +206,7 @@ def pool_training_groups(folder: Path) -> list[Group]:
     """Groups from the pools files in ``folder`` (the news training weeks only)."""
     files = pool_files(folder) if folder.is_dir() else []
     if not files:
-        raise ConfigError(f"--pools {str(folder)!r}: no pools files (*.jsonl) there")
+        raise ConfigError(f"--pools {str(folder)!r}: no training pools (train-*.jsonl) there")
     return pool_groups(row for f in files for row in read_pools(f))
 
 

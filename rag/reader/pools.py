@@ -75,9 +75,11 @@ def read_pools(path: Path) -> list[Pooled]:
     return rows
 
 
-def pool_files(folder: Path) -> list[Path]:
-    """The pools files of a folder (``*.jsonl``, name order)."""
-    return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+def pool_files(folder: Path, part: str = "train") -> list[Path]:
+    """The pools files of one part of the news weeks in a folder (``PART-NNN.jsonl``, as
+    ``python -m eval.pools`` names them), in order: a validation file is never read as
+    training data."""
+    return sorted(p for p in folder.glob(f"{part}-*.jsonl") if p.is_file())
 
 
 def _answer_words(answers: Sequence[str], question: str) -> frozenset[str]:
