@@ -29,9 +29,11 @@ from .pools import build
 def answering_threshold(reader: Path, data: Path, *, questions: int, pools: Path) -> dict[str, Any]:
     """:func:`pool_threshold` on the news validation weeks' first ``questions`` questions,
     pooled by the assistant into ``pools`` (kept: a later run reads them again)."""
-    files = build(data, pools, Settings(), part="validation", limit=questions)
+    settings = Settings()
+    files = build(data, pools, settings, part="validation", limit=questions)
     rows = [row for f in files for row in read_pools(f)]
-    return pool_threshold(load_reader(reader), rows) | {"questions": len(rows)}
+    chosen = pool_threshold(load_reader(reader), rows, read=settings.read_candidates)
+    return chosen | {"questions": len(rows)}
 
 
 #: the most answerable questions (the answer among what is read) a threshold may refuse
@@ -67,21 +69,18 @@ def pool_threshold(
             answerable.append(best)
         elif all(lab == 0.0 for lab in labels):
             unanswerable.append(best)
+    refused = {t: float(np.mean([c < t for c in answerable])) for t in STEPS if answerable}
     rows_out = [
         {
             "threshold": t,
-            "false_abstention": round(float(np.mean([c < t for c in answerable])), 4)
-            if answerable
-            else None,
+            "false_abstention": round(refused[t], 4) if answerable else None,
             "unanswerable_abstained": round(float(np.mean([c < t for c in unanswerable])), 4)
             if unanswerable
             else None,
         }
         for t in STEPS
     ]
-    fitting = [
-        t for t in STEPS if answerable and np.mean([c < t for c in answerable]) <= most_false
-    ]
+    fitting = [t for t, share in refused.items() if share <= most_false]
     return {
         "threshold": max(fitting) if len(answerable) >= 10 and fitting else None,
         "rule": f"highest threshold in 0.05 steps refusing at most {most_false:.0%} of the "

@@ -80,9 +80,8 @@ def build(
         started = time.monotonic()
         answers = {str(q["id"]): [str(a) for a in q["answers"]] for q in quiz["questions"]}
         with tempfile.TemporaryDirectory(prefix="rag-pools-") as tmp:
-            quiz_path = Path(tmp) / "quiz.json"
-            quiz_path.write_text(json.dumps(quiz), encoding="utf-8")
-            dataset = load_news(quiz_path, quiz, Path(tmp))
+            # the quiz is already in memory: load_news takes the path for its name only
+            dataset = load_news(path.with_suffix(".json"), quiz, Path(tmp))
             rows = collect(dataset, settings, pool=pool, k=settings.top_k)
         for row in rows:
             row.answers = answers[row.id]

@@ -306,11 +306,8 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
     from .reader.command import HEURISTIC_WEIGHT, run, write_config
     from .reader.news import NEWS_TRAIN
     from .reader.pools import SOURCE as POOLS
-    from .reader.pools import pool_files
     from .reader.training import TrainConfig
 
-    if args.pools is not None and not pool_files(args.pools):
-        raise RagError(f"--pools {str(args.pools)!r}: no training pools (train-*.jsonl) there")
     if args.pool_repeats < 1:
         raise RagError("--pool-repeats must be at least 1")
 

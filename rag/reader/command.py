@@ -204,7 +204,7 @@ def cached_splits(folder: Path, out: Path, embed: Embed, config: TrainConfig) ->
 
 def pool_training_groups(folder: Path) -> list[Group]:
     """Groups from the pools files in ``folder`` (the news training weeks only)."""
-    files = pool_files(folder) if folder.is_dir() else []
+    files = pool_files(folder)
     if not files:
         raise ConfigError(f"--pools {str(folder)!r}: no training pools (train-*.jsonl) there")
     return pool_groups(row for f in files for row in read_pools(f))
@@ -239,6 +239,8 @@ def run(
         raise ConfigError(f"--data {str(data)!r} is not a folder")
     if config.init and not (Path(config.init) / WEIGHTS).is_file():
         raise ConfigError(f"--init {config.init!r}: no reader weights there")
+    # a wrong --pools folder is refused before minutes of data building
+    pooled = pool_training_groups(Path(config.pools))[: config.limit] if config.pools else []
     started = time.monotonic()
     st = SentenceTransformer(str(base_model_path()), device="cpu", local_files_only=True)
 
@@ -252,8 +254,7 @@ def run(
     splits = cached_splits(data, out, embed, config)
     if not config.research_data:
         splits.train = [g for g in splits.train if g.source not in RESEARCH_ONLY]
-    if config.pools:
-        splits.train += pool_training_groups(Path(config.pools))[: config.limit]
+    splits.train += pooled
     by_source = groups_by_source(splits.train)
     echo(
         f"{len(splits.train)} training questions "
