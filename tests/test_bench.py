@@ -99,3 +99,40 @@ def test_bench_rejects_bad_sizes(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "--sizes 'ten'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_reader_cost_times_the_real_read_for_each_shape(tmp_path: Path) -> None:
+    from eval import reader_cost
+
+    passages = reader_cost.candidates(4)
+    assert len(passages) == 4
+    assert len(passages[0].text) >= len(passages[-1].text)  # the longest first
+    out = tmp_path / "cost.json"
+    assert reader_cost.main(["--rounds", "1", "--candidates", "4", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert [r["reader"].split(" ")[0] for r in result["rows"]] == ["shipped", "MiniLM-L12", "base"]
+    assert result["rows"][0]["ratio"] == 1.0
+    assert all(r["p50_ms"] > 0 for r in result["rows"])
+
+
+def test_reader_cost_swapped_network_has_the_shape_and_reads() -> None:
+    from eval import reader_cost
+    from rag.reader import load_reader
+
+    reader = load_reader()
+    wide = reader_cost.larger(reader, (768, 2, 12, 3072))
+    assert wide.net.encoder.config.hidden_size == 768
+    assert wide.net.encoder.config.num_hidden_layers == 2
+    readings = wide.read("What did Russia offer?", reader_cost.candidates(3))
+    assert len(readings) == 3 and all(0.0 <= r.score <= 1.0 for r in readings)
+    assert reader.net.encoder.config.hidden_size == 384  # the shipped reader is untouched
+
+
+def test_reader_cost_refuses_bad_numbers() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "eval.reader_cost", "--rounds", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "at least 1" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,138 @@
+"""What a larger reader would cost per question: the shipped reader beside larger shapes.
+
+The assistant reads ``read_candidates`` sentences per question with the reader. This times
+that read (the real ``TransformerReader.read``: the same tokenizer, the same padding by
+length, the same bfloat16 setting) for the shipped reader, then for the same reader with its
+network swapped for a larger encoder shape (random weights: the cost depends on the shape
+only, not on what was learned), each in the same run, medians and ratios against the
+shipped reader.
+
+The candidates are the seed documents' sentences (the first ``candidates``, the longest
+ones first, so the padding is what a real question pays).
+
+    python -m eval.reader_cost                       # about a minute on 2 cores
+    python -m eval.reader_cost --rounds 30 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+#: (hidden size, layers, attention heads, feed-forward size) of the encoder shapes timed
+SHAPES: dict[str, tuple[int, int, int, int]] = {
+    "MiniLM-L12 (384 wide, 12 layers)": (384, 12, 12, 1536),
+    "base (768 wide, 12 layers: BERT-base, mpnet-base)": (768, 12, 12, 3072),
+}
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def candidates(count: int, seeds: Path = SEEDS) -> list[Any]:
+    """The longest ``count`` sentences of the seed documents, each with the one before."""
+    from rag.loaders import load
+    from rag.reader import Passage
+    from rag.sentences import split_sentences
+
+    passages = []
+    for path in sorted(seeds.iterdir()):
+        if path.is_file():
+            text = load(path).text
+            spans = split_sentences(text)
+            for i, span in enumerate(spans):
+                before = text[spans[i - 1].start : spans[i - 1].end] if i else ""
+                passages.append(Passage(text[span.start : span.end], before))
+    passages.sort(key=lambda p: -len(p.text))
+    return passages[:count]
+
+
+def timed(read: Any, question: str, passages: list[Any], rounds: int) -> list[float]:
+    read(question, passages)  # warm
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        read(question, passages)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def larger(reader: Any, shape: tuple[int, int, int, int]) -> Any:
+    """The shipped reader with its network swapped for a random-weight encoder of ``shape``."""
+    from transformers import BertConfig, BertModel
+
+    from rag.reader.network import ReaderNet, TransformerReader
+
+    hidden, layers, heads, ffn = shape
+    base = reader.net.encoder.config
+    config = BertConfig(
+        vocab_size=base.vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=ffn,
+        max_position_embeddings=base.max_position_embeddings,
+        type_vocab_size=base.type_vocab_size,
+    )
+    net = ReaderNet(BertModel(config, add_pooling_layer=False)).eval()
+    return TransformerReader.wrap(net, reader.encoder, reader)
+
+
+def run(rounds: int, count: int, question: str) -> dict[str, Any]:
+    import torch
+
+    from rag.reader import load_reader
+
+    reader = load_reader()
+    passages = candidates(count)
+    rows: list[dict[str, Any]] = []
+    base_ms = statistics.median(timed(reader.read, question, passages, rounds))
+    rows.append({"reader": "shipped (MiniLM-L6: 384 wide, 6 layers)", "p50_ms": base_ms})
+    for name, shape in SHAPES.items():
+        ms = statistics.median(timed(larger(reader, shape).read, question, passages, rounds))
+        rows.append({"reader": name, "p50_ms": ms})
+    for row in rows:
+        row["ratio"] = row["p50_ms"] / base_ms
+    return {
+        "candidates": len(passages),
+        "rounds": rounds,
+        "bf16": bool(getattr(reader, "bf16", False)),
+        "threads": torch.get_num_threads(),
+        "rows": rows,
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [
+        f"reading {result['candidates']} candidates, median of {result['rounds']} rounds, "
+        f"{result['threads']} threads, bf16 {'on' if result['bf16'] else 'off'}",
+        "",
+        "| reader | read p50 (ms) | vs shipped |",
+        "|---|---|---|",
+    ]
+    for row in result["rows"]:
+        lines.append(f"| {row['reader']} | {row['p50_ms']:.1f} | {row['ratio']:.2f}x |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.reader_cost", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=15, help="timed reads per reader")
+    parser.add_argument("--candidates", type=int, default=16, help="sentences read per question")
+    parser.add_argument("--question", default="What did Russia offer?")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.candidates < 1:
+        parser.error("--rounds and --candidates must be at least 1")
+    result = run(args.rounds, args.candidates, args.question)
+    print(table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
