@@ -22,7 +22,7 @@ from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest, pdf_copy
 from .loaders import page_of
 from .question import INSTRUCTION_TEXT, understand
-from .reader import Reader
+from .reader import Passage, Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
 from .retrieve import HybridRetriever
 from .store import Store, unit_id
@@ -132,6 +132,24 @@ class Assistant:
                     self.ingest([seeds])
             assert self._store is not None
             return self._store
+
+    @property
+    def seeds_pending(self) -> bool:
+        """Whether opening the index will add the seed documents: it does not exist yet and
+        seeding is on (checked without loading a model)."""
+        if not self.settings.seed or self.settings.resolved_seeds_dir is None:
+            return False
+        with self._open_lock:
+            return self._retriever is None and self._opened().meta() is None
+
+    def warm_up(self) -> None:
+        """Load the models and open the index now, and run each model once, so that the
+        first question does not wait for them (``rag serve`` does this before it listens)."""
+        self.store  # noqa: B018 - the embedding model and the index (seeds on a new one)
+        self.embedder.embed(["warm up"])
+        answerer = self.answerer
+        if answerer.reader is not None:
+            answerer.reader.read("warm up?", [Passage("Warm up.", "")])
 
     @property
     def index(self) -> Store:

@@ -368,10 +368,8 @@ def _serve(assistant: Any, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     if not 1 <= port <= 65535:
         raise RagError(f"port {port}: must be 1-65535")
-    print(
-        f"opening the index in {assistant.where} (the seed documents are added on first start) ...",
-        flush=True,
-    )
+    seeding = " (a new index: adding the seed documents)" if assistant.seeds_pending else ""
+    print(f"opening the index in {assistant.where}{seeding} ...", flush=True)
     try:
         launch(assistant, host=host, port=port)
     except OSError as exc:

@@ -302,3 +302,16 @@ def test_pdf_citations_have_their_page(make_assistant, tmp_path: Path) -> None:
     answer = assistant.ask("When will the northern channel be dredged?")
     assert not answer.abstained
     assert answer.citations[0].page == 3 and "p. 3" in answer.citations[0].origin()
+
+
+def test_seeds_are_pending_only_for_a_new_index_with_seeding_on(tmp_path: Path) -> None:
+    from rag import Assistant, Settings
+
+    fresh = Assistant(Settings(data_dir=tmp_path / "a", reader="off"), embedder=FakeEmbedder())
+    assert fresh.seeds_pending
+    assert fresh.documents()  # opening it added the seeds
+    assert not fresh.seeds_pending
+    again = Assistant(Settings(data_dir=tmp_path / "a", reader="off"), embedder=FakeEmbedder())
+    assert not again.seeds_pending  # the index exists: nothing is added on this start
+    off = Settings(data_dir=tmp_path / "b", seed=False, reader="off")
+    assert not Assistant(off, embedder=FakeEmbedder()).seeds_pending

@@ -281,6 +281,20 @@ def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(page) -> None:
     shot(page, "10-wide.png")
 
 
+def test_clicking_an_example_sends_it_like_a_typed_question(page) -> None:
+    before = page.locator("#rag-chat [data-testid='user']").count()
+    page.get_by_role("button", name="How many prisoners were exchanged in May?").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#rag-chat [data-testid=\\'user\\']').length > n "
+        "&& !document.querySelector('#rag-chat .rag-draft')",
+        arg=before,
+    )
+    asked = page.locator("#rag-chat [data-testid='user']").last.inner_text()
+    assert asked.strip() == "How many prisoners were exchanged in May?"
+    assert "1,000" in page.locator("#rag-chat .rag-answer").last.inner_text()
+    assert page.input_value("#rag-question textarea") == ""
+
+
 @pytest.mark.xfail(
     strict=True,
     reason='issue 17, the top bug: the reader (2026-12-01) answers "What did Russia offer?" with the sentence on the June response (confidence 0.26), not the exchange and the 6,000 bodies',

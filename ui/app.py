@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,8 +77,45 @@ a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: po
 """
 
 #: Clicking a ``[n]`` marker scrolls its source into view and flashes it.
+#: After Enter or Ask (the page script has already moved the question into the page's
+#: pending list, ``window.ragQueue``): hand that list to the server, and say what waits.
+TAKE = """(pending, waiting) => {
+  const queue = window.ragQueue || [];
+  const busy = document.querySelector("#rag-chat .rag-draft");
+  if (!busy || !queue.length) return [[...queue], waiting];
+  const shown = document.createElement("span");
+  shown.textContent = `Asked next: ${queue[queue.length - 1]}`;
+  return [[...queue], shown.outerHTML];
+}"""
+
+#: "New conversation": the page's pending list starts again too.
+FORGET = "() => { window.ragQueue = []; }"
+
+#: After an example fills the question box: press Ask, so the example is asked through the
+#: same event as a typed question (and waits its turn like one).
+PRESS_ASK = "() => { document.querySelector('#rag-ask')?.click(); }"
+
 HEAD = """
 <script>
+// No question is lost: Enter in the question box or a click on Ask moves the question into
+// the page's pending list and empties the box at once, before Gradio's own handler runs
+// (it reads the box asynchronously: a question typed fast after another could be read in
+// its place). The server answers the list in order (ui/app.py, TAKE and answer_pending).
+function ragTake() {
+  const box = document.querySelector("#rag-question textarea");
+  const question = box ? box.value.trim() : "";
+  if (!question) return;
+  (window.ragQueue = window.ragQueue || []).push(question);
+  box.value = "";
+  box.dispatchEvent(new Event("input", {bubbles: true}));
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+  if (event.target.closest && event.target.closest("#rag-question")) ragTake();
+}, true);
+document.addEventListener("click", (event) => {
+  if (event.target.closest && event.target.closest("#rag-ask")) ragTake();
+}, true);
 document.addEventListener("click", (event) => {
   const link = event.target.closest && event.target.closest("a.rag-cite");
   if (!link) return;
@@ -121,19 +159,26 @@ def build(assistant: Assistant) -> Any:
         until: str = "",
         dated_only: bool = False,
         side: Side | None = None,
-    ) -> Iterator[tuple[Chat, Turns, str, Side]]:
+        *,
+        from_box: bool = True,
+    ) -> Iterator[tuple[Chat, Turns, Any, Side]]:
         """Answer ``message`` in the conversation; ``side`` keeps each answer's sources for
-        the side panel and the question that "ask as a new question" would re-ask."""
+        the side panel and the question that "ask as a new question" would re-ask.
+
+        ``from_box`` (the API's /chat) returns an empty question box with every update, as
+        the API always has; the page's own chat (``answer_pending``) never touches the box,
+        so what is typed meanwhile stays there."""
         chat = list(chat or [])
         turns = list(turns or [])
         side = {"panes": list((side or {}).get("panes", [])), "again": ""}
         question = (message or "").strip()
+        box_value: Any = "" if from_box else gr.skip()
         if not question:
-            yield chat, turns, "", side
+            yield chat, turns, box_value, side
             return
         chat.append({"role": "user", "content": render.escape(question)})
         chat.append({"role": "assistant", "content": render.draft_html("")})
-        yield chat, turns, "", side
+        yield chat, turns, box_value, side
         uid = uuid.uuid4().hex[:8]
         draft = ""
         answer = None
@@ -150,18 +195,18 @@ def build(assistant: Assistant) -> Any:
                 if isinstance(item, str):
                     draft += item
                     chat[-1] = {"role": "assistant", "content": render.draft_html(draft)}
-                    yield chat, turns, "", side
+                    yield chat, turns, box_value, side
                 else:
                     answer = item
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
-            yield chat, turns, "", side
+            yield chat, turns, box_value, side
             return
         except Exception as exc:  # never a stack trace in the page
             log.exception("answering %r failed", question)
             message = f"Something went wrong ({type(exc).__name__}); see the server log."
             chat[-1] = {"role": "assistant", "content": render.error_html(message)}
-            yield chat, turns, "", side
+            yield chat, turns, box_value, side
             return
         assert answer is not None
         html = render.answer_html(answer, uid, assistant.passage)
@@ -171,7 +216,7 @@ def build(assistant: Assistant) -> Any:
             pane = render.sources_pane(answer, uid, assistant.passage)
             side["panes"] = [pane, *side["panes"]][:MAX_PANES]
         side["again"] = question if answer.query else ""
-        yield chat, turns, "", side
+        yield chat, turns, box_value, side
 
     def ask_fresh(
         chat: Chat | None,
@@ -181,10 +226,40 @@ def build(assistant: Assistant) -> Any:
         since: str = "",
         until: str = "",
         dated_only: bool = False,
-    ) -> Iterator[tuple[Chat, Turns, str, Side]]:
+    ) -> Iterator[tuple[Chat, Turns, Any, Side]]:
         """Re-ask the last question on its own: the conversation so far no longer counts."""
         question = (side or {}).get("again", "")
-        yield from respond(question, chat, [], k, backend, since, until, dated_only, side)
+        yield from respond(
+            question, chat, [], k, backend, since, until, dated_only, side, from_box=False
+        )
+
+    def answer_pending(
+        pending: list[str] | None,
+        answered: int | None,
+        chat: Chat | None,
+        turns: Turns | None,
+        k: float,
+        backend: str,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
+        side: Side | None = None,
+    ) -> Iterator[tuple[Chat, Turns, int, Side, str]]:
+        """Answer the questions sent from the box and not answered yet, oldest first."""
+        queue = [str(q) for q in (pending or [])]
+        done = min(int(answered or 0), len(queue))
+        chat, turns = list(chat or []), list(turns or [])
+        side = side or {"panes": [], "again": ""}
+        while done < len(queue):
+            question = queue[done]
+            done += 1
+            note = waiting_note(queue[done:])
+            steps = respond(
+                question, chat, turns, k, backend, since, until, dated_only, side, from_box=False
+            )
+            for step in steps:
+                chat, turns, _, side = step
+                yield chat, turns, done, side, note
 
     def show_side(side: Side | None) -> tuple[str, Any]:
         panes = (side or {}).get("panes", [])
@@ -331,6 +406,10 @@ def build(assistant: Assistant) -> Any:
                         max_length=settings.max_question_chars,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
+                waiting = gr.HTML("", elem_id="rag-waiting")
+                pending = gr.JSON([], visible="hidden", elem_id="rag-pending")
+                answered = gr.State(0)  # how many of ``pending`` are answered
+                api_chat = gr.Button(visible=False)
                 examples = gr.Examples(
                     EXAMPLES, inputs=box, label="Examples from the seed document (click to ask)"
                 )
@@ -366,15 +445,30 @@ def build(assistant: Assistant) -> Any:
             inputs = [box, chatbot, turns, k, backend, since, until, dated_only, side]
             outputs = [chatbot, turns, box, side]
             private: dict[str, Any] = {"api_visibility": "private"}
-            box.submit(respond, inputs, outputs, api_name="chat").then(
-                show_side, side, [panel, again], **private
-            )
-            send.click(respond, inputs, outputs, **private).then(
-                show_side, side, [panel, again], **private
-            )
-            examples.load_input_event.then(respond, inputs, outputs, **private).then(
-                show_side, side, [panel, again], **private
-            )
+            # No question is lost: Enter and the Ask button move the question from the box
+            # into the page's pending list at once (HEAD's script), TAKE hands the list to
+            # ``pending``; one event answers the pending questions in order, and sent while
+            # it runs it runs again when it ends ("always_last"), with the conversation as
+            # it is by then.
+            # An example fills the box and presses Ask.
+            gr.on(
+                [box.submit, send.click],
+                None,
+                [pending, waiting],
+                [pending, waiting],
+                js=TAKE,
+                trigger_mode="multiple",
+                **private,
+            ).then(
+                answer_pending,
+                [pending, answered, chatbot, turns, k, backend, since, until, dated_only, side],
+                [chatbot, turns, answered, side, waiting],
+                trigger_mode="always_last",
+                **private,
+            ).then(show_side, side, [panel, again], **private)
+            examples.load_input_event.then(None, js=PRESS_ASK)
+            # the same answer for API clients: POST /chat (message, chat, k, backend)
+            api_chat.click(respond, inputs, outputs, api_name="chat")
             again.click(
                 ask_fresh,
                 [chatbot, side, k, backend, since, until, dated_only],
@@ -382,8 +476,12 @@ def build(assistant: Assistant) -> Any:
                 **private,
             ).then(show_side, side, [panel, again], **private)
             clear.click(
-                lambda: ([], [], "", {"panes": [], "again": ""}), None, outputs, **private
+                lambda: ([], [], gr.skip(), {"panes": [], "again": ""}, [], 0, ""),
+                None,
+                [*outputs, pending, answered, waiting],
+                **private,
             ).then(show_side, side, [panel, again], **private)
+            clear.click(None, js=FORGET)
         with gr.Tab("Documents"):
             files = gr.File(
                 label=f"Add .txt, .md, .html, .pdf or .jsonl files "
@@ -442,6 +540,14 @@ def build(assistant: Assistant) -> Any:
             app.load(choices, None, doomed, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     return app
+
+
+def waiting_note(questions: list[str]) -> str:
+    """The line under the box naming the questions that wait their turn."""
+    if not questions:
+        return ""
+    shown = "; ".join(render.shorten(q, 80) for q in questions)
+    return f"Asked next: {render.escape(shown)}"
 
 
 def embedding_step(progress: Any) -> Callable[[int, int], None]:
@@ -527,8 +633,11 @@ def theme() -> Any:
 
 
 def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) -> Any:
-    """Start the web app; the index (with the seeds on first start) is opened first."""
-    assistant.documents()
+    """Start the web app; the index (with the seeds on first start) is opened and the
+    models loaded first, so the first question does not wait for them."""
+    started = time.perf_counter()
+    assistant.warm_up()
+    print(f"models loaded ({time.perf_counter() - started:.1f} s)", flush=True)
     app = build(assistant)
     app.queue(default_concurrency_limit=assistant.settings.workers)
     app.launch(
