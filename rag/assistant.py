@@ -20,7 +20,7 @@ from .dates import DateLike, as_date
 from .embed import Embedder, as_langchain, load_embedder
 from .errors import NotFoundError, QuestionError
 from .ingest import Progress, ingest, pdf_copy
-from .loaders import page_of
+from .loaders import check_paths, page_of
 from .question import INSTRUCTION_TEXT, understand
 from .reader import Passage, Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
@@ -229,9 +229,13 @@ class Assistant:
     ) -> IngestReport:
         """Add files, folders, news dumps (``.jsonl``) and URLs; unchanged documents are
         left alone, changed ones replaced. ``private_urls=False`` refuses URLs of private,
-        loopback and link-local addresses (what a web app open to others should do)."""
+        loopback and link-local addresses (what a web app open to others should do).
+
+        A path that does not exist raises :class:`IngestError` naming it, and nothing is
+        added; files that cannot be read inside a folder are skipped with their reasons."""
         if isinstance(paths, str | Path):
             paths = [paths]
+        check_paths(list(paths))
         store = self.store
         with self._write_lock:
             return ingest(

@@ -148,17 +148,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    """Every path given exists (URLs are checked when fetched)."""
-    from .fetch import is_url
+    """Every path given exists (before any model is loaded)."""
+    from .loaders import check_paths
 
-    missing = [
-        p
-        for p in args.paths
-        if not is_url(p) and not Path(p).expanduser().exists() and not Path(p).is_symlink()
-    ]
-    if missing:
-        names = ", ".join(missing)
-        raise RagError(f"no such file or folder: {names}; nothing was added (check the path)")
+    check_paths(args.paths)
 
 
 def _ingest(assistant: Any, args: argparse.Namespace) -> int:

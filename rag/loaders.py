@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .article import read_article
+from .errors import IngestError
 from .records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,23 @@ class IdDigest:
     @property
     def id(self) -> str:
         return self._sha.hexdigest()[:16]
+
+
+def check_paths(paths: list[str | Path]) -> None:
+    """Every path given exists, or :class:`IngestError` names those that don't (URLs are
+    checked when fetched; a broken link exists, and is skipped with its reason)."""
+    from .fetch import is_url
+
+    missing = [
+        str(p)
+        for p in paths
+        if not is_url(str(p).strip())
+        and not Path(p).expanduser().exists()
+        and not Path(p).expanduser().is_symlink()
+    ]
+    if missing:
+        names = ", ".join(missing)
+        raise IngestError(f"no such file or folder: {names}; nothing was added (check the path)")
 
 
 def iter_files(paths: list[str | Path]) -> Iterator[Path | SkippedFile]:

@@ -29,11 +29,24 @@ def markers(text: str) -> set[int]:
 
 def test_ingest_reports_added_then_unchanged(make_assistant, docs: Path) -> None:
     assistant = make_assistant()
-    first = assistant.ingest([docs, docs / "notes.docx"])
-    assert len(first.added) == 2 and first.chunks > 0
-    assert [s.reason for s in first.skipped] == ["no such file or folder"]
+    first = assistant.ingest([docs])
+    assert len(first.added) == 2 and first.chunks > 0 and first.skipped == []
     second = assistant.ingest([docs])
     assert second.added == [] and len(second.unchanged) == 2 and second.chunks == 0
+
+
+def test_a_missing_path_raises_and_adds_nothing(make_assistant, docs: Path) -> None:
+    from rag import IngestError
+
+    assistant = make_assistant()
+    with pytest.raises(IngestError, match=r"no such file or folder: .*notes\.docx"):
+        assistant.ingest([docs, docs / "notes.docx"])
+    assert assistant.documents() == []  # the folder that exists was not added either
+    with pytest.raises(IngestError, match="no such file or folder: /no/such"):
+        assistant.ingest("/no/such")
+    (docs / "bad.bin").write_bytes(b"\x00\x01binary")
+    report = assistant.ingest([docs])  # a bad file inside a folder is skipped, with why
+    assert len(report.added) == 2 and [s.path for s in report.skipped] == [str(docs / "bad.bin")]
 
 
 def test_changed_file_replaces_its_chunks_without_leftovers(make_assistant, docs: Path) -> None:
