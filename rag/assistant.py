@@ -18,7 +18,8 @@ from .chroma import make_client
 from .config import Settings
 from .dates import DateLike, as_date
 from .embed import Embedder, as_langchain, load_embedder
-from .errors import NotFoundError, QuestionError
+from .errors import NotFoundError, QuestionError, RagError
+from .fetch import is_url
 from .ingest import Progress, ingest, pdf_copy
 from .loaders import check_paths, page_of
 from .question import INSTRUCTION_TEXT, understand
@@ -256,6 +257,39 @@ class Assistant:
             raise NotFoundError(f"no document with id {doc_id!r}; `rag docs` lists them")
         return info
 
+    def resolve_source(self, source: str) -> str:
+        """The indexed source that ``source`` names: a document id, the source as stored
+        (a path or URL), a path to the same file, or a file name that one document has.
+        Read from the index alone (no model is loaded). A name several documents share,
+        or one no document has, is a :class:`RagError` that lists what matches."""
+        wanted = source.strip()
+        if not wanted:
+            raise QuestionError("the source is empty: give a document id, file name or path")
+        docs = self.documents()
+        for d in docs:
+            if wanted in (d.id, d.source):
+                return d.source
+        if not is_url(wanted):
+            path = Path(wanted).expanduser()
+            resolved = str(path.resolve()) if path.exists() else None
+            for d in docs:
+                if d.source == resolved:
+                    return d.source
+            named = [d for d in docs if not is_url(d.source) and Path(d.source).name == wanted]
+            if len(named) == 1:
+                return named[0].source
+            if named:
+                listed = "; ".join(f"{d.id} {d.source}" for d in named[:10])
+                more = f" and {len(named) - 10} more" if len(named) > 10 else ""
+                raise RagError(
+                    f"{len(named)} indexed documents are named {wanted!r}: {listed}{more}; "
+                    "give the id or the full path"
+                )
+        raise NotFoundError(
+            f"no indexed document has the id, file name or source {wanted!r}; "
+            "`rag docs` lists them"
+        )
+
     def delete(self, doc_id: str) -> DocumentInfo:
         """Remove a document and all its chunks; returns what was removed."""
         info = self.document(doc_id)
@@ -306,6 +340,8 @@ class Assistant:
         if not 1 <= k <= 1000:
             raise QuestionError(f"k must be 1-1000, not {k}")
         doc_ids = self._in_period(since, until, undated)
+        if source is not None:
+            source = self.resolve_source(source)
         return self._dated(self.retriever.search(question, k, source=source, doc_ids=doc_ids))
 
     def ask(
@@ -325,6 +361,7 @@ class Assistant:
         ``since``/``until`` (dates or ``YYYY-MM-DD``, both ends included) keep documents
         published in that period; documents without a date are kept unless ``undated`` is
         False. ``extractive=True`` answers without the language model even when one is set.
+        ``source`` keeps one document: its id, file name or path (:meth:`resolve_source`).
         """
         answer = None
         for item in self.stream(
@@ -361,6 +398,8 @@ class Assistant:
         backend yields its answer a sentence at a time. The other arguments are
         :meth:`ask`'s.
         """
+        if source is not None:
+            source = self.resolve_source(source)
         for item in self._stream(
             question, history, k, source, self._in_period(since, until, undated), extractive
         ):

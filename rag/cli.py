@@ -9,7 +9,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 from . import measure_cli
@@ -195,20 +194,12 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
 
 
 def _check_source(assistant: Any, args: argparse.Namespace) -> None:
-    """``--source`` names an indexed document (a path is matched as ingest stored it), and
-    the period is not backwards."""
+    """``--source`` names an indexed document (an id, a file name or a path: read from the
+    index, before any model is loaded), and the period is not backwards."""
     if args.since and args.until and args.since > args.until:
         raise RagError(f"--since {args.since} is after --until {args.until}")
-    if args.source is None:
-        return
-    sources = {d.source for d in assistant.documents()}
-    path = Path(args.source).expanduser()
-    resolved = str(path.resolve()) if path.exists() else args.source
-    if resolved not in sources and args.source not in sources:
-        raise RagError(
-            f"no indexed document has source {args.source!r}; `rag docs` lists the sources"
-        )
-    args.source = resolved if resolved in sources else args.source
+    if args.source is not None:
+        args.source = assistant.resolve_source(args.source)
 
 
 def _loading(assistant: Any) -> None:
@@ -269,7 +260,9 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
 def _add_scope(p: argparse.ArgumentParser) -> None:
     """The options of what an ask reads (``_scope``): -k, --source and the period."""
     p.add_argument("-k", type=_chunks, default=None, help="chunks to read, 1-50 (default: 6)")
-    p.add_argument("--source", help="only documents from this source")
+    p.add_argument(
+        "--source", help="only this document: its id, file name or path (`rag docs` lists them)"
+    )
     p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
     p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
     p.add_argument(

@@ -158,6 +158,42 @@ def test_retrieve_filters_by_source(make_assistant, docs: Path) -> None:
     assert hits and {h.source for h in hits} == {source}
 
 
+def test_a_source_is_named_by_id_file_name_or_path(make_assistant, docs: Path, monkeypatch) -> None:
+    assistant = make_assistant()
+    assistant.ingest([docs])
+    volcano = str((docs / "volcano.md").resolve())
+    [doc] = [d for d in assistant.documents() if d.source == volcano]
+    monkeypatch.chdir(docs)
+    for name in (doc.id, volcano, "volcano.md", "./volcano.md", f"  {doc.id} "):
+        assert assistant.resolve_source(name) == volcano, name
+        hits = assistant.retrieve("harbour mayor volcano", k=10, source=name)
+        assert hits and {h.source for h in hits} == {volcano}
+    answer = assistant.ask("What has been quiet for six weeks?", source="volcano.md")
+    assert {c.source for c in answer.citations} <= {volcano}
+
+
+def test_an_unknown_or_shared_source_name_is_an_error_that_lists_matches(
+    make_assistant, docs: Path, tmp_path: Path
+) -> None:
+    from rag import NotFoundError, RagError
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "volcano.md").write_text(OTHER.replace("six weeks", "two months"))
+    assistant = make_assistant()
+    assistant.ingest([docs, other])
+    with pytest.raises(RagError, match=r"2 indexed documents are named 'volcano\.md': ") as e:
+        assistant.resolve_source("volcano.md")
+    assert str((docs / "volcano.md").resolve()) in str(e.value)
+    assert str((other / "volcano.md").resolve()) in str(e.value)
+    assert "give the id or the full path" in str(e.value)
+    with pytest.raises(RagError, match="2 indexed documents"):
+        assistant.ask("What is quiet?", source="volcano.md")
+    with pytest.raises(NotFoundError, match="no indexed document has the id, file name or"):
+        assistant.resolve_source("lake.txt")
+    assert assistant.resolve_source(str(other / "volcano.md")).startswith(str(other.resolve()))
+
+
 def test_index_remembers_documents_across_restarts(make_assistant, docs: Path) -> None:
     make_assistant().ingest([docs])
     from conftest import clear_chroma

@@ -7,6 +7,7 @@ Screenshots of each step go to $RAG_SCREENSHOTS (default: screenshots/ in the ch
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -333,3 +334,26 @@ def test_a_follow_up_can_be_asked_again_as_a_new_question(page) -> None:
     alone = page.locator("#rag-chat .message-row").last.inner_text()
     assert "searched as" not in alone  # asked without the conversation
     page.wait_for_function("() => !document.querySelector('#rag-again')?.offsetParent")
+
+
+def test_the_settings_keep_one_document(page, tmp_path: Path) -> None:
+    other = tmp_path / "bakery.txt"
+    other.write_text("Bakery News\n\nThe bakery on Main Street opens at six every morning.\n")
+    assert "added: bakery.txt" in upload(page, other)
+    page.get_by_role("tab", name="Chat").click()
+    settings = page.get_by_text("Settings", exact=True)
+    settings.click()
+    page.click("#rag-scope input")
+    page.get_by_role("option", name=re.compile("bakery.txt")).click()
+    reply = ask(page, "When does the bakery open?")
+    assert "six every morning" in reply.inner_text()
+    cited = page.locator("#rag-chat .rag-source").last.inner_text()
+    assert "bakery.txt" in cited
+    page.click("#rag-scope input")
+    page.get_by_role("option", name=re.compile(r"^Ukraine and Russia")).click()
+    reply = ask(page, "When does the bakery open?")
+    assert "six every morning" not in reply.inner_text()  # only the seed is read now
+    page.click("#rag-scope input")
+    page.get_by_role("option", name="All documents").click()
+    settings.click()
+    shot(page, "14-only-this-document.png")

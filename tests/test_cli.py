@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import SEEDS, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["ask", "-k", "-5", "x"], "give a number from 1 to 50, not -5"),
         (["chat", "-k", "51"], "give a number from 1 to 50, not 51"),
         (["ask", "-k", "many", "x"], "give a number from 1 to 50, not 'many'"),
-        (["ask", "--source", "/tmp/nope.txt", "x"], "no indexed document has source"),
+        (["ask", "--source", "/tmp/nope.txt", "x"], "no indexed document has the id, file"),
         (["ingest", "/no/such/path", "seeds"], "no such file or folder: /no/such/path"),
         (["docs", "delete", "deadbeef"], "no document with id deadbeef"),
         (["docs", "delete"], "give the id"),
@@ -308,3 +308,27 @@ def test_listing_and_deleting_load_no_model(seeded_dir: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
     assert "index: " in done.stdout and "no document with id nope" in done.stderr
+
+
+def test_source_takes_the_file_name_that_rag_docs_shows(seeded_dir: Path) -> None:
+    seed = next(SEEDS.glob("*.txt")).name
+    done = rag("ask", "--source", seed, "How many bodies will Russia return?", data=seeded_dir)
+    assert done.returncode == 0, done.stderr
+    assert "6,000" in done.stdout and seed in done.stdout
+
+
+def test_a_file_name_two_documents_share_is_refused_with_both_listed(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(f"Notes {folder}\n\nThe {folder} notes.")
+    data = tmp_path / "d"
+    assert (
+        rag("--no-seed", "ingest", str(tmp_path / "a"), str(tmp_path / "b"), data=data).returncode
+        == 0
+    )
+    done = rag("ask", "--source", "notes.txt", "What notes?", data=data)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert "2 indexed documents are named 'notes.txt'" in line
+    assert str((tmp_path / "a" / "notes.txt").resolve()) in line
+    assert str((tmp_path / "b" / "notes.txt").resolve()) in line

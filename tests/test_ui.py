@@ -253,3 +253,14 @@ def test_the_page_view_shows_a_pdf_page_with_the_passage_marked(served, tmp_path
     assert "not on this page" in elsewhere.text and 'class="rag-hl"' not in elsewhere.text
     missing = httpx.get(f"{client.src.rstrip('/')}/rag/page/nope", params={"page": 1})
     assert "Page not available" in missing.text and "no document with id" in missing.text
+
+
+def test_ask_endpoint_keeps_one_document_named_by_its_file_name(served) -> None:
+    client, _ = served
+    answer = client.predict(
+        "How much will the repairs cost?", 4, "", "", False, "harbour.txt", api_name="/ask"
+    )
+    assert "4.5 million euros" in answer["text"]
+    assert {c["source"].rsplit("/", 1)[-1] for c in answer["citations"]} == {"harbour.txt"}
+    with pytest.raises(Exception, match="no indexed document has the id, file name"):
+        client.predict("How much?", 4, "", "", False, "lake.txt", api_name="/ask")

@@ -159,6 +159,7 @@ def build(assistant: Assistant) -> Any:
         until: str = "",
         dated_only: bool = False,
         side: Side | None = None,
+        source: str = "",
         *,
         from_box: bool = True,
     ) -> Iterator[tuple[Chat, Turns, Any, Side]]:
@@ -191,6 +192,7 @@ def build(assistant: Assistant) -> Any:
                 since=since or None,
                 until=until or None,
                 undated=not dated_only,
+                source=source or None,
             ):
                 if isinstance(item, str):
                     draft += item
@@ -226,11 +228,12 @@ def build(assistant: Assistant) -> Any:
         since: str = "",
         until: str = "",
         dated_only: bool = False,
+        source: str = "",
     ) -> Iterator[tuple[Chat, Turns, Any, Side]]:
         """Re-ask the last question on its own: the conversation so far no longer counts."""
         question = (side or {}).get("again", "")
         yield from respond(
-            question, chat, [], k, backend, since, until, dated_only, side, from_box=False
+            question, chat, [], k, backend, since, until, dated_only, side, source, from_box=False
         )
 
     def answer_pending(
@@ -244,6 +247,7 @@ def build(assistant: Assistant) -> Any:
         until: str = "",
         dated_only: bool = False,
         side: Side | None = None,
+        source: str = "",
     ) -> Iterator[tuple[Chat, Turns, int, Side, str]]:
         """Answer the questions sent from the box and not answered yet, oldest first."""
         queue = [str(q) for q in (pending or [])]
@@ -255,7 +259,17 @@ def build(assistant: Assistant) -> Any:
             done += 1
             note = waiting_note(queue[done:])
             steps = respond(
-                question, chat, turns, k, backend, since, until, dated_only, side, from_box=False
+                question,
+                chat,
+                turns,
+                k,
+                backend,
+                since,
+                until,
+                dated_only,
+                side,
+                source,
+                from_box=False,
             )
             for step in steps:
                 chat, turns, _, side = step
@@ -278,10 +292,12 @@ def build(assistant: Assistant) -> Any:
         since: str = "",
         until: str = "",
         dated_only: bool = False,
+        source: str = "",
     ) -> dict[str, Any]:
         """Answer a question; JSON with text, short_answer, abstained and citations (quote,
         start, end, source, site, published, url, page). ``since``/``until``: YYYY-MM-DD;
-        ``dated_only`` leaves out documents without a published date."""
+        ``dated_only`` leaves out documents without a published date; ``source`` keeps one
+        document (its id, file name or path)."""
         try:
             return assistant.ask(
                 question,
@@ -289,6 +305,7 @@ def build(assistant: Assistant) -> Any:
                 since=since or None,
                 until=until or None,
                 undated=not dated_only,
+                source=source or None,
             ).to_dict()
         except RagError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
@@ -310,6 +327,15 @@ def build(assistant: Assistant) -> Any:
     def choices() -> Any:
         docs = assistant.documents()
         return gr.Dropdown(choices=[(f"{d.title} ({d.id})", d.id) for d in docs], value=[])
+
+    def scopes(current: str = "") -> Any:
+        """The "Only this document" choices: every document, by title and file name."""
+        docs = assistant.documents()
+        options = [("All documents", "")] + [
+            (f"{render.shorten(d.title, 60)} · {d.url or Path(d.source).name}", d.id) for d in docs
+        ]
+        keep = current if any(d.id == current for d in docs) else ""
+        return gr.Dropdown(choices=options, value=keep)
 
     def add_files(
         files: list[str] | None,
@@ -433,6 +459,12 @@ def build(assistant: Assistant) -> Any:
                         dated_only = gr.Checkbox(
                             label="Leave out documents without a date", value=False
                         )
+                    scope = gr.Dropdown(
+                        [("All documents", "")],
+                        value="",
+                        label="Only this document",
+                        elem_id="rag-scope",
+                    )
                     backend = gr.Radio(
                         backends,
                         value=backends[0],
@@ -442,7 +474,7 @@ def build(assistant: Assistant) -> Any:
                     clear = gr.Button("New conversation")
             with gr.Column(scale=2, min_width=320, elem_classes="rag-side"):
                 panel = gr.HTML(render.panel_html([]), elem_id="rag-panel")
-            inputs = [box, chatbot, turns, k, backend, since, until, dated_only, side]
+            inputs = [box, chatbot, turns, k, backend, since, until, dated_only, side, scope]
             outputs = [chatbot, turns, box, side]
             private: dict[str, Any] = {"api_visibility": "private"}
             # No question is lost: Enter and the Ask button move the question from the box
@@ -461,7 +493,7 @@ def build(assistant: Assistant) -> Any:
                 **private,
             ).then(
                 answer_pending,
-                [pending, answered, chatbot, turns, k, backend, since, until, dated_only, side],
+                [pending, answered, *inputs[1:]],
                 [chatbot, turns, answered, side, waiting],
                 trigger_mode="always_last",
                 **private,
@@ -471,7 +503,7 @@ def build(assistant: Assistant) -> Any:
             api_chat.click(respond, inputs, outputs, api_name="chat")
             again.click(
                 ask_fresh,
-                [chatbot, side, k, backend, since, until, dated_only],
+                [chatbot, side, k, backend, since, until, dated_only, scope],
                 outputs,
                 **private,
             ).then(show_side, side, [panel, again], **private)
@@ -518,26 +550,27 @@ def build(assistant: Assistant) -> Any:
                 [status, table, doomed, files],
                 api_name="add_documents",
                 show_progress_on=status,
-            )
+            ).then(scopes, scope, scope, **private)
             remove.click(
                 delete,
                 doomed,
                 [status, table, doomed],
                 api_name="delete_documents",
                 show_progress_on=status,
-            )
+            ).then(scopes, scope, scope, **private)
             fetch.click(
                 add_url,
                 url,
                 [status, table, doomed, url],
                 api_name="add_url",
                 show_progress_on=status,
-            )
+            ).then(scopes, scope, scope, **private)
             url.submit(
                 add_url, url, [status, table, doomed, url], show_progress_on=status, **private
-            )
+            ).then(scopes, scope, scope, **private)
             app.load(documents_table, None, table, api_visibility="private")
             app.load(choices, None, doomed, api_visibility="private")
+            app.load(scopes, None, scope, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     return app
 
