@@ -259,6 +259,8 @@ class ExtractiveAnswerer:
             text = texts[(unit.doc_id, unit.index)]
             if looks_like_instruction(text):
                 continue  # a sentence addressed to a model is never an answer (injection)
+            if unit.heading:
+                continue  # a section title: the context of what follows, not an answer
             lexical = sum(weights[t] for t in query_terms & set(terms(text))) / total
             score = float(sim) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
             before = texts.get((unit.doc_id, unit.index - 1), "")

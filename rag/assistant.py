@@ -286,8 +286,7 @@ class Assistant:
                     "give the id or the full path"
                 )
         raise NotFoundError(
-            f"no indexed document has the id, file name or source {wanted!r}; "
-            "`rag docs` lists them"
+            f"no indexed document has the id, file name or source {wanted!r}; `rag docs` lists them"
         )
 
     def delete(self, doc_id: str) -> DocumentInfo:

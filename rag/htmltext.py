@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from .records import Span
+
 #: Blank space holding a line break becomes one paragraph break; runs of spaces one space.
 _BLANK_RUN = re.compile(r"[ \t]*\n[ \t\n]*\n[ \t]*")
 _SPACE_RUN = re.compile(r" {2,}")
@@ -133,3 +135,45 @@ def html_text(html: str) -> tuple[str, str]:
     reader = VisibleText()
     text = reader.feed(html) + reader.close()
     return text, reader.title
+
+
+class _Headings(HTMLParser):
+    """The text of each ``<h1>``-``<h6>`` of a page."""
+
+    TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._open: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.TAGS:
+            self._open = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.TAGS and self._open is not None:
+            self.found.append(" ".join("".join(self._open).split()))
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open.append(data)
+
+
+def heading_spans(html: str, text: str) -> list[Span]:
+    """The lines of ``text`` (what was extracted from ``html``) that are one of the page's
+    headings, word for word: section titles, never an answer on their own."""
+    parser = _Headings()
+    parser.feed(html)
+    parser.close()
+    headings = {h for h in parser.found if h}
+    spans = []
+    at = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped and " ".join(stripped.split()) in headings:
+            lead = len(line) - len(line.lstrip())
+            spans.append(Span(at + lead, at + lead + len(stripped)))
+        at += len(line) + 1
+    return spans

@@ -10,12 +10,15 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .article import read_article
 from .errors import IngestError
-from .records import Document, SkippedFile
+from .htmltext import heading_spans
+from .markdown import markdown_text
+from .records import Document, SkippedFile, Span
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +160,7 @@ def load(path: Path, *, source: str | None = None) -> Document:
 def parse(data: bytes, *, kind: str, name: str, source: str, url: str | None = None) -> Document:
     """Build a document from raw bytes of a known kind (``url``: where a page came from)."""
     meta: dict[str, Any] = {}
+    headings: list[Span] = []
     if kind == "pdf":
         text, title, meta = _pdf_text(io.BytesIO(data))
     else:
@@ -164,13 +168,17 @@ def parse(data: bytes, *, kind: str, name: str, source: str, url: str | None = N
         if kind == "html":
             article = read_article(raw, url=url)
             text, title = article.text, article.title
+            headings = heading_spans(raw, text)
             meta = {**article.meta, "extraction": "article" if article.extracted else "visible"}
+        elif kind == "markdown":
+            text, headings, title = markdown_text(_normalize_newlines(raw))
         else:
             text = _normalize_newlines(raw)
-            title = _markdown_title(text) if kind == "markdown" else ""
+            title = ""
     if url:
         meta.setdefault("url", url)
-    return _document(text, title, kind=kind, name=name, source=source, size=len(data), meta=meta)
+    doc = _document(text, title, kind=kind, name=name, source=source, size=len(data), meta=meta)
+    return replace(doc, headings=tuple(headings))
 
 
 def _document(

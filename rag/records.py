@@ -27,6 +27,8 @@ class Document:
     title: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: section headings (Markdown ``#``, HTML ``<h1>``-``<h6>``): context, never an answer
+    headings: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,8 @@ class StoredUnit:
     start: int
     end: int
     vector: np.ndarray
+    #: a section heading: read as context, never an answer (indexes before 2026-12 say no)
+    heading: bool = False
 
 
 #: Who this process is, in pending markers.
@@ -206,7 +208,12 @@ class Store:
     ) -> None:
         """Replace whatever is stored under ``doc.id`` with this document, record last."""
         self.begin_document(doc.id)
-        self.add_units(doc.id, 0, units, unit_vectors)
+        headings = frozenset(
+            i
+            for i, (start, end) in enumerate(units)
+            if any(h.start < end and start < h.end for h in doc.headings)
+        )
+        self.add_units(doc.id, 0, units, unit_vectors, headings=headings)
         self.add_chunks(doc, chunks, chunk_vectors)
         parts = [
             doc.text[i : i + TEXT_PART_CHARS] for i in range(0, len(doc.text), TEXT_PART_CHARS)
@@ -217,15 +224,23 @@ class Store:
         )
 
     def add_units(
-        self, doc_id: str, first: int, spans: Sequence[tuple[int, int]], vectors: np.ndarray
+        self,
+        doc_id: str,
+        first: int,
+        spans: Sequence[tuple[int, int]],
+        vectors: np.ndarray,
+        *,
+        headings: frozenset[int] = frozenset(),
     ) -> None:
-        """Store units ``first, first + 1, ...`` of a document (spans are global offsets)."""
+        """Store units ``first, first + 1, ...`` of a document (spans are global offsets;
+        ``headings``: which of them, counted from 0 here, are section headings)."""
         self._add(
             self._units,
             [unit_id(doc_id, first + i) for i in range(len(spans))],
             embeddings=vectors,
             metadatas=[
                 {"doc_id": doc_id, "i": first + i, "start": s, "end": e}
+                | ({"h": True} if i in headings else {})
                 for i, (s, e) in enumerate(spans)
             ],
         )
@@ -432,6 +447,7 @@ class Store:
                 int(m["start"]),
                 int(m["end"]),
                 np.asarray(v, dtype=np.float32),
+                bool(m.get("h", False)),
             )
             for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
         ]
