@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.errors import ConfigError
 
@@ -136,6 +137,54 @@ def run(folder: Path, limit: int | None = None) -> list[Score]:
         score("trafilatura body only", body_only, pages),
         score("old loader: all visible text", lambda p: html_text(p.html)[0], pages),
     ]
+
+
+def dates(folder: Path, limit: int | None = None) -> dict[str, Any]:
+    """Published dates on the real pages: of those whose own metadata states the date
+    (JSON-LD ``datePublished``, ``article:published_time``: :func:`rag.article.
+    page_published`), how many the indexed document carries, beside trafilatura's own
+    date (what the loader took before 2026-12-01); the pages that disagree are listed."""
+    from rag.article import _extract, page_published
+    from rag.loaders import parse
+
+    rows = []
+    for page in load_pages(folder, limit):
+        found = _extract(page.html, page.url or None)
+        url = (found.url if found is not None else None) or page.url or None
+        stated = page_published(page.html, url)
+        doc = parse(page.html.encode("utf-8"), kind="html", name=page.key, source=page.key)
+        guessed = found.date if found is not None and found.date else None
+        rows.append(
+            {
+                "page": page.key[:12],
+                "stated": stated,
+                "indexed": doc.metadata.get("published"),
+                "trafilatura": guessed[:10] if guessed else None,
+            }
+        )
+    stating = [r for r in rows if r["stated"]]
+    return {
+        "pages": len(rows),
+        "stating_a_date": len(stating),
+        "indexed_agrees": sum(r["indexed"] == r["stated"] for r in stating),
+        "trafilatura_agrees": sum(r["trafilatura"] == r["stated"] for r in stating),
+        "disagreeing": [r for r in stating if r["trafilatura"] != r["stated"]],
+    }
+
+
+def dates_table(found: dict[str, Any]) -> str:
+    n = found["stating_a_date"]
+    lines = [
+        f"published dates: {n} of {found['pages']} pages state theirs in their metadata",
+        "",
+        "| published date | agrees with the page's own |",
+        "|---|---|",
+        f"| indexed (the page's own first) | {found['indexed_agrees']} of {n} |",
+        f"| trafilatura's date (before) | {found['trafilatura_agrees']} of {n} |",
+    ]
+    for r in found["disagreeing"]:
+        lines.append(f"  {r['page']}: page {r['stated']}, trafilatura {r['trafilatura']}")
+    return "\n".join(lines)
 
 
 def table(scores: list[Score]) -> str:

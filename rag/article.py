@@ -10,9 +10,11 @@ read as all its visible text, and ``Article.extracted`` says so.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from .htmltext import html_text
@@ -40,7 +42,7 @@ def read_article(html: str, *, url: str | None = None) -> Article:
     visible, page_title = html_text(html)
     found = _extract(html, url)
     if found is None or not (found.text or "").strip():
-        meta = _metadata(_extract_metadata(html, url), url)
+        meta = _metadata(_extract_metadata(html, url), url, html)
         return Article(visible, page_title, meta, extracted=False)
     paragraphs = [line.strip() for line in found.text.split("\n") if line.strip()]
     body = _norm(" ".join(paragraphs))
@@ -55,7 +57,7 @@ def read_article(html: str, *, url: str | None = None) -> Article:
     title = " ".join((found.title or page_title or "").split())
     if title and _norm(title) not in lead:
         paragraphs.insert(0, title)
-    return Article("\n\n".join(paragraphs), title[:200], _metadata(found, url))
+    return Article("\n\n".join(paragraphs), title[:200], _metadata(found, url, html))
 
 
 def _norm(text: str) -> str:
@@ -92,20 +94,117 @@ def _extract_metadata(html: str, url: str | None) -> Any:
         return None
 
 
-def _metadata(found: Any, url: str | None) -> dict[str, str]:
-    """site, author, published (ISO date) and canonical url, where the page has them."""
+def _metadata(found: Any, url: str | None, html: str = "") -> dict[str, str]:
+    """site, author, published (ISO date) and canonical url, where the page has them. The
+    published date is the page's own statement of it first (:func:`page_published`), then
+    trafilatura's guess (which may take the modified date or one in the text)."""
+    where = (found.url if found is not None else None) or url
+    stated = page_published(html, where) if html else None
     if found is None:
-        return {"url": url} if url else {}
+        meta = {"url": url} if url else {}
+        return {**meta, "published": stated} if stated else meta
     raw = {
         "site": found.sitename or found.hostname,
         "author": found.author,
-        "published": found.date,
+        "published": stated or found.date,
         "url": found.url or url,
     }
     meta = {k: " ".join(str(v).split())[:300] for k, v in raw.items() if v and str(v).strip()}
     if "published" in meta and not _ISO_DATE.match(meta["published"]):
         del meta["published"]
     return meta
+
+
+_JSON_LD = re.compile(
+    r"<script[^>]*type\s*=\s*[\"']?application/ld\+json[^>]*>(.*?)</script>", re.S | re.I
+)
+_PLAUSIBLE = re.compile(r"^(19[7-9]\d|2\d\d\d)-")
+_UTC = re.compile(r"T[\d:.]+(Z|[+-]00:?00)$")
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
+_ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "Report")
+#: <meta> names and properties that state the publication time, in order of trust
+_META_PUBLISHED = ("article:published_time", "datepublished", "og:published_time")
+
+
+def page_published(html: str, url: str | None = None) -> str | None:
+    """The publication date the page states itself, as the publisher's calendar day (ISO
+    ``YYYY-MM-DD``): JSON-LD ``datePublished`` (of an article where the page has several
+    objects), then ``<meta property="article:published_time">`` (or ``itemprop=
+    "datePublished"``); None when it states none (or a placeholder such as 0001-01-01).
+
+    A time stated with its local offset gives its own day. One stated in UTC (``Z``,
+    ``+00:00``) does not say the publisher's day: where the page's URL carries a date
+    (``/2019/11/18/``) a day either side of it, the URL's is taken."""
+    stated = _json_ld_published(html) or _meta_published(html)
+    if not stated or not _ISO_DATE.match(stated) or not _PLAUSIBLE.match(stated):
+        return None
+    day = stated[:10]
+    in_url = _URL_DATE.search(url or "")
+    if in_url and _UTC.search(stated):
+        try:
+            from datetime import date
+
+            shown = date(*(int(g) for g in in_url.groups()))
+            if abs((date.fromisoformat(day) - shown).days) <= 1:
+                return shown.isoformat()
+        except ValueError:
+            pass
+    return day
+
+
+def _json_ld_published(html: str) -> str | None:
+    found: list[tuple[bool, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            value = node.get("datePublished")
+            if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+                kinds = node.get("@type")
+                kinds = kinds if isinstance(kinds, list) else [kinds]
+                found.append((any(k in _ARTICLE_TYPES for k in kinds), value.strip()))
+            for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+                if key in node:
+                    walk(node[key])
+
+    for block in _JSON_LD.findall(html):
+        try:
+            walk(json.loads(block.strip()))
+        except ValueError:
+            continue
+    found.sort(key=lambda f: not f[0])  # an article's own date before any other object's
+    return found[0][1] if found else None
+
+
+class _Meta(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stated: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "meta":
+            return
+        at = {k.lower(): (v or "") for k, v in attrs}
+        name = (at.get("property") or at.get("itemprop") or at.get("name") or "").lower()
+        content = (at.get("content") or at.get("datetime") or "").strip()
+        if name in _META_PUBLISHED and content:
+            self.stated.setdefault(name, content)
+
+
+def _meta_published(html: str) -> str | None:
+    parser = _Meta()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):  # markup html.parser can't read: no statement
+        return None
+    for name in _META_PUBLISHED:
+        value = parser.stated.get(name)
+        if value and _ISO_DATE.match(value):
+            return value
+    return None
 
 
 def _quiet() -> None:

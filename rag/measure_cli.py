@@ -189,10 +189,13 @@ def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
     if not args.pages.is_dir():
         raise ConfigError(f"no folder at {str(args.pages)!r}")
     scores = extraction.run(args.pages, args.limit)
+    found = extraction.dates(args.pages, args.limit)
     if args.json:
-        print(json.dumps([s.to_dict() for s in scores], indent=2))
+        print(json.dumps({"extraction": [s.to_dict() for s in scores], "dates": found}, indent=2))
     else:
         print(extraction.table(scores))
+        print()
+        print(extraction.dates_table(found))
     return 0
 
 
