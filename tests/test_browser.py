@@ -357,3 +357,47 @@ def test_the_settings_keep_one_document(page, tmp_path: Path) -> None:
     page.get_by_role("option", name="All documents").click()
     settings.click()
     shot(page, "14-only-this-document.png")
+
+
+def _no_overflow(page, selector: str) -> bool:
+    return page.evaluate(
+        "sel => { const e = document.querySelector(sel); return e.scrollWidth <= e.clientWidth + 1"
+        " && document.documentElement.scrollWidth <= window.innerWidth + 1; }",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 420])
+def test_the_layout_fits_wide_and_narrow_screens(page, server: str, width: int) -> None:
+    context = page.context.browser.new_context(viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.goto(server)
+    box = tab.locator("#rag-question textarea")
+    box.wait_for()
+    # the question box: its placeholder whole on one line, the box most of the row
+    fits = tab.evaluate(
+        "() => { const t = document.querySelector('#rag-question textarea');"
+        " const c = document.createElement('canvas').getContext('2d');"
+        " c.font = getComputedStyle(t).font;"
+        " return c.measureText(t.placeholder).width <= t.clientWidth; }"
+    )
+    assert fits, "the placeholder is cut"
+    row = tab.locator("#rag-question-row").bounding_box()
+    assert box.bounding_box()["width"] >= (0.8 if width < 600 else 0.6) * row["width"]
+    assert _no_overflow(tab, "#rag-question-row")
+    tab.screenshot(path=str(SHOTS / f"15-chat-{width}.png"))
+    tab.get_by_role("tab", name="Documents").click()
+    table = tab.locator("#rag-docs")
+    table.get_by_text("Ukraine and Russia Remain").first.wait_for(state="attached")
+    assert _no_overflow(tab, "#rag-docs")
+    for header in ("title", "site · published", "file or URL"):
+        cell = table.locator("th", has_text=header).first.bounding_box()
+        assert cell and cell["x"] + cell["width"] <= width + 1, header
+    tab.screenshot(path=str(SHOTS / f"16-documents-{width}.png"), full_page=True)
+    table.get_by_text("Ukraine and Russia Remain").last.click()  # (.first: a sizing copy)
+    detail = tab.locator("#rag-doc-detail")
+    detail.get_by_text("id:").wait_for()
+    seed = next(SEEDS.glob("*.txt"))
+    assert "chunks:" in detail.inner_text() and seed.name in detail.inner_text()
+    context.close()

@@ -74,6 +74,11 @@ a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: po
 /* wide screens: the sources sit beside the conversation; narrow: under each answer */
 @media (min-width: 1100px) { #rag-chat .rag-sources { display: none; } }
 @media (max-width: 1099px) { .rag-side { display: none !important; } }
+/* phones: the question box takes the whole width (its placeholder whole), Ask under it */
+@media (max-width: 600px) {
+  #rag-question-row { flex-wrap: wrap; }
+  #rag-question-row > * { flex: 1 1 100% !important; min-width: 100% !important; }
+}
 """
 
 #: Clicking a ``[n]`` marker scrolls its source into view and flashes it.
@@ -311,18 +316,40 @@ def build(assistant: Assistant) -> Any:
             raise gr.Error(str(exc), print_exception=False) from None
 
     def documents_table() -> list[list[Any]]:
+        """A row a document; its id, full source, chunks and size are in the detail view."""
         return [
             [
                 d.title,
-                d.site,
-                d.published,
+                " · ".join(x for x in (d.site, d.published) if x),
                 d.url or Path(d.source).name,
-                d.chunks,
-                d.chars,
-                d.id,
             ]
             for d in assistant.documents()
         ]
+
+    def document_detail(event: gr.SelectData) -> str:
+        """Everything about the document whose row was clicked."""
+        row = event.index[0] if isinstance(event.index, list | tuple) else event.index
+        docs = assistant.documents()
+        if not isinstance(row, int) or not 0 <= row < len(docs):
+            return ""
+        d = docs[row]
+        facts = [
+            ("id", d.id),
+            ("source", d.source),
+            ("site", d.site),
+            ("published", d.published),
+            ("url", d.url),
+            ("chunks", str(d.chunks)),
+            ("characters", f"{d.chars:,}"),
+        ]
+        lines = [f"**{render.escape(d.title)}**"] + [
+            f"- {name}: `{value}`" for name, value in facts if value
+        ]
+        return "\n".join(lines)
+
+    # Gradio passes the click only to a parameter annotated SelectData; the annotation is
+    # a string here (postponed), so it is set to the class itself
+    document_detail.__annotations__["event"] = gr.SelectData
 
     def choices() -> Any:
         docs = assistant.documents()
@@ -423,15 +450,18 @@ def build(assistant: Assistant) -> Any:
                 )
                 turns = gr.State([])
                 side = gr.State({"panes": [], "again": ""})
-                with gr.Row():
+                with gr.Row(elem_id="rag-question-row"):
                     box = gr.Textbox(
                         placeholder="Ask a question, e.g. What did Russia offer?",
                         show_label=False,
                         scale=8,
+                        min_width=200,
                         elem_id="rag-question",
                         max_length=settings.max_question_chars,
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
+                    send = gr.Button(
+                        "Ask", variant="primary", scale=1, min_width=64, elem_id="rag-ask"
+                    )
                 waiting = gr.HTML("", elem_id="rag-waiting")
                 pending = gr.JSON([], visible="hidden", elem_id="rag-pending")
                 answered = gr.State(0)  # how many of ``pending`` are answered
@@ -529,21 +559,26 @@ def build(assistant: Assistant) -> Any:
                     label="Add a web page by URL",
                     placeholder="https://…",
                     scale=4,
+                    min_width=200,
                     elem_id="rag-url",
                 )
-                fetch = gr.Button("Add URL", scale=1, elem_id="rag-add-url")
+                fetch = gr.Button("Add URL", scale=1, min_width=80, elem_id="rag-add-url")
             status = gr.Markdown(elem_id="rag-status")
             table = gr.Dataframe(
-                headers=["title", "site", "published", "file or URL", "chunks", "characters", "id"],
+                headers=["title", "site · published", "file or URL"],
                 interactive=False,
-                label="Indexed documents",
+                wrap=True,
+                column_widths=["50%", "20%", "30%"],
+                label="Indexed documents (click a row for its id and details)",
                 elem_id="rag-docs",
             )
+            detail = gr.Markdown(elem_id="rag-doc-detail")
+            table.select(document_detail, None, detail, **private)
             with gr.Row():
                 doomed = gr.Dropdown(
-                    label="Delete documents", multiselect=True, choices=[], scale=4
+                    label="Delete documents", multiselect=True, choices=[], scale=4, min_width=200
                 )
-                remove = gr.Button("Delete", variant="stop", scale=1)
+                remove = gr.Button("Delete", variant="stop", scale=1, min_width=80)
             add.click(
                 add_files,
                 files,
