@@ -31,6 +31,12 @@ def make_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         where = f"{settings.chroma_host}:{settings.chroma_port}"
+        if settings.chroma_token:
+            chroma_settings = ChromaSettings(
+                anonymized_telemetry=False,
+                chroma_client_auth_provider="chromadb.auth.token_authn.TokenAuthClientProvider",
+                chroma_client_auth_credentials=settings.chroma_token,
+            )
         try:
             client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
@@ -38,9 +44,19 @@ def make_client(settings: Settings) -> Any:
             _set_timeout(client, settings.chroma_timeout)
             client.heartbeat()
         except Exception as exc:
+            if _refused(exc):
+                raise _token_error(where, settings) from None
             raise StoreError(
                 f"cannot reach the Chroma server at {where} ({type(exc).__name__}); start it "
                 "with `chroma run --path DIR --host HOST --port PORT` or unset RAG_CHROMA_HOST"
+            ) from None
+        try:
+            client.get_user_identity()  # the first call a token-checking server refuses
+        except Exception as exc:
+            if _refused(exc):
+                raise _token_error(where, settings) from None
+            raise StoreError(
+                f"the Chroma server at {where} did not answer ({type(exc).__name__})"
             ) from None
         return client
     path = check_data_dir(settings.data_dir) / "chroma"
@@ -49,6 +65,21 @@ def make_client(settings: Settings) -> Any:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         raise damaged(path, exc) from None
+
+
+def _refused(exc: Exception) -> bool:
+    """Whether the server refused our credentials (401/403)."""
+    from chromadb.errors import ChromaAuthError
+
+    return isinstance(exc, ChromaAuthError) or "Forbidden" in str(exc) or "401" in str(exc)
+
+
+def _token_error(where: str, settings: Settings) -> StoreError:
+    said = "a token it does not accept" if settings.chroma_token else "no token"
+    return StoreError(
+        f"the Chroma server at {where} refused the connection: it wants a token and got "
+        f"{said}; set RAG_CHROMA_TOKEN to the server's token"
+    )
 
 
 def check_data_dir(data_dir: Path) -> Path:

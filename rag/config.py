@@ -39,6 +39,8 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     chroma_timeout: float = 30.0
+    #: the token a Chroma server with token authentication wants (never shown or logged)
+    chroma_token: str | None = field(default=None, repr=False)
     seed: bool = True
     seeds_dir: Path | None = None
     chunk_tokens: int = 160
@@ -63,6 +65,10 @@ class Settings:
     rewrite_followups: bool = True
     host: str = "127.0.0.1"
     port: int = 7860
+    #: web logins, "user:password" pairs separated by commas or new lines (never logged)
+    auth: str | None = field(default=None, repr=False)
+    #: a file of logins, one "user:password" a line ("#" starts a comment)
+    auth_file: Path | None = None
     upload_max_mb: float = 20.0
     upload_max_files: int = 20
     #: largest page (or PDF) fetched by URL, and the seconds a fetch may take in all
@@ -83,6 +89,10 @@ class Settings:
             set_(self, "seeds_dir", Path(self.seeds_dir).expanduser())
         if self.chroma_host == "":
             set_(self, "chroma_host", None)
+        if self.chroma_token == "":
+            set_(self, "chroma_token", None)
+        if self.auth_file is not None and str(self.auth_file):
+            set_(self, "auth_file", Path(self.auth_file).expanduser())
         if self.reader_threshold is not None and not 0 <= self.reader_threshold <= 1:
             raise ConfigError(f"reader_threshold {self.reader_threshold}: must be 0-1")
         if self.llm_base_url == "":

@@ -700,7 +700,14 @@ def theme() -> Any:
     return gr.themes.Default(font=fonts, font_mono=mono)
 
 
-def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) -> Any:
+def launch(
+    assistant: Assistant,
+    *,
+    host: str,
+    port: int,
+    block: bool = True,
+    auth: dict[str, str] | None = None,
+) -> Any:
     """Start the web app; the index (with the seeds on first start) is opened and the
     models loaded first, so the first question does not wait for them."""
     started = time.perf_counter()
@@ -721,6 +728,9 @@ def launch(assistant: Assistant, *, host: str, port: int, block: bool = True) ->
         # Gradio's own hard limit; below it, store_upload refuses with a clearer message.
         max_file_size=int(2 * assistant.settings.upload_max_mb * 1024 * 1024),
         footer_links=["api"],
+        # Gradio's own login: the page, every API route and uploads are behind it
+        auth=list(auth.items()) if auth else None,
+        auth_message="Log in to ask the documents." if auth else None,
     )
     add_route(app.app, assistant)
     if block:

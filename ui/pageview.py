@@ -87,10 +87,38 @@ def _document(title: str, body: str) -> str:
 
 
 def add_route(app: object, assistant: Assistant) -> None:
-    """Serve the page view from the web app's server."""
+    """Serve the page view from the web app's server, behind its login when it has one."""
+    from fastapi import Request
     from fastapi.responses import HTMLResponse
 
-    def view(doc_id: str, page: int = 1, start: int = 0, end: int = 0) -> HTMLResponse:
+    def view(
+        request: Request, doc_id: str, page: int = 1, start: int = 0, end: int = 0
+    ) -> HTMLResponse:
+        if not logged_in(app, request):
+            return HTMLResponse(
+                _document(
+                    "Log in first",
+                    '<p class="rag-missing">Log in to the chat first: '
+                    '<a href="/">the chat</a>.</p>',
+                ),
+                status_code=401,
+            )
         return HTMLResponse(page_html(assistant, doc_id, page, start, end))
 
+    # FastAPI reads the annotations to pass the request; postponed ones are strings that
+    # name a class imported here, not at the module's top
+    view.__annotations__["request"] = Request
+
     app.add_api_route("/rag/page/{doc_id}", view, methods=["GET"])  # type: ignore[attr-defined]
+
+
+def logged_in(app: object, request: object) -> bool:
+    """Whether ``request`` carries a login Gradio accepted (always, without a login)."""
+    if getattr(app, "auth", None) is None:
+        return True
+    cookie_id = getattr(app, "cookie_id", "")
+    cookies = getattr(request, "cookies", {})
+    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(
+        f"access-token-unsecure-{cookie_id}"
+    )
+    return token is not None and token in getattr(app, "tokens", {})
