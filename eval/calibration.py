@@ -7,7 +7,7 @@ question's candidate sentences kept), then read by the new reader as ``Assistant
 reads them (its first ``read_candidates``, fused with the heuristic). The threshold is the
 highest that refuses at most 5% of the questions whose answer is among the sentences read;
 the trade-off rows (answerable refused / unanswerable abstained per threshold) go into the
-model's config so the README's table can be checked against them.
+model's config so the table in docs/evaluation.md can be checked against them.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ MARGIN = 0.03
 CONTINUATION_SLACK = 0.12
 REDUNDANT = 0.9
 #: sentences the reader reads: the heuristic's best (on the validation part, 12, 16 and 24
-#: found the same answers; README)
+#: found the same answers; docs/evaluation.md)
 READ_CANDIDATES = 16
 #: other sentences join the best when the reader gives them this share of its probability
 #: (validation: top-1 alone 80.2% fully correct, 0.9 77.4% with 2.8 points more answers

@@ -25,7 +25,7 @@ TURN_RULE = "\n" + "-" * 60
 def run() -> NoReturn:
     """The ``rag`` command's entry point. A command that only reads the index ends the
     process without Python's teardown once its output is flushed: tearing down torch and
-    Chroma took 1.2 s of a 5.3 s cold ``rag ask`` (README, "Benchmark")."""
+    Chroma took 1.2 s of a 5.3 s cold ``rag ask`` (docs/benchmarks.md)."""
     code = main()
     if _FAST_EXIT:
         for stream in (sys.stdout, sys.stderr):
