@@ -154,6 +154,11 @@ def add_commands(sub: Any) -> None:
         "(a folder written by python -m eval.pools)",
     )
     p.add_argument("--pool-repeats", type=int, default=1, help="passes over the pools per epoch")
+    p.add_argument(
+        "--layers",
+        type=int,
+        help="a deeper reader: the start's layers each repeated in place (e.g. 12 from 6)",
+    )
     p.add_argument("--limit", type=int, help="questions per source (a quick trial)")
     p.add_argument(
         "--research-data",
@@ -331,6 +336,7 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         init=str(args.init.resolve()) if args.init else None,
         research_data=args.research_data,
         pools=str(args.pools.resolve()) if args.pools else None,
+        layers=args.layers,
     )
     result = run(
         args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)

@@ -309,3 +309,35 @@ def test_a_short_answer_is_always_an_exact_span_inside_a_citation(seeded, words,
         c.doc_id == short.doc_id and c.start <= short.start and short.end <= c.end
         for c in answer.citations
     )
+
+
+def test_a_deeper_reader_repeats_each_layer_and_survives_a_save(tmp_path: Path) -> None:
+    import torch
+
+    from rag.reader.command import save
+    from rag.reader.network import ReaderNet, grow, load_trained
+    from rag.reader.training import depth
+
+    net = ReaderNet.from_base()
+    assert depth(net) == 6
+    deep = ReaderNet.from_base(layers=12)
+    assert depth(deep) == 12 and len(deep.encoder.encoder.layer) == 12
+    layers = deep.encoder.encoder.layer
+    for i in range(12):  # 0, 0, 1, 1, ...: each a copy of the base's layer i // 2
+        want = net.encoder.encoder.layer[i // 2].attention.self.query.weight
+        assert torch.equal(layers[i].attention.self.query.weight, want)
+    assert layers[0].attention.self.query.weight is not layers[1].attention.self.query.weight
+    save(deep, tmp_path, {"layers": 12, "threshold": 0.5})
+    again = load_trained(tmp_path)
+    assert depth(again) == 12
+    ids = torch.tensor([[101, 2054, 102, 2003, 102]])
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    types = torch.zeros_like(ids)
+    with torch.inference_mode():
+        a = deep.eval()(ids, mask, types, mask)[0]
+        b = again.eval()(ids, mask, types, mask)[0]
+    assert torch.allclose(a, b, atol=1e-2)  # saved in fp16
+    from rag import ConfigError
+
+    with pytest.raises(ConfigError, match="--layers 30"):
+        grow(ReaderNet.from_base().encoder, 30)

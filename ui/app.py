@@ -81,7 +81,6 @@ a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: po
 }
 """
 
-#: Clicking a ``[n]`` marker scrolls its source into view and flashes it.
 #: After Enter or Ask (the page script has already moved the question into the page's
 #: pending list, ``window.ragQueue``): hand that list to the server, and say what waits.
 TAKE = """(pending, waiting) => {
@@ -100,6 +99,8 @@ FORGET = "() => { window.ragQueue = []; }"
 #: same event as a typed question (and waits its turn like one).
 PRESS_ASK = "() => { document.querySelector('#rag-ask')?.click(); }"
 
+#: The page's script: no question is lost (below), and clicking a ``[n]`` marker scrolls its
+#: source into view and flashes it.
 HEAD = """
 <script>
 // No question is lost: Enter in the question box or a click on Ask moves the question into

@@ -33,7 +33,7 @@ from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
 from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
 from .pools import pool_files, pool_groups, read_pools
-from .training import CHECKPOINT, TrainConfig, groups_by_source, train
+from .training import CHECKPOINT, TrainConfig, depth, groups_by_source, train
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +273,7 @@ def run(
         "max_length": config.max_length,
         "max_question": config.max_question,
         "question_ends": True,
+        "layers": depth(net),
         "temperature": 1.0,
         "bias": 0.0,
         "threshold": 0.5,

@@ -54,7 +54,9 @@ class ReaderNet(nn.Module):
         self.span = nn.Linear(hidden, 2)
 
     @classmethod
-    def from_base(cls, path: Path | None = None) -> ReaderNet:
+    def from_base(cls, path: Path | None = None, layers: int | None = None) -> ReaderNet:
+        """The base model with fresh heads; ``layers`` deeper than the base's: its layers
+        each repeated in place (0, 0, 1, 1, ...: depth up-scaling), to be trained on."""
         from transformers import AutoModel
         from transformers.utils import logging as hf_logging
 
@@ -63,6 +65,8 @@ class ReaderNet(nn.Module):
         encoder = AutoModel.from_pretrained(
             str(path or base_model_path()), add_pooling_layer=False, local_files_only=True
         )
+        if layers is not None and layers != encoder.config.num_hidden_layers:
+            grow(encoder, layers)
         for p in encoder.embeddings.parameters():  # frozen: shipped by the base package
             p.requires_grad = False
         return cls(encoder)
@@ -199,6 +203,19 @@ def best_span(
     return (best[0], best[1], margin) if margin > 0 else None
 
 
+def grow(encoder: nn.Module, layers: int) -> None:
+    """Make ``encoder`` ``layers`` deep by repeating each of its layers in place."""
+    import copy
+
+    config: Any = encoder.config
+    old = list(encoder.encoder.layer)  # type: ignore[union-attr, arg-type]
+    if not len(old) <= layers <= 4 * len(old):
+        raise ConfigError(f"--layers {layers}: give {len(old)} to {4 * len(old)}")
+    new = [copy.deepcopy(old[i * len(old) // layers]) for i in range(layers)]
+    encoder.encoder.layer = nn.ModuleList(new)  # type: ignore[union-attr]
+    config.num_hidden_layers = layers
+
+
 def load_trained(folder: Path) -> ReaderNet:
     """The network of a trained reader folder, in fp32 (training goes on from it)."""
     from safetensors.torch import load_file
@@ -206,7 +223,8 @@ def load_trained(folder: Path) -> ReaderNet:
     weights = folder / WEIGHTS
     if not weights.is_file():
         raise ConfigError(f"no reader weights at {weights} (run `rag train-reader`)")
-    net = ReaderNet.from_base(base_model_path())
+    layers = reader_config(folder).get("layers") if (folder / "config.json").is_file() else None
+    net = ReaderNet.from_base(base_model_path(), int(layers) if layers else None)
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
     missing, unexpected = net.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("encoder.embeddings.")]

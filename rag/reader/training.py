@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import Group
-from .network import MAX_LENGTH, Encoder, ReaderNet, base_model_path, load_trained
+from .network import MAX_LENGTH, Encoder, ReaderNet, base_model_path, grow, load_trained
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class TrainConfig:
     research_data: bool = False
     #: a folder of pools (``python -m eval.pools``): the assistant's own candidates
     pools: str | None = None
+    #: transformer layers (None: as the base or ``init``); deeper: ``network.grow``
+    layers: int | None = None
     checkpoint_every: int = 100
 
     def key(self) -> str:
@@ -167,7 +169,11 @@ def train(
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
     base = base_model_path()
-    net = load_trained(Path(config.init)) if config.init else ReaderNet.from_base(base)
+    net = (
+        load_trained(Path(config.init)) if config.init else ReaderNet.from_base(base, config.layers)
+    )
+    if config.layers is not None and config.layers != depth(net):
+        grow(net.encoder, config.layers)
     encoder = Encoder(
         AutoTokenizer.from_pretrained(str(base), local_files_only=True),
         config.max_length,
@@ -265,6 +271,12 @@ def train(
         "groups_by_source": groups_by_source(groups),
     }
     return net, encoder, record
+
+
+def depth(net: ReaderNet) -> int:
+    """How many transformer layers the reader's encoder has."""
+    config: Any = net.encoder.config
+    return int(config.num_hidden_layers)
 
 
 def groups_by_source(groups: list[Group]) -> dict[str, int]:
