@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.answer import Candidate, fuse
-from rag.question import understand
+from rag.answer.compose import Candidate, fuse
+from rag.answer.question import understand
 from rag.reader import Passage, Reader
 from rag.reader.pools import Pooled
 
@@ -61,7 +61,7 @@ def collect(
     """Index the dataset once and pool every question's candidates (not read)."""
     from tqdm import tqdm
 
-    from rag.chroma import make_client
+    from rag.index.chroma import make_client
 
     pooled: list[Pooled] = []
     with tempfile.TemporaryDirectory(prefix="rag-analysis-") as tmp:

@@ -69,8 +69,8 @@ def ingest_throughput(squad: Path, tmp: Path, embedder: Any) -> dict[str, Any]:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from rag import Assistant, Settings
-    from rag.chunking import split_document
-    from rag.loaders import iter_files, load
+    from rag.documents.chunking import split_document
+    from rag.documents.loaders import iter_files, load
 
     write_corpus(squad, tmp / "docs", 0, ROOT / "seeds")
     docs = [load(p) for p in iter_files([tmp / "docs"]) if isinstance(p, Path)]
@@ -125,8 +125,8 @@ def one_size(
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from rag import Assistant, Settings
-    from rag.embed import load_embedder
-    from rag.loaders import iter_files, load
+    from rag.documents.loaders import iter_files, load
+    from rag.index.embed import load_embedder
 
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     variants = max(0, round(target / BASE_CHUNKS) - 1)

@@ -1,7 +1,7 @@
 """The answering threshold, set on held-out news as the assistant reads it.
 
 ``rag train-reader`` calls :func:`answering_threshold` after training: the news validation
-weeks of ``news-train.json`` (``rag/splits.py``) are pooled by the assistant itself
+weeks of ``news-train.json`` (``rag/reader/splits.py``) are pooled by the assistant itself
 (``python -m eval.pools --part validation``: their search-result articles indexed, each
 question's candidate sentences kept), then read by the new reader as ``Assistant.ask``
 reads them (its first ``read_candidates``, fused with the heuristic). The threshold is the
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rag import Settings
-from rag.answer import fuse
+from rag.answer.compose import fuse
 from rag.reader import Passage, Reader, load_reader
 from rag.reader.pools import READ, Pooled, label, read_pools
 

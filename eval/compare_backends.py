@@ -41,8 +41,8 @@ QUESTIONS = [
 
 def main() -> int:
     from rag import Assistant, Settings
-    from rag.chroma import make_client
-    from rag.embed import load_embedder
+    from rag.index.chroma import make_client
+    from rag.index.embed import load_embedder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", required=True, choices=["openai", "ollama", "llamacpp"])

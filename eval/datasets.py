@@ -17,7 +17,7 @@ Also read, with their documents inside: SQuAD 2.0 JSON, news-quiz JSON
 "answerable", "gold": [doc ids]}]}``, e.g. ``shared/data/news-2024.json``: a citation is right
 when it quotes a gold document and holds an answer), and ClapNQ JSONL (the ``clapnq-*``
 files: each question's passage becomes a document, ``selected_sentences`` the support).
-``part`` picks the held-out part of a set the reader was trained on (``rag/splits.py``).
+``part`` picks the held-out part of a set the reader was trained on (``rag/reader/splits.py``).
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.documents.fetch import is_url
+from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError
-from rag.fetch import is_url
-from rag.sentences import split_sentences
-from rag.splits import PARTS, clapnq_part, squad_dev_part
+from rag.reader.splits import PARTS, clapnq_part, squad_dev_part
 
 
 @dataclass(frozen=True, slots=True)

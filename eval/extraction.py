@@ -115,9 +115,9 @@ def score(name: str, extract: Callable[[Page], str], pages: list[Page]) -> Score
 def run(folder: Path, limit: int | None = None) -> list[Score]:
     """The product's HTML loader (the document text it indexes) beside the old one (all
     visible text) and the article body alone (the headline and standfirst left out)."""
-    from rag.article import read_article
-    from rag.htmltext import html_text
-    from rag.loaders import parse
+    from rag.documents.article import read_article
+    from rag.documents.htmltext import html_text
+    from rag.documents.loaders import parse
 
     pages = load_pages(folder, limit)
     if not pages:
@@ -141,11 +141,11 @@ def run(folder: Path, limit: int | None = None) -> list[Score]:
 
 def dates(folder: Path, limit: int | None = None) -> dict[str, Any]:
     """Published dates on the real pages: of those whose own metadata states the date
-    (JSON-LD ``datePublished``, ``article:published_time``: :func:`rag.article.
+    (JSON-LD ``datePublished``, ``article:published_time``: :func:`rag.documents.article.
     page_published`), how many the indexed document carries, beside trafilatura's own
     date (what the loader took before 2026-12-01); the pages that disagree are listed."""
-    from rag.article import _extract, page_published
-    from rag.loaders import parse
+    from rag.documents.article import _extract, page_published
+    from rag.documents.loaders import parse
 
     rows = []
     for page in load_pages(folder, limit):

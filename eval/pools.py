@@ -2,7 +2,7 @@
 
 The reader is trained to pick the answering sentence out of what it will really be shown.
 This builds that: the usable questions of ``news-train.json``'s *training* weeks
-(``rag/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
+(``rag/reader/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
 date order, in parts of about ``chunk`` questions; each part's search-result and gold
 articles are indexed by the product in a temporary store and every question's candidate
 sentences pooled exactly as ``rag eval-errors`` pools them (:func:`eval.analysis.collect`).
@@ -29,7 +29,7 @@ from typing import Any
 from rag import Settings
 from rag.reader.news import NEWS_TRAIN, usable
 from rag.reader.pools import write_pools
-from rag.splits import news_part
+from rag.reader.splits import news_part
 
 from .analysis import collect
 from .datasets import load_news

@@ -34,9 +34,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 def candidates(count: int, seeds: Path = SEEDS) -> list[Any]:
     """The longest ``count`` sentences of the seed documents, each with the one before."""
-    from rag.loaders import load
+    from rag.documents.loaders import load
+    from rag.documents.sentences import split_sentences
     from rag.reader import Passage
-    from rag.sentences import split_sentences
 
     passages = []
     for path in sorted(seeds.iterdir()):

@@ -1,7 +1,7 @@
 """The LLM path's relevance filter measured on real answers.
 
 A language model's supported sentences are dropped when the reader finds they do not
-answer the question (``rag.generate.answering``). Scripted drafts test that it works;
+answer the question (``rag.llm.generate.answering``). Scripted drafts test that it works;
 this measures how often it is right on real text: for every answerable question of a
 dataset, the sentences the assistant reads best (its top ``claims``, verbatim, as a model
 that quotes its sources would write them) are run through the filter as supported claims.
@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.chroma import make_client
-from rag.citations import Claim
-from rag.generate import answering
-from rag.question import understand
-from rag.verify import Verdict, evidence_of
+from rag.answer.citations import Claim
+from rag.answer.question import understand
+from rag.answer.verify import Verdict, evidence_of
+from rag.index.chroma import make_client
+from rag.llm.generate import answering
 
 from . import metrics
 from .datasets import Dataset, load

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from rag import Answer, Assistant, Settings
-from rag.answer import below_threshold
+from rag.answer.compose import below_threshold
+from rag.answer.question import contextualize
 from rag.errors import ConfigError
-from rag.question import contextualize
 
 from . import metrics
 from .datasets import Dataset, Example
@@ -60,7 +60,7 @@ def evaluate(
     with the reader ("rag"), with another reader folder ("previous reader", with
     ``previous_reader``), with the old heuristic ranking ("heuristic", unless
     ``heuristic=False``), and with the LangChain tutorial pipeline (``baseline``)."""
-    from rag.chroma import make_client
+    from rag.index.chroma import make_client
 
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         settings = settings.with_(data_dir=Path(tmp) / "index", seed=False)

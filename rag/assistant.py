@@ -12,28 +12,28 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import ExtractiveAnswerer, Reading, abstain
-from .backends import backend_name, make_chat_model
-from .chroma import make_client
+from .answer.compose import ExtractiveAnswerer, Reading, abstain
+from .answer.question import INSTRUCTION_TEXT, understand
 from .config import Settings
 from .dates import DateLike, as_date
-from .embed import Embedder, as_langchain, load_embedder
+from .documents.fetch import is_url
+from .documents.loaders import check_paths, page_of
 from .errors import NotFoundError, QuestionError, RagError
-from .fetch import is_url
-from .ingest import Progress, ingest, pdf_copy
-from .loaders import check_paths, page_of
-from .question import INSTRUCTION_TEXT, understand
+from .index.chroma import make_client
+from .index.embed import Embedder, as_langchain, load_embedder
+from .index.ingest import Progress, ingest, pdf_copy
+from .index.retrieve import HybridRetriever
+from .index.store import Store, unit_id
+from .llm.backends import backend_name, make_chat_model
 from .reader import Passage, Reader
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
-from .retrieve import HybridRetriever
-from .store import Store, unit_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
     from langchain_core.language_models import BaseChatModel
 
-    from .generate import LLMAnswerer
-    from .lcretriever import AssistantRetriever
+    from .index.lcretriever import AssistantRetriever
+    from .llm.generate import LLMAnswerer
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class Assistant:
             return None
         with self._open_lock:
             if self._llm_answerer is None:
-                from .generate import LLMAnswerer
+                from .llm.generate import LLMAnswerer
 
                 self._llm_answerer = LLMAnswerer(
                     llm,
@@ -530,7 +530,7 @@ class Assistant:
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""
-        from .lcretriever import AssistantRetriever
+        from .index.lcretriever import AssistantRetriever
 
         return AssistantRetriever(assistant=self, k=k, source=source)
 

@@ -136,7 +136,7 @@ def make_assistant(tmp_path: Path) -> Iterator:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from rag.embed import load_embedder
+    from rag.index.embed import load_embedder
 
     return load_embedder()
 

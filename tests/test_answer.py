@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Needs
+from rag.answer.compose import Needs
 
 
 @pytest.mark.parametrize(
@@ -30,9 +30,9 @@ def test_answer_type_needs(question: str, sentence: str, fits: bool) -> None:
 def _candidate(doc_id: str, index: int, published: str, score: float):
     import numpy as np
 
-    from rag.answer import Candidate
+    from rag.answer.compose import Candidate
+    from rag.index.store import StoredUnit
     from rag.records import Chunk, ScoredChunk
-    from rag.store import StoredUnit
 
     unit = StoredUnit(f"{doc_id}:{index}", doc_id, index, 0, 5, np.zeros(3, np.float32))
     chunk = Chunk(f"{doc_id}#0", doc_id, 0, 0, 5, "x", 0, 9, 1)
@@ -41,7 +41,7 @@ def _candidate(doc_id: str, index: int, published: str, score: float):
 
 
 def test_sources_from_different_dates_are_listed_newest_first() -> None:
-    from rag.answer import in_reading_order
+    from rag.answer.compose import in_reading_order
 
     old = _candidate("old", 3, "2023-05-01", 0.9)
     new = _candidate("new", 1, "2024-02-10", 0.8)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from eval.extraction import load_pages, page_counts, run, shingles
-from rag.article import read_article
-from rag.loaders import load
+from rag.documents.article import read_article
+from rag.documents.loaders import load
 
 PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "article-pages"
 needs_pages = pytest.mark.skipif(not PAGES.is_dir(), reason=f"needs {PAGES}")
@@ -154,7 +154,7 @@ def _ld(*objects: dict) -> str:
 
 
 def test_the_published_date_is_the_pages_own_statement_first() -> None:
-    from rag.article import page_published
+    from rag.documents.article import page_published
 
     article = {"@type": "NewsArticle", "datePublished": "2024-03-05T09:30:00+01:00"}
     other = {"@type": "WebPage", "datePublished": "2023-01-01"}

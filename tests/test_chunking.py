@@ -4,8 +4,8 @@ from conftest import FakeEmbedder
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.chunking import split_document
-from rag.loaders import document_id
+from rag.documents.chunking import split_document
+from rag.documents.loaders import document_id
 from rag.records import Document
 
 

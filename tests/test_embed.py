@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed import (
+from rag.index.embed import (
     SentenceTransformerEmbedder,
     TransformerEmbedder,
     _mean_pooled,

@@ -16,8 +16,8 @@ from conftest import STORY, FakeEmbedder, clear_chroma
 
 from eval.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, ConfigError, Settings, StoreError
-from rag.chroma import make_client
-from rag.store import Store
+from rag.index.chroma import make_client
+from rag.index.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
@@ -62,7 +62,7 @@ def _chunks_written(db: Path, doc_id: str) -> bool:
 
 @pytest.mark.slow
 def test_sigkill_in_the_middle_of_an_ingest(tmp_path: Path, real_embedder) -> None:
-    from rag.loaders import load
+    from rag.documents.loaders import load
 
     docs = tmp_path / "docs"
     long = [load(path).id for path in squad_corpus(docs)]
@@ -89,7 +89,7 @@ def test_sigkill_in_the_middle_of_an_ingest(tmp_path: Path, real_embedder) -> No
         assert target in {doc_id for doc_id, _, _ in store.pending()}
         assert target not in complete_ids, "killed before its record was written"
         assert any(row[2]["doc_id"] == target for row in store.iter_chunks()), "it had chunks"
-        from rag.retrieve import HybridRetriever
+        from rag.index.retrieve import HybridRetriever
 
         retriever = HybridRetriever(store, real_embedder)
         for question in ("Who won Super Bowl 50?", "What is the Amazon rainforest?", "Normans"):
@@ -120,7 +120,7 @@ def test_sigkill_in_the_middle_of_an_ingest(tmp_path: Path, real_embedder) -> No
 
 
 def _lc(embedder: object) -> object:
-    from rag.embed import as_langchain
+    from rag.index.embed import as_langchain
 
     return as_langchain(embedder)  # type: ignore[arg-type]
 
@@ -129,8 +129,8 @@ def test_an_interrupted_write_is_repaired(make_assistant, tmp_path: Path) -> Non
     """The same, in process: a write that stopped after its chunks is removed on repair."""
     (tmp_path / "a.txt").write_text(STORY)
     assistant = make_assistant()
-    from rag.chunking import split_document
-    from rag.loaders import load
+    from rag.documents.chunking import split_document
+    from rag.documents.loaders import load
 
     doc = load(tmp_path / "a.txt")
     split = split_document(doc, assistant.embedder, chunk_tokens=160, overlap_tokens=40)
@@ -158,7 +158,7 @@ def test_an_interrupted_write_is_repaired(make_assistant, tmp_path: Path) -> Non
     store.bump_revision()
     assert assistant.retrieve("harbour storm piers") == []  # never cited while half written
     assert store.repair(stale_after=0) == []  # our own process's write: left alone
-    from rag import store as store_module
+    from rag.index import store as store_module
 
     store_module._WRITER, mine = "another-process", store_module._WRITER
     try:

@@ -12,8 +12,8 @@ import pytest
 from pdfs import pages_pdf
 from test_article import BODY, news_page
 
-from rag.fetch import MAX_REDIRECTS, fetch
-from rag.loaders import Skip
+from rag.documents.fetch import MAX_REDIRECTS, fetch
+from rag.documents.loaders import Skip
 
 BIG = 30 * 2**20
 
@@ -145,7 +145,7 @@ def test_ingest_by_url_keeps_the_url_and_is_idempotent(make_assistant, site: str
 
 def test_the_checked_address_is_the_one_connected_to(site: str, monkeypatch) -> None:
     """DNS rebinding: once a name's address is checked, httpx must not resolve it again."""
-    import rag.fetch as fetching
+    import rag.documents.fetch as fetching
 
     port = site.rsplit(":", 1)[1]
     seen: list[str] = []
@@ -163,7 +163,7 @@ def test_the_checked_address_is_the_one_connected_to(site: str, monkeypatch) -> 
 
 
 def test_a_pinned_https_request_keeps_the_name_for_tls() -> None:
-    from rag.fetch import _pinned
+    from rag.documents.fetch import _pinned
 
     assert _pinned("https://news.example/a?b=1", "93.184.216.34") == (
         "https://93.184.216.34/a?b=1",

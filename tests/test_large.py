@@ -12,10 +12,11 @@ import pytest
 from conftest import STORY
 from pdfs import image_pdf, text_pdf
 
-from rag import large, store
-from rag.htmltext import html_text
-from rag.large import LargeText, scan, sections
-from rag.loaders import document_id, load, parse
+from rag.documents import large
+from rag.documents.htmltext import html_text
+from rag.documents.large import LargeText, scan, sections
+from rag.documents.loaders import document_id, load, parse
+from rag.index import store
 from rag.records import Document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def small_sections(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(large, "SECTION_CHARS", 1500)
     monkeypatch.setattr(large, "_READ", 333)  # pieces end mid-character and mid-"\r\n"
     monkeypatch.setattr(store, "TEXT_PART_CHARS", 700)
-    monkeypatch.setattr("rag.ingest.TEXT_PART_CHARS", 700)
+    monkeypatch.setattr("rag.index.ingest.TEXT_PART_CHARS", 700)
 
 
 def story_file(path: Path, copies: int = 12, newline: str = "\r\n") -> Path:
@@ -159,7 +160,7 @@ def test_a_file_that_changes_while_read_is_skipped(
         p.write_bytes(p.read_bytes().replace(b"Edition 3", b"Edition 9"))
         return found
 
-    monkeypatch.setattr("rag.ingest.scan", stale_scan)
+    monkeypatch.setattr("rag.index.ingest.scan", stale_scan)
     assistant = make_assistant()
     report = assistant.ingest([path])
     assert report.added == [] and "changed while" in report.skipped[0].reason

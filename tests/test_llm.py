@@ -17,8 +17,8 @@ from conftest import STORY, free_port
 from llms import Scripted
 
 from rag import Answer, BackendError, Settings
-from rag.backends import make_chat_model
-from rag.generate import build_messages
+from rag.llm.backends import make_chat_model
+from rag.llm.generate import build_messages
 
 VOLCANO = "Volcano Quiet\n\nThe volcano has been quiet for six weeks. Scientists keep watching the crater."
 INJECTED = (

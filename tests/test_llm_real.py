@@ -112,7 +112,7 @@ def test_the_gguf_runs_in_process_too(gguf: Path, seeded: Assistant, tmp_path) -
 
 
 def test_the_served_model_is_found_when_none_is_set(openai_server: str, tmp_path) -> None:
-    from rag.backends import make_chat_model
+    from rag.llm.backends import make_chat_model
 
     llm = make_chat_model(Settings(data_dir=tmp_path, backend="openai", llm_base_url=openai_server))
     assert llm.model_name == "smollm2"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pdfs import pages_pdf, text_pdf
 
-from rag.loaders import Skip, document_id, iter_files, load, page_of
+from rag.documents.loaders import Skip, document_id, iter_files, load, page_of
 from rag.records import SkippedFile
 
 

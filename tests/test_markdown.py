@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.htmltext import heading_spans
-from rag.loaders import load
-from rag.markdown import markdown_text
+from rag.documents.htmltext import heading_spans
+from rag.documents.loaders import load
+from rag.documents.markdown import markdown_text
 
 LIBRARY = """# Riverside Library: new opening hours
 

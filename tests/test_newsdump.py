@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.dates import as_date, iso_date
+from rag.documents.newsdump import read_dump
 from rag.errors import QuestionError
-from rag.newsdump import read_dump
 from rag.records import Document, SkippedFile
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pdfs import pages_pdf
 
+from rag.documents.loaders import load, page_of
+from rag.documents.pdfpage import SCALE, render
+from rag.documents.sentences import split_sentences
 from rag.errors import NotFoundError
-from rag.loaders import load, page_of
-from rag.pdfpage import SCALE, render
-from rag.sentences import split_sentences
 
 LINES = ["Item two: the new quay.", "The board approved a new quay.", "Work starts in June."]
 REAL = [
@@ -63,7 +63,7 @@ def test_sentences_of_real_pdfs_are_found_on_their_pages(path: Path) -> None:
         pytest.skip(f"needs {path}")
     import pypdfium2 as pdfium
 
-    from rag.pdfpage import _quote_rects
+    from rag.documents.pdfpage import _quote_rects
 
     doc = load(path)
     starts = doc.metadata["pages"]

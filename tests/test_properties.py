@@ -10,13 +10,13 @@ from conftest import FakeEmbedder
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rag.chunking import split_document
-from rag.citations import marker_numbers, parse_draft, strip_markers
-from rag.htmltext import VisibleText, _VisibleText, html_text
-from rag.large import LargeText, _cut, sections
-from rag.loaders import Skip, document_id, parse
+from rag.answer.citations import marker_numbers, parse_draft, strip_markers
+from rag.documents.chunking import split_document
+from rag.documents.htmltext import VisibleText, _VisibleText, html_text
+from rag.documents.large import LargeText, _cut, sections
+from rag.documents.loaders import Skip, document_id, parse
+from rag.documents.sentences import split_sentences
 from rag.records import Document
-from rag.sentences import split_sentences
 
 #: Text that looks like news: words, punctuation, quotes, numbers, blank lines, odd spaces.
 PIECES = st.sampled_from(

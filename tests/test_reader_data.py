@@ -16,8 +16,8 @@ from rag.reader.data import answer_pattern
 from rag.reader.evaluation import ranking_metrics
 from rag.reader.news import evidence_groups, news_groups, usable
 from rag.reader.pools import Pooled, label, pool_groups
+from rag.reader.splits import news_part
 from rag.reader.trecqa import detokenize, trecqa_groups
-from rag.splits import news_part
 
 
 def _day(part: str, after: date = date(2023, 1, 2)) -> str:

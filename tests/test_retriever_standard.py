@@ -11,7 +11,7 @@ from conftest import FakeEmbedder
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from rag import Assistant, Settings
-from rag.lcretriever import AssistantRetriever
+from rag.index.lcretriever import AssistantRetriever
 
 
 class TestAssistantRetriever(RetrieversIntegrationTests):

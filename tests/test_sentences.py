@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.sentences import split_sentences
+from rag.documents.sentences import split_sentences
 
 
 def sentences(text: str) -> list[str]:

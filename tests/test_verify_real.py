@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag.citations import Claim
-from rag.store import unit_id
-from rag.verify import Verifier, evidence_of
+from rag.answer.citations import Claim
+from rag.answer.verify import Verifier, evidence_of
+from rag.index.store import unit_id
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, IngestReport, RagError
-from rag.fetch import is_url
-from rag.loaders import SUPPORTED
+from rag.documents.fetch import is_url
+from rag.documents.loaders import SUPPORTED
 
 from . import render
 from .pageview import add_route

@@ -13,8 +13,8 @@ from html import escape
 from pathlib import Path
 
 from rag import Assistant, RagError
-from rag.ingest import pdf_copy
-from rag.pdfpage import PageView, render
+from rag.documents.pdfpage import PageView, render
+from rag.index.ingest import pdf_copy
 
 PAGE_CSS = """
 body { font-family: ui-sans-serif, system-ui, sans-serif; margin: 1em auto; max-width: 960px;

@@ -1,6 +1,6 @@
 """``rag train-reader``: build the training data, train, calibrate, evaluate, write the model.
 
-Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``rag/splits.py``
+Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``rag/reader/splits.py``
 for what is held out): news quizzes (``news``), SQuAD 1.1 and 2.0 (``squad``), ClapNQ and
 QED (``nq``), TrecQA (``trecqa``). The built groups are cached beside the output
 (``.data-<key>.pkl``) so a resumed run does not build them again.
@@ -27,12 +27,12 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from ..splits import SQUAD_DEV_PARTS, clapnq_part
 from . import news, nq, squad, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
 from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
 from .pools import pool_files, pool_groups, read_pools
+from .splits import SQUAD_DEV_PARTS, clapnq_part
 from .training import CHECKPOINT, TrainConfig, depth, groups_by_source, train
 
 log = logging.getLogger(__name__)

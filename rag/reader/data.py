@@ -19,13 +19,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..keyword import terms
+from ..index.keyword import terms
 from .protocol import Passage
 
 #: texts -> unit-length embedding rows (the assistant's embedding model)
 Embed = Callable[[list[str]], np.ndarray]
 
-#: the heuristic's weight on word overlap (as ``rag/answer.py`` scores candidates)
+#: the heuristic's weight on word overlap (as ``rag/answer/compose.py`` scores candidates)
 LEXICAL_WEIGHT = 0.5
 
 

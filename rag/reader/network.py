@@ -37,7 +37,7 @@ MAX_ANSWER_TOKENS = 30
 
 
 def base_model_path() -> Path:
-    from ..embed import default_model_path
+    from ..index.embed import default_model_path
 
     return default_model_path()
 

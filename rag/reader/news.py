@@ -25,9 +25,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..documents.sentences import split_sentences
 from ..errors import ConfigError
-from ..sentences import split_sentences
-from ..splits import news_part
 from .data import (
     Candidate,
     Embed,
@@ -41,6 +40,7 @@ from .data import (
     warm,
 )
 from .protocol import Passage
+from .splits import news_part
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..documents.sentences import split_sentences
 from ..errors import ConfigError
-from ..sentences import split_sentences
 from .data import Candidate, Embed, Group, IdfTable, heuristic_order, shortlist, warm
 from .protocol import Passage
 

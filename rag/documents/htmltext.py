@@ -1,7 +1,7 @@
 """The text a browser would show of an HTML document, read whole or fed in pieces.
 
 :class:`VisibleText` gives the same text whichever way the document is cut into pieces,
-so a large file can be read a piece at a time (``rag.large``) and still have the offsets
+so a large file can be read a piece at a time (``rag.documents.large``) and still have the offsets
 and id that reading it whole gives.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from .records import Span
+from ..records import Span
 
 #: Blank space holding a line break becomes one paragraph break; runs of spaces one space.
 _BLANK_RUN = re.compile(r"[ \t]*\n[ \t\n]*\n[ \t]*")

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import ConfigError, StoreError
+from ..config import Settings
+from ..errors import ConfigError, StoreError
 
 #: The file that marks a folder as a rag-cite data dir.
 MARKER = "rag-cite.json"

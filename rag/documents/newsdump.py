@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .dates import iso_date
+from ..dates import iso_date
+from ..records import Document, SkippedFile
 from .loaders import MAX_FILE_BYTES, Skip, document_id
-from .records import Document, SkippedFile
 
 OPTIONAL = ("title", "url", "published", "site", "author")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import measure_cli
-from .config import Settings
-from .dates import iso_date
-from .errors import QuestionError, RagError
+from ..config import Settings
+from ..dates import iso_date
+from ..errors import QuestionError, RagError
+from . import measure as measure_cli
 
 EXIT_USER = 2
 #: printed after each answer of ``rag chat``
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.run(settings, args))
         if getattr(args, "check", None) is not None:
             args.check(args)  # mistakes are found before the index is opened
-        from .assistant import Assistant
+        from ..assistant import Assistant
 
         assistant = Assistant(settings)
         return int(args.run(assistant, args))
@@ -170,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _check_paths(args: argparse.Namespace) -> None:
     """Every path given exists (before any model is loaded)."""
-    from .loaders import check_paths
+    from ..documents.loaders import check_paths
 
     check_paths(args.paths)
 
@@ -402,7 +402,7 @@ def _serve(assistant: Any, args: argparse.Namespace) -> int:
 
 
 def _chroma_server(settings: Any, args: argparse.Namespace) -> int:
-    from . import chromaserver
+    from ..index import chromaserver
 
     if not 1 <= args.port <= 65535:
         raise RagError(f"port {args.port}: must be 1-65535")

@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from .errors import BackendError
+from ..errors import BackendError
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 

@@ -1,12 +1,12 @@
 """What a claim states, read from its words: numbers (digits or words), names, clauses,
-negated words and refusals. The verifier (``rag.verify``) checks each against a source
+negated words and refusals. The verifier (``rag.answer.verify``) checks each against a source
 sentence."""
 
 from __future__ import annotations
 
 import re
 
-from .keyword import STOPWORDS, terms
+from ..index.keyword import STOPWORDS, terms
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")

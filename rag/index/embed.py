@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
-from .errors import ConfigError
+from ..config import DEFAULT_MODEL
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

@@ -7,11 +7,23 @@ up to ``overlap_tokens`` tokens of whole units.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from .embed import Embedder
-from .records import Chunk, Document, Span
+from ..records import Chunk, Document, Span
 from .sentences import split_sentences
+
+
+class Tokenizer(Protocol):
+    """What splitting needs of the embedding model (``rag.index.embed.Embedder`` is one):
+    its window and its token counts, so that every unit and chunk fits the model."""
+
+    max_tokens: int  # content tokens one input may hold (special tokens excluded)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +36,7 @@ class Split:
 
 
 def split_document(
-    doc: Document, embedder: Embedder, *, chunk_tokens: int, overlap_tokens: int
+    doc: Document, embedder: Tokenizer, *, chunk_tokens: int, overlap_tokens: int
 ) -> Split:
     limit = min(chunk_tokens, embedder.max_tokens)
     text = doc.text
@@ -44,7 +56,7 @@ def split_document(
     return Split(units, unit_tokens, chunks)
 
 
-def _pieces(text: str, span: Span, embedder: Embedder, limit: int) -> list[tuple[Span, int]]:
+def _pieces(text: str, span: Span, embedder: Tokenizer, limit: int) -> list[tuple[Span, int]]:
     """Cut an over-long sentence at token boundaries into pieces of at most ``limit`` tokens."""
     offsets = embedder.token_spans(text[span.start : span.end])
     pieces: list[tuple[Span, int]] = []

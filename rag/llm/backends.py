@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
-from .errors import BackendError
+from ..config import Settings
+from ..errors import BackendError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from ..records import Chunk, DocumentInfo, ScoredChunk
 from .embed import Embedder
 from .keyword import KeywordIndex, terms
-from .records import Chunk, DocumentInfo, ScoredChunk
 from .store import Store
 
 log = logging.getLogger(__name__)

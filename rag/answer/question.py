@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .keyword import terms
+from ..index.keyword import terms
 
 INSTRUCTION_TEXT = (
     "That looks like an instruction rather than a question about the documents; "

@@ -15,8 +15,8 @@ cited, and :meth:`Store.repair` deletes what an interrupted writer left behind (
 names it). The *revision* changes on every write, so processes sharing a server know when to
 reload their keyword index.
 
-Every call into Chroma goes through :func:`rag.chroma.guard` (collections are wrapped in
-:class:`rag.chroma.Guarded`), which turns a lost server, a timeout
+Every call into Chroma goes through :func:`rag.index.chroma.guard` (collections are wrapped in
+:class:`rag.index.chroma.Guarded`), which turns a lost server, a timeout
 or a damaged database into a :class:`StoreError` that says what happened and what to do.
 """
 
@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..config import Settings
+from ..errors import ConfigError, StoreError
+from ..records import Chunk, Document, DocumentInfo
 from .chroma import Guarded, guard, is_http, store_error
-from .config import Settings
-from .errors import ConfigError, StoreError
-from .records import Chunk, Document, DocumentInfo
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NotFoundError
+from ..errors import NotFoundError
 
 _SPACE = re.compile(r"\s+")
 #: pixels per PDF point in the rendered image (72 points an inch: 1.5 gives 108 dpi)

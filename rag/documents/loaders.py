@@ -14,11 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..errors import IngestError
+from ..records import Document, SkippedFile, Span
 from .article import read_article
-from .errors import IngestError
 from .htmltext import heading_spans
 from .markdown import markdown_text
-from .records import Document, SkippedFile, Span
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def load(path: Path, *, source: str | None = None) -> Document:
             raise Skip(f"larger than {MAX_FILE_BYTES // 2**20} MB")
         source = source or str(path.resolve())
         if kind == "jsonl":
-            raise Skip("a news dump holds many documents: read it with rag.newsdump")
+            raise Skip("a news dump holds many documents: read it with rag.documents.newsdump")
         if kind == "pdf":  # read page by page from the file: its images never fill memory
             with path.open("rb") as fh:
                 text, title, meta = _pdf_text(fh)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .records import Span
+from ..records import Span
 
 
 def markdown_text(source: str) -> tuple[str, list[Span], str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .records import Span
+from ..records import Span
 
 ABBREVIATIONS = frozenset(
     """

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..index.keyword import terms
+from ..index.store import StoredUnit
+from ..records import ScoredChunk
 from .citations import Claim
 from .claimtext import (
     clauses,
@@ -36,10 +39,7 @@ from .claimtext import (
     same_word,
     surface_words,
 )
-from .keyword import terms
 from .question import looks_like_instruction
-from .records import ScoredChunk
-from .store import StoredUnit
 
 #: Candidate sentences tried per clause, best (coverage + similarity) first.
 CANDIDATES = 5

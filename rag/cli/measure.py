@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import ConfigError, RagError
-from .splits import PARTS
+from ..config import Settings
+from ..errors import ConfigError, RagError
+from ..reader.splits import PARTS
 
 
 def add_commands(sub: Any) -> None:
@@ -256,8 +256,8 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
     from eval.datasets import load
     from eval.runner import threshold_in_use
 
-    from .reader import load_reader
-    from .reader.pools import read_pools, write_pools
+    from ..reader import load_reader
+    from ..reader.pools import read_pools, write_pools
 
     if (args.dataset is None) == (args.pools is None):
         raise RagError("give a dataset or --pools FILE (one of them)")
@@ -311,10 +311,10 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--lr must be 0-1, --squad11/--squad2 at least 0, --news-repeats 1+")
     from eval.calibration import answering_threshold
 
-    from .reader.command import HEURISTIC_WEIGHT, run, write_config
-    from .reader.news import NEWS_TRAIN
-    from .reader.pools import SOURCE as POOLS
-    from .reader.training import TrainConfig
+    from ..reader.command import HEURISTIC_WEIGHT, run, write_config
+    from ..reader.news import NEWS_TRAIN
+    from ..reader.pools import SOURCE as POOLS
+    from ..reader.training import TrainConfig
 
     if args.pool_repeats < 1:
         raise RagError("--pool-repeats must be at least 1")
@@ -366,9 +366,9 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
 def _eval_reader(settings: Settings, args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise RagError(f"--data {str(args.data)!r} is not a folder")
-    from .reader import load_reader
-    from .reader.command import evaluate_reader, held_out
-    from .reader.training import TrainConfig
+    from ..reader import load_reader
+    from ..reader.command import evaluate_reader, held_out
+    from ..reader.training import TrainConfig
 
     test = held_out(args.data, TrainConfig(limit=args.limit))
     results = {}

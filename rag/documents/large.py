@@ -1,12 +1,13 @@
 """Large text, Markdown and HTML files, read and indexed a section at a time.
 
-A file over :data:`LARGE_BYTES` is never held in memory whole. :func:`scan` reads it once
-to learn its id (the same content hash :func:`rag.loaders.document_id` gives), its title and
-its length; :func:`sections` reads it again in sections of about :data:`SECTION_CHARS`
-characters that end at a paragraph break, each with its offset into the whole text. The
-ingest splits, embeds and stores one section at a time, so memory stays bounded by the
-section size, and offsets stay exact: ``text[offset:offset + len(section)] == section``.
-An HTML file's visible text is extracted as it is read (:class:`rag.htmltext.VisibleText`).
+A file over :data:`LARGE_BYTES` is never held in memory whole. :func:`scan` reads it once to
+learn its id (the same content hash :func:`rag.documents.loaders.document_id` gives), its
+title and its length; :func:`sections` reads it again in sections of about
+:data:`SECTION_CHARS` characters that end at a paragraph break, each with its offset into
+the whole text. The ingest splits, embeds and stores one section at a time, so memory stays
+bounded by the section size, and offsets stay exact: ``text[offset:offset + len(section)] ==
+section``. An HTML file's visible text is extracted as it is read
+(:class:`rag.documents.htmltext.VisibleText`).
 """
 
 from __future__ import annotations

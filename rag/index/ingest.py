@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .chunking import Split, split_document
-from .config import Settings
+from ..config import Settings
+from ..documents.chunking import Split, split_document
+from ..documents.fetch import fetch, is_url
+from ..documents.large import LARGE_BYTES, LargeText, is_large, scan, sections
+from ..documents.loaders import IdDigest, Skip, iter_files, load, parse
+from ..documents.newsdump import read_dump
+from ..records import Document, DocumentInfo, IngestReport, SkippedFile
 from .embed import Embedder
-from .fetch import fetch, is_url
-from .large import LARGE_BYTES, LargeText, is_large, scan, sections
-from .loaders import IdDigest, Skip, iter_files, load, parse
-from .newsdump import read_dump
-from .records import Document, DocumentInfo, IngestReport, SkippedFile
 from .store import TEXT_PART_CHARS, Store
 
 log = logging.getLogger(__name__)

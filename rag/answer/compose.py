@@ -18,11 +18,11 @@ from datetime import date
 
 import numpy as np
 
-from .keyword import KeywordIndex, terms
+from ..index.keyword import KeywordIndex, terms
+from ..index.store import StoredUnit
+from ..reader import Passage, Reader
+from ..records import Answer, Citation, ScoredChunk, ShortAnswer
 from .question import looks_like_instruction
-from .reader import Passage, Reader
-from .records import Answer, Citation, ScoredChunk, ShortAnswer
-from .store import StoredUnit
 
 LEXICAL_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per place the sentence's chunk sits below the best chunk

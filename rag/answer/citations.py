@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from .sentences import split_sentences
+from ..documents.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 TOKEN_PROVIDER = "chromadb.auth.token_authn.TokenAuthenticationServerProvider"
 

@@ -1,0 +1,1 @@
+"""Understanding the question, composing cited answers, verification."""

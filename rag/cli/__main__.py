@@ -1,0 +1,5 @@
+"""``python -m rag.cli``."""
+
+from .main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Files, pages, URLs and news dumps -> text with offsets, sentences, chunks."""

@@ -1,0 +1,1 @@
+"""The embedder, the Chroma store, the keyword index, ingest, hybrid retrieval."""

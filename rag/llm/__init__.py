@@ -1,0 +1,1 @@
+"""Language-model backends and drafting (verified by rag.answer)."""
