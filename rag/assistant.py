@@ -8,17 +8,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer.compose import ExtractiveAnswerer, Reading, abstain
-from .answer.question import INSTRUCTION_TEXT, understand
+from .answer.question import INSTRUCTION_TEXT, check_history, clean_question, understand
 from .config import Settings
 from .dates import DateLike, as_date
-from .documents.fetch import is_url
-from .documents.loaders import check_paths, page_of
-from .errors import NotFoundError, QuestionError, RagError
+from .documents.loaders import check_paths
+from .errors import NotFoundError, QuestionError
+from .index import scope
 from .index.chroma import make_client
 from .index.embed import Embedder, as_langchain, load_embedder
 from .index.ingest import Progress, ingest, pdf_copy
@@ -37,9 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-#: Lone surrogates: what undecodable bytes on stdin or argv become (PEP 383).
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _AFTER_MARKER = re.compile(r"(?<=\])\s+")
 _TEXT_CACHE = 32
 
@@ -260,34 +256,8 @@ class Assistant:
     def resolve_source(self, source: str) -> str:
         """The indexed source that ``source`` names: a document id, the source as stored
         (a path or URL), a path to the same file, or a file name that one document has.
-        Read from the index alone (no model is loaded). A name several documents share,
-        or one no document has, is a :class:`RagError` that lists what matches."""
-        wanted = source.strip()
-        if not wanted:
-            raise QuestionError("the source is empty: give a document id, file name or path")
-        docs = self.documents()
-        for d in docs:
-            if wanted in (d.id, d.source):
-                return d.source
-        if not is_url(wanted):
-            path = Path(wanted).expanduser()
-            resolved = str(path.resolve()) if path.exists() else None
-            for d in docs:
-                if d.source == resolved:
-                    return d.source
-            named = [d for d in docs if not is_url(d.source) and Path(d.source).name == wanted]
-            if len(named) == 1:
-                return named[0].source
-            if named:
-                listed = "; ".join(f"{d.id} {d.source}" for d in named[:10])
-                more = f" and {len(named) - 10} more" if len(named) > 10 else ""
-                raise RagError(
-                    f"{len(named)} indexed documents are named {wanted!r}: {listed}{more}; "
-                    "give the id or the full path"
-                )
-        raise NotFoundError(
-            f"no indexed document has the id, file name or source {wanted!r}; `rag docs` lists them"
-        )
+        Read from the index alone (no model is loaded); see :func:`scope.resolve_source`."""
+        return scope.resolve_source(self.documents(), source)
 
     def delete(self, doc_id: str) -> DocumentInfo:
         """Remove a document and all its chunks; returns what was removed."""
@@ -414,7 +384,7 @@ class Assistant:
         extractive: bool,
     ) -> Iterator[str | Answer]:
         question = self.clean_question(question)
-        history = _check_history(history)
+        history = check_history(history)
         if doc_ids is not None and not doc_ids:
             yield abstain(question, "no indexed document was published in that period")
             return
@@ -478,55 +448,18 @@ class Assistant:
 
     def _in_period(self, since: DateLike, until: DateLike, undated: bool) -> frozenset[str] | None:
         """Ids of the documents a date filter keeps (None: no filter)."""
-        first, last = as_date(since, "since"), as_date(until, "until")
-        if first is None and last is None and undated:
-            return None
-        if first is not None and last is not None and first > last:
-            raise QuestionError(f"since ({first}) is after until ({last})")
-        keep = set()
-        for doc_id, info in self.retriever.catalog().items():
-            if not info.published:
-                if undated:
-                    keep.add(doc_id)
-                continue
-            day = as_date(info.published, "published") or date.min
-            if (first or date.min) <= day <= (last or date.max):
-                keep.add(doc_id)
-        return frozenset(keep)
+        if as_date(since, "since") is None and as_date(until, "until") is None and undated:
+            return None  # no filter: the catalog is not even read
+        return scope.in_period(self.retriever.catalog(), since, until, undated)
 
     def _dated(self, hits: list[ScoredChunk]) -> list[ScoredChunk]:
-        """The hits with their documents' published dates."""
-        catalog = self.retriever.catalog()
-        return [
-            replace(h, published=info.published)
-            if (info := catalog.get(h.chunk.doc_id)) is not None and info.published
-            else h
-            for h in hits
-        ]
+        return scope.dated(hits, self.retriever.catalog())
 
     def _sourced(self, answer: Answer) -> Answer:
         """The answer with each citation's outlet, author, date, URL and PDF page."""
         if not answer.citations:
             return answer
-        catalog = self.retriever.catalog()
-        citations = []
-        for c in answer.citations:
-            info = catalog.get(c.doc_id) or self.store.document(c.doc_id)
-            if info is None:
-                citations.append(c)
-                continue
-            pages = info.pages
-            citations.append(
-                replace(
-                    c,
-                    site=info.site,
-                    author=info.author,
-                    published=info.published,
-                    url=info.url,
-                    page=page_of(pages, c.start) if pages else None,
-                )
-            )
-        return replace(answer, citations=citations)
+        return scope.sourced(answer, self.retriever.catalog(), self.store.document)
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""
@@ -537,17 +470,7 @@ class Assistant:
     def clean_question(self, question: str) -> str:
         """The question as it will be asked (control characters blanked, trimmed); a
         QuestionError if it is not text, empty or too long. Needs no model or index."""
-        if not isinstance(question, str):
-            raise QuestionError("the question must be text")
-        question = _decodable(_CONTROL.sub(" ", question)).strip()
-        if not question:
-            raise QuestionError("the question is empty")
-        if len(question) > self.settings.max_question_chars:
-            raise QuestionError(
-                f"the question is {len(question):,} characters; the limit is "
-                f"{self.settings.max_question_chars:,}"
-            )
-        return question
+        return clean_question(question, self.settings.max_question_chars)
 
 
 #: A follow-up read with the previous question must beat the question alone by this much.
@@ -559,18 +482,3 @@ def _better(reading: Reading, than: Reading, question: str) -> bool:
     if reading.query == question:
         return reading.best + FOLLOWUP_MARGIN >= than.best
     return reading.best > than.best + FOLLOWUP_MARGIN
-
-
-def _decodable(text: str) -> str:
-    """``text`` with lone surrogates (undecodable input bytes) replaced by U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def _check_history(history: Any) -> History:
-    if history is None:
-        return []
-    try:
-        pairs = [(_decodable(str(user)), _decodable(str(bot))) for user, bot in history]
-    except (TypeError, ValueError):
-        raise QuestionError("history must be a list of (question, answer) pairs") from None
-    return pairs

@@ -21,7 +21,7 @@ from eval.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, Settings
 
 # Property tests: CI runs a fixed, reproducible set of examples ("ci"); a wider random search
-# is one variable away (HYPOTHESIS_PROFILE=explore scripts/test tests/test_properties.py).
+# is one variable away (HYPOTHESIS_PROFILE=explore scripts/test tests/answer/test_properties.py).
 _QUIET = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 hypothesis_settings.register_profile("ci", max_examples=150, derandomize=True, **_QUIET)
 hypothesis_settings.register_profile("explore", max_examples=5000, **_QUIET)

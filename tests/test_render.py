@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import Answer, Citation, Revision
-from ui.app import UploadRefused, store_upload
+from ui.documents import UploadRefused, store_upload
 from ui.render import answer_html, draft_html, escape, paragraph
 
 TEXT = (

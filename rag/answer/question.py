@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from ..errors import QuestionError
 from ..index.keyword import terms
 
 INSTRUCTION_TEXT = (
@@ -79,3 +81,39 @@ def contextualize(question: str, history: list[tuple[str, str]]) -> str:
     if not (_REFERRING & set(words)) and len(terms(question)) > 1:
         return question
     return joined_query(question, history)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Lone surrogates: what undecodable bytes on stdin or argv become (PEP 383).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question as it will be asked (control characters blanked, trimmed); a
+    QuestionError if it is not text, empty or longer than ``max_chars``."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    question = _decodable(_CONTROL.sub(" ", question)).strip()
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"the question is {len(question):,} characters; the limit is {max_chars:,}"
+        )
+    return question
+
+
+def check_history(history: Any) -> list[tuple[str, str]]:
+    """``history`` as (question, answer) pairs of text, or a QuestionError."""
+    if history is None:
+        return []
+    try:
+        pairs = [(_decodable(str(user)), _decodable(str(bot))) for user, bot in history]
+    except (TypeError, ValueError):
+        raise QuestionError("history must be a list of (question, answer) pairs") from None
+    return pairs
+
+
+def _decodable(text: str) -> str:
+    """``text`` with lone surrogates (undecodable input bytes) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)

@@ -130,7 +130,7 @@ class TransformerEmbedder(_Tokenized):
     """The same vectors as :class:`SentenceTransformerEmbedder` for a model folder that is a
     transformer, mean pooling and (optionally) normalisation (all-MiniLM-L6-v2 is), computed
     with transformers directly. Loading it skips the sentence-transformers import (about
-    2.3 s of a cold ``rag ask`` on 2 cores, docs/benchmarks.md); ``tests/test_embed.py``
+    2.3 s of a cold ``rag ask`` on 2 cores, docs/benchmarks.md); ``tests/index/test_embed.py``
     checks the vectors against sentence-transformers itself.
     """
 

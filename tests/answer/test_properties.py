@@ -143,7 +143,7 @@ def test_cut_is_inside_the_buffer(buffer: str, size: int) -> None:
 def test_upload_names_never_leave_the_uploads_folder(name: str) -> None:
     import tempfile
 
-    from ui.app import UploadRefused, store_upload
+    from ui.documents import UploadRefused, store_upload
 
     with tempfile.TemporaryDirectory() as folder:
         incoming = Path(folder) / "in"

@@ -19,7 +19,7 @@ from rag import Assistant, ConfigError, Settings, StoreError
 from rag.index.chroma import make_client
 from rag.index.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
 RAG = str(Path(sys.executable).with_name("rag"))
 

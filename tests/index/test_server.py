@@ -61,7 +61,7 @@ def test_two_processes_share_one_server(chroma_server, tmp_path: Path) -> None:
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parents[1],
+        cwd=Path(__file__).parents[2],
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

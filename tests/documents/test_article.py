@@ -13,7 +13,7 @@ from eval.extraction import load_pages, page_counts, run, shingles
 from rag.documents.article import read_article
 from rag.documents.loaders import load
 
-PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "article-pages"
+PAGES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "article-pages"
 needs_pages = pytest.mark.skipif(not PAGES.is_dir(), reason=f"needs {PAGES}")
 
 BODY = [

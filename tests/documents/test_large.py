@@ -19,7 +19,7 @@ from rag.documents.loaders import document_id, load, parse
 from rag.index import store
 from rag.records import Document
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
