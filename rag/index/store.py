@@ -8,12 +8,10 @@ Collections (``<prefix>`` is ``Settings.collection``):
 - ``<prefix>-docs``: document records, their full text in parts, and store metadata
   (schema, embedding model, revision).
 
-Writing a document is crash-safe: a *pending* marker is written first, then units, chunks
-and text, then the document record (``complete=True``), and the marker is removed last.
-Retrieval only sees chunks of documents with a record, so a half-written document is never
-cited, and :meth:`Store.repair` deletes what an interrupted writer left behind (its marker
-names it). The *revision* changes on every write, so processes sharing a server know when to
-reload their keyword index.
+This module is the layout (what is stored where, and how it is read); writing a document
+crash-safely and cleaning up after a dead writer is :mod:`rag.index.recovery`. The
+*revision* changes on every write, so processes sharing a server know when to reload their
+keyword index.
 
 Every call into Chroma goes through :func:`rag.index.chroma.guard` (collections are wrapped in
 :class:`rag.index.chroma.Guarded`), which turns a lost server, a timeout
@@ -24,9 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,6 +33,7 @@ from ..config import Settings
 from ..errors import ConfigError, StoreError
 from ..records import Chunk, Document, DocumentInfo
 from .chroma import Guarded, guard, is_http, store_error
+from .recovery import CrashSafety, pending_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -50,8 +46,6 @@ TEXT_PART_CHARS = 200_000
 META_ID = "__meta__"
 REVISION_ID = "__revision__"
 _PAGE = 5000
-#: A pending marker older than this (seconds) on a shared server belongs to a dead writer.
-STALE_PENDING = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +60,12 @@ class StoredUnit:
     heading: bool = False
 
 
-#: Who this process is, in pending markers.
-_WRITER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def pending_id(doc_id: str) -> str:
-    return f"{doc_id}~pending"
-
-
 def unit_id(doc_id: str, index: int) -> str:
     """The id of a document's ``index``-th unit in the units collection."""
     return f"{doc_id}:u{index}"
 
 
-class Store:
+class Store(CrashSafety):
     """Documents, chunks and unit vectors in three Chroma collections."""
 
     def __init__(self, client: Any, settings: Settings, embeddings: Embeddings) -> None:
@@ -294,95 +280,6 @@ class Store:
         }
         self._docs.upsert(ids=[doc.id], embeddings=[[1.0]], metadatas=[record])
         self._docs.delete(ids=[pending_id(doc.id)])
-
-    # --- crash safety ---------------------------------------------------------------------
-
-    def begin_document(self, doc_id: str) -> None:
-        """Clear ``doc_id`` and leave a pending marker: from here until its record is
-        written, a crash leaves data that :meth:`repair` removes."""
-        self.delete_document(doc_id, bump=False)
-        self.touch_pending(doc_id)
-
-    def touch_pending(self, doc_id: str) -> None:
-        """Write (or refresh) the marker that says a writer is working on ``doc_id``."""
-        self._docs.upsert(
-            ids=[pending_id(doc_id)],
-            embeddings=[[1.0]],
-            metadatas=[{"type": "pending", "of": doc_id, "since": self.now(), "by": _WRITER}],
-        )
-
-    def now(self) -> float:
-        """Seconds since the epoch by the store's clock: a shared server's own clock, so
-        processes on machines whose clocks disagree still agree on a marker's age."""
-        if not self.remote:
-            return time.time()
-        with guard(self.where, self.remote):
-            return self.client.heartbeat() / 1e9
-
-    def pending(self) -> list[tuple[str, float, str]]:
-        """(doc id, seconds since its writer last touched it, writer) of unfinished writes."""
-        got = self._docs.get(where={"type": "pending"}, include=["metadatas"])
-        now = self.now()
-        return [
-            (str(m["of"]), now - float(m.get("since", 0)), str(m.get("by", "")))
-            for m in got["metadatas"]
-        ]
-
-    def repair(self, *, stale_after: float | None = None) -> list[str]:
-        """Delete what interrupted writers left; returns the doc ids cleaned.
-
-        On an embedded store (one process) every other writer's marker is stale. On a
-        shared server a marker is stale when untouched for ``stale_after`` seconds, so a
-        live writer in another process is left alone.
-        """
-        if stale_after is None:
-            stale_after = STALE_PENDING if self.remote else 0.0
-        cleaned = []
-        for doc_id, age, writer in self.pending():
-            if writer == _WRITER or age < stale_after:
-                continue
-            complete = self.document(doc_id) is not None
-            if not complete:  # half written: remove its units, chunks and text
-                self.delete_document(doc_id, bump=False)
-            self._docs.delete(ids=[pending_id(doc_id)])
-            cleaned.append(doc_id)
-            log.warning(
-                "removed an interrupted write of document %s (%s)",
-                doc_id,
-                "it was complete" if complete else "it was incomplete",
-            )
-        if cleaned:
-            self.bump_revision()
-        return cleaned
-
-    def check(self) -> list[str]:
-        """Problems in the stored data (an empty list when it is consistent)."""
-        problems = []
-        documents = self.documents()
-        for info in documents:
-            counts = {
-                "chunks": (self._chunks, info.chunks),
-                "units": (self._units, int(info.metadata.get("units", -1))),
-            }
-            for name, (collection, expected) in counts.items():
-                got = collection.get(where={"doc_id": info.id}, include=[])
-                if expected >= 0 and len(got["ids"]) != expected:
-                    problems.append(
-                        f"{info.id}: {len(got['ids'])} {name} stored, its record says {expected}"
-                    )
-            parts = self._docs.get(
-                where={"$and": [{"doc_id": info.id}, {"type": "text"}]}, include=[]
-            )
-            if len(parts["ids"]) != int(info.metadata.get("parts", 1)):
-                problems.append(f"{info.id}: {len(parts['ids'])} text parts stored")
-        complete = {d.id for d in documents}
-        writing = {doc_id for doc_id, _, _ in self.pending()}
-        for _, _, meta in self.iter_chunks():
-            doc_id = str(meta["doc_id"])
-            if doc_id not in complete and doc_id not in writing:
-                problems.append(f"{doc_id}: chunks of a document with no record")
-                break
-        return problems
 
     def delete_document(self, doc_id: str, *, bump: bool = True) -> None:
         where = {"doc_id": doc_id}

@@ -158,7 +158,7 @@ def test_an_interrupted_write_is_repaired(make_assistant, tmp_path: Path) -> Non
     store.bump_revision()
     assert assistant.retrieve("harbour storm piers") == []  # never cited while half written
     assert store.repair(stale_after=0) == []  # our own process's write: left alone
-    from rag.index import store as store_module
+    from rag.index import recovery as store_module
 
     store_module._WRITER, mine = "another-process", store_module._WRITER
     try:

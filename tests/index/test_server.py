@@ -83,7 +83,7 @@ def test_marker_ages_use_the_servers_clock(
 ) -> None:
     """A live write in another process is left alone even when this machine's clock is an
     hour ahead; a marker untouched for 11 minutes by the server's clock is repaired."""
-    from rag.index import store as store_module
+    from rag.index import recovery as store_module
 
     (tmp_path / "a.txt").write_text("Harbour News\n\nThe harbour reopened on Monday.")
     assistant = server_assistant(chroma_server, f"t{uuid.uuid4().hex[:8]}", tmp_path)
