@@ -28,7 +28,7 @@ def test_logins_come_from_rag_auth_and_a_file(tmp_path: Path) -> None:
     file = tmp_path / "logins"
     file.write_text("# editors\nana:s3cret:with:colons\n\n  ben : pw2\n")
     found = auth.users(Settings(data_dir=tmp_path, auth="cy:pw3, dee:pw4", auth_file=file))
-    assert found == {"cy": "pw3", "dee": "pw4", "ana": "s3cret:with:colons", "ben": " pw2"}
+    assert found == {"cy": "pw3", "dee": "pw4", "ana": "s3cret:with:colons", "ben": "pw2"}
     assert auth.users(Settings(data_dir=tmp_path)) == {}
 
 

@@ -52,7 +52,7 @@ def users(settings: Settings) -> dict[str, str]:
 
 def _add(found: dict[str, str], item: str, where: str) -> None:
     user, sep, password = item.strip().partition(":")
-    user = user.strip()
+    user, password = user.strip(), password.strip()
     if not sep or not user or not password:
         raise ConfigError(f"{where}: expected user:password (a user name, ':', a password)")
     if user in found:

@@ -71,7 +71,9 @@ def _refused(exc: Exception) -> bool:
     """Whether the server refused our credentials (401/403)."""
     from chromadb.errors import ChromaAuthError
 
-    return isinstance(exc, ChromaAuthError) or "Forbidden" in str(exc) or "401" in str(exc)
+    return isinstance(exc, ChromaAuthError) or any(
+        word in str(exc) for word in ("Forbidden", "Unauthorized")
+    )
 
 
 def _token_error(where: str, settings: Settings) -> StoreError:
