@@ -367,6 +367,7 @@ class Assistant:
         backend yields its answer a sentence at a time. The other arguments are
         :meth:`ask`'s.
         """
+        question = self.clean_question(question)  # the question first, then its scope
         if source is not None:
             source = self.resolve_source(source)
         for item in self._stream(

@@ -364,3 +364,10 @@ def test_seeds_are_pending_only_for_a_new_index_with_seeding_on(tmp_path: Path) 
     assert not again.seeds_pending  # the index exists: nothing is added on this start
     off = Settings(data_dir=tmp_path / "b", seed=False, reader="off")
     assert not Assistant(off, embedder=FakeEmbedder()).seeds_pending
+
+
+def test_the_question_is_checked_before_its_scope(make_assistant, docs: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([docs])
+    with pytest.raises(QuestionError, match="the question is empty"):
+        assistant.ask("   ", source="no-such-file.txt", since="2024-01-01")
