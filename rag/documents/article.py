@@ -14,10 +14,9 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
-from .htmltext import html_text
+from .htmltext import read_page
 
 #: metadata keys an article may carry (all strings; ``published`` is an ISO date)
 NEWS_KEYS = ("site", "author", "published", "url")
@@ -35,15 +34,18 @@ class Article:
     meta: dict[str, str] = field(default_factory=dict)
     #: False when no article was found and ``text`` is the page's visible text
     extracted: bool = True
+    #: the text of the page's ``<h1>``-``<h6>`` (``htmltext.heading_spans`` finds them)
+    headings: tuple[str, ...] = ()
 
 
 def read_article(html: str, *, url: str | None = None) -> Article:
     """The article of a page (or its visible text when it holds none)."""
-    visible, page_title = html_text(html)
+    visible, page = read_page(html)  # one pass: the visible text, title, headings, <meta>
+    page_title, headings = page.title, tuple(page.headings)
     found = _extract(html, url)
     if found is None or not (found.text or "").strip():
-        meta = _metadata(_extract_metadata(html, url), url, html)
-        return Article(visible, page_title, meta, extracted=False)
+        meta = _metadata(_extract_metadata(html, url), url, html, page.meta)
+        return Article(visible, page_title, meta, extracted=False, headings=headings)
     paragraphs = [line.strip() for line in found.text.split("\n") if line.strip()]
     body = _norm(" ".join(paragraphs))
     lead = _norm(" ".join(paragraphs[:2]))
@@ -57,7 +59,8 @@ def read_article(html: str, *, url: str | None = None) -> Article:
     title = " ".join((found.title or page_title or "").split())
     if title and _norm(title) not in lead:
         paragraphs.insert(0, title)
-    return Article("\n\n".join(paragraphs), title[:200], _metadata(found, url, html))
+    meta = _metadata(found, url, html, page.meta)
+    return Article("\n\n".join(paragraphs), title[:200], meta, headings=headings)
 
 
 def _norm(text: str) -> str:
@@ -94,12 +97,13 @@ def _extract_metadata(html: str, url: str | None) -> Any:
         return None
 
 
-def _metadata(found: Any, url: str | None, html: str = "") -> dict[str, str]:
+def _metadata(found: Any, url: str | None, html: str, tags: dict[str, str]) -> dict[str, str]:
     """site, author, published (ISO date) and canonical url, where the page has them. The
-    published date is the page's own statement of it first (:func:`page_published`), then
-    trafilatura's guess (which may take the modified date or one in the text)."""
+    published date is the page's own statement of it first (:func:`page_published`; ``tags``:
+    its ``<meta>`` tags), then trafilatura's guess (which may take the modified date or one
+    in the text)."""
     where = (found.url if found is not None else None) or url
-    stated = page_published(html, where) if html else None
+    stated = page_published(html, where, tags)
     if found is None:
         meta = {"url": url} if url else {}
         return {**meta, "published": stated} if stated else meta
@@ -126,7 +130,9 @@ _ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting
 _META_PUBLISHED = ("article:published_time", "datepublished", "og:published_time")
 
 
-def page_published(html: str, url: str | None = None) -> str | None:
+def page_published(
+    html: str, url: str | None = None, tags: dict[str, str] | None = None
+) -> str | None:
     """The publication date the page states itself, as the publisher's calendar day (ISO
     ``YYYY-MM-DD``): JSON-LD ``datePublished`` (of an article where the page has several
     objects), then ``<meta property="article:published_time">`` (or ``itemprop=
@@ -134,8 +140,11 @@ def page_published(html: str, url: str | None = None) -> str | None:
 
     A time stated with its local offset gives its own day. One stated in UTC (``Z``,
     ``+00:00``) does not say the publisher's day: where the page's URL carries a date
-    (``/2019/11/18/``) a day either side of it, the URL's is taken."""
-    stated = _json_ld_published(html) or _meta_published(html)
+    (``/2019/11/18/``) a day either side of it, the URL's is taken. ``tags``: the page's
+    ``<meta>`` tags when they were read already (:attr:`VisibleText.meta`)."""
+    if tags is None:
+        tags = read_page(html)[1].meta
+    stated = _json_ld_published(html) or _meta_published(tags)
     if not stated or not _ISO_DATE.match(stated) or not _PLAUSIBLE.match(stated):
         return None
     day = stated[:10]
@@ -178,30 +187,9 @@ def _json_ld_published(html: str) -> str | None:
     return found[0][1] if found else None
 
 
-class _Meta(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stated: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "meta":
-            return
-        at = {k.lower(): (v or "") for k, v in attrs}
-        name = (at.get("property") or at.get("itemprop") or at.get("name") or "").lower()
-        content = (at.get("content") or at.get("datetime") or "").strip()
-        if name in _META_PUBLISHED and content:
-            self.stated.setdefault(name, content)
-
-
-def _meta_published(html: str) -> str | None:
-    parser = _Meta()
-    try:
-        parser.feed(html)
-        parser.close()
-    except (AssertionError, ValueError):  # markup html.parser can't read: no statement
-        return None
+def _meta_published(tags: dict[str, str]) -> str | None:
     for name in _META_PUBLISHED:
-        value = parser.stated.get(name)
+        value = tags.get(name)
         if value and _ISO_DATE.match(value):
             return value
     return None

@@ -168,7 +168,7 @@ def parse(data: bytes, *, kind: str, name: str, source: str, url: str | None = N
         if kind == "html":
             article = read_article(raw, url=url)
             text, title = article.text, article.title
-            headings = heading_spans(raw, text)
+            headings = heading_spans(text, article.headings)
             meta = {**article.meta, "extraction": "article" if article.extracted else "visible"}
         elif kind == "markdown":
             text, headings, title = markdown_text(_normalize_newlines(raw))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.documents.htmltext import heading_spans
+from rag.documents.htmltext import heading_spans, read_page
 from rag.documents.loaders import load
 from rag.documents.markdown import markdown_text
 
@@ -106,9 +106,10 @@ def test_html_headings_are_marked_in_the_extracted_text(tmp_path: Path) -> None:
     ]
     assert marked == kept  # the article extractor may leave a heading out; kept ones are marked
     text = "Intro\n\n  Who pays for the new opening hours\n\nThe council pays."
-    [span] = heading_spans("<h3>Who pays for the new <b>opening</b> hours</h3>", text)
+    page = read_page("<h3>Who pays for the new <b>opening</b> hours</h3>")[1]
+    [span] = heading_spans(text, page.headings)
     assert text[span.start : span.end] == "Who pays for the new opening hours"
-    assert heading_spans("<p>no headings</p>", "no headings") == []
+    assert heading_spans("no headings", read_page("<p>no headings</p>")[1].headings) == []
 
 
 def test_an_html_heading_is_never_the_answer(make_assistant, tmp_path: Path) -> None:
