@@ -183,7 +183,7 @@ HTML = st.lists(
 
 def _reference_html_text(raw: str) -> tuple[str, str]:
     """How the whole text was made before it could be streamed: regexes on the whole."""
-    parser = _VisibleText()
+    parser = _VisibleText(facts=False)
     parser.feed(raw)
     parser.close()
     text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", "".join(parser.parts))
