@@ -1,48 +1,42 @@
-"""The one place where the stages are wired together."""
+"""The one place where the stages are wired together: documents in, questions answered.
+
+The stages themselves are built and opened in :mod:`rag.wiring`; a question's path reads
+top to bottom in :meth:`Assistant.stream`: clean -> scope -> understand -> retrieve -> read
+-> compose, or draft and verify with a language model.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .answer.compose import ExtractiveAnswerer, Reading, abstain
+from .answer.compose import Reading, abstain
 from .answer.question import INSTRUCTION_TEXT, check_history, clean_question, understand
-from .config import Settings
 from .dates import DateLike, as_date
 from .documents.loaders import check_paths
 from .errors import NotFoundError, QuestionError
 from .index import scope
-from .index.chroma import make_client
-from .index.embed import Embedder, as_langchain, load_embedder
 from .index.ingest import Progress, ingest, pdf_copy
-from .index.retrieve import HybridRetriever
-from .index.store import Store, unit_id
-from .llm.backends import backend_name, make_chat_model
-from .reader import Passage, Reader
+from .index.store import unit_id
 from .records import Answer, DocumentInfo, IngestReport, ScoredChunk
+from .wiring import Stages
 
 if TYPE_CHECKING:
-    from langchain_chroma import Chroma
-    from langchain_core.language_models import BaseChatModel
-
     from .index.lcretriever import AssistantRetriever
-    from .llm.generate import LLMAnswerer
 
 log = logging.getLogger(__name__)
 
 _AFTER_MARKER = re.compile(r"(?<=\])\s+")
-_TEXT_CACHE = 32
+_TEXT_CACHE = 32  # document texts kept for citations and the page view
 
 History = list[tuple[str, str]]
 
 
-class Assistant:
+class Assistant(Stages):
     """Ingest documents, then ask questions answered with exact-span citations.
 
     Answers come from the extractive answerer, or from a language model (``llm=`` any
@@ -51,169 +45,6 @@ class Assistant:
     >>> assistant = Assistant(Settings(data_dir="/tmp/x"))          # doctest: +SKIP
     >>> assistant.ask("What did Russia offer?").citations[0].quote  # doctest: +SKIP
     """
-
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        embedder: Embedder | None = None,
-        client: Any = None,
-        llm: BaseChatModel | None = None,
-        reader: Reader | None = None,
-    ) -> None:
-        self.settings = settings if settings is not None else Settings.from_env()
-        self._embedder = embedder
-        self._client = client
-        self._llm = llm
-        self._llm_answerer: LLMAnswerer | None = None
-        self._store: Store | None = None
-        self._retriever: HybridRetriever | None = None
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        self._open_lock = threading.RLock()
-        self._write_lock = threading.Lock()
-        self._reader = reader
-        self._answerer: ExtractiveAnswerer | None = None
-
-    # --- wiring ---------------------------------------------------------------------------
-
-    @property
-    def embedder(self) -> Embedder:
-        with self._open_lock:
-            if self._embedder is None:
-                self._embedder = load_embedder(
-                    self.settings.embedding_model, batch_size=self.settings.batch_size
-                )
-            return self._embedder
-
-    @property
-    def reader(self) -> Reader | None:
-        """The trained reader that ranks answer sentences (None with ``reader="off"``)."""
-        with self._open_lock:
-            if self._reader is None and self.settings.reader != "off":
-                from .reader import load_reader
-
-                name = self.settings.reader
-                self._reader = load_reader(None if name == "default" else name)
-            return self._reader
-
-    @property
-    def answerer(self) -> ExtractiveAnswerer:
-        """The extractive answerer (with the reader unless it is off)."""
-        reader = self.reader
-        with self._open_lock:
-            if self._answerer is None:
-                self._answerer = ExtractiveAnswerer(
-                    min_score=self.settings.min_score,
-                    max_sentences=self.settings.max_answer_sentences,
-                    reader=reader,
-                    read_candidates=self.settings.read_candidates,
-                    threshold=self.settings.reader_threshold,
-                )
-            return self._answerer
-
-    @property
-    def store(self) -> Store:
-        """The store, opened on first use and checked against the embedding model (which
-        is loaded); a fresh one gets the seed documents."""
-        with self._open_lock:
-            if self._retriever is None:
-                store = self._opened()
-                embedder = self.embedder
-                fresh = store.check_or_init(embedder.name, embedder.dim)
-                if not store.remote:  # one process owns an embedded store: clean up now
-                    store.repair()
-                self._retriever = HybridRetriever(store, embedder)
-                seeds = self.settings.resolved_seeds_dir
-                if fresh and self.settings.seed and seeds is not None:
-                    log.info("new index: adding the seed documents from %s", seeds)
-                    self.ingest([seeds])
-            assert self._store is not None
-            return self._store
-
-    @property
-    def seeds_pending(self) -> bool:
-        """Whether opening the index will add the seed documents: it does not exist yet and
-        seeding is on (checked without loading a model)."""
-        if not self.settings.seed or self.settings.resolved_seeds_dir is None:
-            return False
-        with self._open_lock:
-            return self._retriever is None and self._opened().meta() is None
-
-    def warm_up(self) -> None:
-        """Load the models and open the index now, and run each model once, so that the
-        first question does not wait for them (``rag serve`` does this before it listens)."""
-        self.store  # noqa: B018 - the embedding model and the index (seeds on a new one)
-        self.embedder.embed(["warm up"])
-        answerer = self.answerer
-        if answerer.reader is not None:
-            answerer.reader.read("warm up?", [Passage("Warm up.", "")])
-
-    @property
-    def index(self) -> Store:
-        """The store for listing and deleting documents: an index that exists is opened
-        without loading the embedding model; a new one is set up as :attr:`store` does."""
-        with self._open_lock:
-            if self._retriever is not None:
-                return self._store  # type: ignore[return-value]
-            store = self._opened()
-            return store if store.meta() is not None else self.store
-
-    def _opened(self) -> Store:
-        """The Store object (its model loaded only when something is embedded)."""
-        if self._store is None:
-            client = self._client if self._client is not None else make_client(self.settings)
-            self._store = Store(client, self.settings, as_langchain(lambda: self.embedder))
-        return self._store
-
-    @property
-    def where(self) -> str:
-        """Where the index is: its data dir, or the Chroma server's address."""
-        settings = self.settings
-        if settings.chroma_host:
-            return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
-        return str(settings.data_dir)
-
-    @property
-    def retriever(self) -> HybridRetriever:
-        self.store  # noqa: B018 - opens the store
-        assert self._retriever is not None
-        return self._retriever
-
-    @property
-    def llm(self) -> BaseChatModel | None:
-        """The chat model answers are drafted with; None for the extractive backend."""
-        with self._open_lock:
-            if self._llm is None:
-                self._llm = make_chat_model(self.settings)
-            return self._llm
-
-    @property
-    def backend(self) -> str:
-        """What writes the answers: "extractive", or the model's name."""
-        llm = self.llm
-        return "extractive" if llm is None else backend_name(llm, self.settings)
-
-    def _llm_writer(self) -> LLMAnswerer | None:
-        llm = self.llm
-        if llm is None:
-            return None
-        with self._open_lock:
-            if self._llm_answerer is None:
-                from .llm.generate import LLMAnswerer
-
-                self._llm_answerer = LLMAnswerer(
-                    llm,
-                    name=backend_name(llm, self.settings),
-                    settings=self.settings,
-                    embed=self.embedder.embed,
-                    reader=self.reader,
-                )
-            return self._llm_answerer
-
-    @property
-    def vectorstore(self) -> Chroma:
-        """The chunk collection as a ``langchain_chroma.Chroma`` vector store."""
-        return self.store.chunks_view
 
     # --- documents ------------------------------------------------------------------------
 
