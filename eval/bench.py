@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .benchtable import cold_rows
 from .corpus import CachedEmbeddings, add_in_batches, write_corpus
 from .metrics import percentile
 from .servers import chroma_command, free_port, heartbeat_url, running
@@ -335,85 +336,6 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-
-
-def table(results: dict[str, Any]) -> str:
-    m = results["machine"]
-    rows = [
-        f"Machine: {m['cpus']} CPUs, {m['memory_gb']} GiB, Python {m['python']}. "
-        f"{results['questions']} SQuAD questions x {results['rounds']} rounds; medians/percentiles "
-        "over all asks. Baseline: the LangChain tutorial pipeline (1000/200 splitter, same "
-        "MiniLM model, Chroma, k=4) built in the same process.",
-        "",
-        "| figure | rag | baseline | ratio |",
-        "|---|---|---|---|",
-    ]
-    first = results["sizes"][0]
-    if "raw_embed_s" in first:
-        tokens, secs = first["tokens"], first["unique_ingest_s"]
-        rows.append(
-            f"| ingest of new text, {first['unique_chunks']:,} chunks ({tokens:,} tokens) | "
-            f"{secs:.1f} s = {first['unique_chunks'] / secs:.0f} chunks/s, "
-            f"{tokens / secs:,.0f} tokens/s | raw model on the same sentences: "
-            f"{first['raw_embed_s']:.1f} s; tutorial ingest: "
-            f"{first['baseline_unique_ingest_s']:.1f} s ({first['baseline_unique_chunks']} "
-            f"chunks) | {secs / first['raw_embed_s']:.2f}x raw model, "
-            f"{secs / first['baseline_unique_ingest_s']:.2f}x tutorial |"
-        )
-    for s in results["sizes"]:
-        rows.append(
-            f"| `ask` at {s['chunks']:,} chunks ({s['documents']} docs): p50 / p95 | "
-            f"{s['ask_p50_ms']:.1f} / {s['ask_p95_ms']:.1f} ms | tutorial top-4 search at "
-            f"{s['baseline_chunks']:,} chunks: {s['baseline_p50_ms']:.1f} / "
-            f"{s['baseline_p95_ms']:.1f} ms | {s['ask_p50_ms'] / s['baseline_p50_ms']:.2f}x |"
-        )
-        if "heuristic_p50_ms" in s:
-            rows.append(
-                f"| `ask` with the reader vs the old heuristic, {s['chunks']:,} chunks: "
-                f"p50 / p95 | {s['ask_p50_ms']:.1f} / {s['ask_p95_ms']:.1f} ms | heuristic: "
-                f"{s['heuristic_p50_ms']:.1f} / {s['heuristic_p95_ms']:.1f} ms | "
-                f"{s['ask_p50_ms'] / s['heuristic_p50_ms']:.2f}x |"
-            )
-        rows.append(
-            f"| ingest of the {s['chunks']:,}-chunk corpus (repeated sentences embedded once) | "
-            f"{s['ingest_s']:.0f} s | tutorial, with the same embedding cache: "
-            f"{s['baseline_ingest_s']:.0f} s | {s['ingest_s'] / s['baseline_ingest_s']:.2f}x |"
-        )
-        rows.append(
-            f"| peak memory (RSS) at {s['chunks']:,} chunks | {s['peak_mb_after_ingest']:.0f} MB "
-            f"after ingest, {s['peak_mb']:.0f} MB after asking | not measured separately | – |"
-        )
-    if "server_ask_p50_ms" in first:
-        rows.append(
-            f"| `ask` via `chroma run` on loopback, {first['chunks']:,} chunks: p50 / p95 | "
-            f"{first['server_ask_p50_ms']:.1f} / {first['server_ask_p95_ms']:.1f} ms (embedded: "
-            f"{first['ask_p50_ms']:.1f}) | {first['server_baseline_p50_ms']:.1f} / "
-            f"{first['server_baseline_p95_ms']:.1f} ms | "
-            f"{first['server_ask_p50_ms'] / first['server_baseline_p50_ms']:.2f}x |"
-        )
-    rows += cold_rows(results["cold"])
-    return "\n".join(rows)
-
-
-def cold_rows(c: dict[str, Any]) -> list[str]:
-    """Table rows of the cold starts: `rag ask` beside the tutorial, and the quick commands."""
-    rows = [
-        f"| cold start: `rag ask` in a new process | {c['cold_ask_s']:.1f} s | tutorial script: "
-        f"{c['cold_baseline_s']:.1f} s | {c['cold_ask_s'] / c['cold_baseline_s']:.2f}x |"
-    ]
-    names = {
-        "help": "`rag --help`",
-        "ask_help": "`rag ask --help`",
-        "mistake": "a mistake: `rag ask -k 0 ...`",
-        "missing_path": "a mistake: `rag ingest /no/such/file.txt`",
-        "docs": "`rag docs` (no embedding model)",
-    }
-    rows += [
-        f"| {label} in a new process | {c[f'cli_{name}_s']:.2f} s | – | – |"
-        for name, label in names.items()
-        if f"cli_{name}_s" in c
-    ]
-    return rows
 
 
 def cold_table(rounds: int) -> tuple[dict[str, Any], str]:

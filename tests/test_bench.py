@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import SEEDS, STORY
 
-from eval import bench, corpus
+from eval import benchtable, corpus
 
 
 def test_corpus_variants_reuse_real_text(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_table_shows_ratios_against_the_baseline() -> None:
             "cli_docs_s": 0.9,
         },
     }
-    text = bench.table(results)
+    text = benchtable.table(results)
     assert "| 2.00x |" in text  # ask 20 ms vs 10 ms
     assert "1.25x raw model, 2.00x tutorial" in text
     assert "| 1.20x |" in text  # cold start

@@ -333,7 +333,7 @@ def test_a_part_is_refused_where_the_set_has_none(tmp_path: Path) -> None:
 
 
 def test_the_tradeoff_table_is_exact_per_threshold() -> None:
-    from eval.runner import tradeoff
+    from eval.scoring import tradeoff
 
     rows = [
         {"answerable": True, "confidence": 0.9, "open_contains": True, "open_correct": True},
