@@ -80,7 +80,7 @@ def test_eval_errors_on_the_seed_and_its_replay(tmp_path: Path, capsys) -> None:
 
     from rag.cli import main
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     out = tmp_path / "errors"
     args = ["eval-errors", str(root / "eval/datasets/seed_qa.jsonl"), "--docs", str(root / "seeds")]
     assert main([*args, "--out", str(out)]) == 0

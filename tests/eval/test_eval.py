@@ -14,7 +14,7 @@ from eval.runner import evaluate
 from rag import Settings
 from rag.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QA = ROOT / "eval" / "datasets" / "seed_qa.jsonl"
 
 
