@@ -40,6 +40,13 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument("--pool-repeats", type=int, default=1, help="passes over the pools per epoch")
     p.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        help="open-question groups made from the news training articles "
+        "('What did X offer?', rag/reader/statements.py; default 0)",
+    )
+    p.add_argument(
         "--layers",
         type=int,
         help="a deeper reader: the start's layers each repeated in place (e.g. 12 from 6)",
@@ -89,8 +96,8 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
     from ..reader.pools import SOURCE as POOLS
     from ..reader.training import TrainConfig
 
-    if args.pool_repeats < 1:
-        raise RagError("--pool-repeats must be at least 1")
+    if args.pool_repeats < 1 or args.statements < 0:
+        raise RagError("--pool-repeats must be at least 1 and --statements at least 0")
 
     repeats = {
         "news-train": args.news_repeats,
@@ -110,6 +117,7 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         research_data=args.research_data,
         pools=str(args.pools.resolve()) if args.pools else None,
         layers=args.layers,
+        statements=args.statements,
     )
     result = run(
         args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..config import packaged_seeds_dir
 from ..errors import ConfigError
-from . import news, nq, squad, trecqa
+from . import news, nq, squad, statements, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
 from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
@@ -210,6 +211,30 @@ def pool_training_groups(folder: Path) -> list[Group]:
     return pool_groups(row for f in files for row in read_pools(f))
 
 
+def statement_training_groups(folder: Path, config: TrainConfig) -> list[Group]:
+    """``config.statements`` open-question groups from the news training articles; an
+    article holding a sentence of the seed documents (whose questions test the product)
+    is never read."""
+    path = folder / news.NEWS_TRAIN
+    if config.statements <= 0 or not path.is_file():
+        return []
+    seeds = packaged_seeds_dir()
+    exclude = [
+        s
+        for f in (sorted(seeds.glob("*.txt")) if seeds is not None else [])
+        for s in news.sentence_texts(f.read_text(encoding="utf-8"))
+        if len(s) >= 40
+    ]
+    count = config.statements if config.limit is None else min(config.statements, config.limit)
+    return statements.statement_groups(
+        news.load_news_train(path),
+        random.Random(config.seed),
+        news.sentence_texts,
+        count=count,
+        exclude_texts=exclude,
+    )
+
+
 def save(net: ReaderNet, out: Path, config: dict[str, Any]) -> None:
     from safetensors.torch import save_file
 
@@ -255,6 +280,7 @@ def run(
     if not config.research_data:
         splits.train = [g for g in splits.train if g.source not in RESEARCH_ONLY]
     splits.train += pooled
+    splits.train += statement_training_groups(data, config)
     by_source = groups_by_source(splits.train)
     echo(
         f"{len(splits.train)} training questions "

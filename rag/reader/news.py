@@ -59,7 +59,8 @@ def usable(q: dict[str, Any]) -> bool:
     return not any(a.strip().upper() in {"TRUE", "FALSE"} for a in answers)
 
 
-def _sentences(text: str) -> list[str]:
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of a text as the assistant splits it."""
     return [text[s.start : s.end] for s in split_sentences(text)]
 
 
@@ -113,7 +114,7 @@ def _group(
         if s not in seen:
             seen.add(s)
             cands.append(Candidate(Passage(s, before), 1.0, span))
-    evidence = _sentences(str(q.get("evidence") or ""))
+    evidence = sentence_texts(str(q.get("evidence") or ""))
     for i, s in enumerate(evidence):
         span = answer_span(s, pattern)
         if span is not None and s not in seen and len(seen) < MAX_POSITIVES + 1:
@@ -192,7 +193,9 @@ def news_groups(
     needed = {
         str(d) for q in train_q + held for d in (q.get("results") or []) + (q.get("gold") or [])
     }
-    docs = {str(d["id"]): _sentences(str(d["text"])) for d in raw["docs"] if str(d["id"]) in needed}
+    docs = {
+        str(d["id"]): sentence_texts(str(d["text"])) for d in raw["docs"] if str(d["id"]) in needed
+    }
     idf = IdfTable([s for sentences in docs.values() for s in sentences])
     train: list[Group] = []
     visible = {k: v for k, v in docs.items() if k not in held_docs}
@@ -242,7 +245,7 @@ def evidence_groups(
     rows = [r for r in _rows(path) if usable(r) and r.get("evidence")]
     if limit is not None:
         rows = rows[:limit]
-    passages = [_sentences(str(r["evidence"])) for r in rows]
+    passages = [sentence_texts(str(r["evidence"])) for r in rows]
     flat = [(n, i) for n, p in enumerate(passages) for i in range(len(p))]
     texts = [passages[n][i] for n, i in flat]
     idf = IdfTable(texts)

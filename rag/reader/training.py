@@ -63,6 +63,8 @@ class TrainConfig:
     pools: str | None = None
     #: transformer layers (None: as the base or ``init``); deeper: ``network.grow``
     layers: int | None = None
+    #: open-question groups made from the news training articles (``statements``; 0: none)
+    statements: int = 0
     checkpoint_every: int = 100
 
     def key(self) -> str:

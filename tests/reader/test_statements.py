@@ -1,0 +1,97 @@
+"""Open-question training groups (rag/reader/statements.py) on a made-up article."""
+
+from __future__ import annotations
+
+import random
+
+from test_reader_data import _day
+
+from rag.reader.news import sentence_texts
+from rag.reader.statements import SOURCE, VERB_CLASSES, statement_groups
+
+#: invented town news, so no article text is copied
+TOWN = (
+    "The river town of Eldham held its spring council meeting on Tuesday. "
+    "Mayor Ines Alvarez called for a new footbridge across the Lune before next winter. "
+    "She also asked the county to pay half of the cost of the bridge. "
+    "Council member Tomas Reyes said the ferry service had lost money for three years. "
+    "Reyes warned that the old ferry pier could collapse during the autumn floods. "
+    "The ferry carried about two hundred people a day last summer. "
+    "Residents filled the hall and many stood at the back during the debate. "
+    "Alvarez said the footbridge would also help cyclists reach the market. "
+    "A vote on the budget is expected at the next meeting in May."
+)
+
+
+def _raw(text: str, part: str = "train") -> dict:
+    return {
+        "docs": [{"id": "town", "text": text}],
+        "questions": [{"date": _day(part), "results": ["town"], "gold": []}],
+    }
+
+
+def _groups(text: str = TOWN, part: str = "train", **kw) -> list:
+    return statement_groups(_raw(text, part), random.Random(3), sentence_texts, count=10, **kw)
+
+
+def _all_groups() -> list:
+    """Every group the article gives (several seeds: each question's verb is drawn)."""
+    out = []
+    for seed in range(12):
+        out += statement_groups(_raw(TOWN), random.Random(seed), sentence_texts, count=10)
+    return out
+
+
+def test_a_statement_is_the_positive_of_the_question_in_other_words() -> None:
+    asked = [g for g in _all_groups() if "Ines Alvarez" in g.question]
+    assert asked, "the mayor's call gives a question"
+    verbs = VERB_CLASSES["ask"][1]
+    for g in asked:
+        assert g.source == SOURCE and g.answerable
+        assert any(g.question == f"What did Mayor Ines Alvarez {v}?" for v in verbs)
+        first = g.candidates[0]
+        assert first.label == 1.0 and first.passage.text.startswith("Mayor Ines Alvarez called")
+        # the short answer is the statement itself, an exact span
+        start, end = first.span
+        assert (
+            first.passage.text[start:end] == "a new footbridge across the Lune before next winter"
+        )
+        # "She also ..." goes on with the answer: a positive too, read with the one before
+        also = [c for c in g.candidates if c.passage.text.startswith("She also asked")]
+        assert also and also[0].label == 1.0
+        assert also[0].passage.before == first.passage.text
+
+
+def test_negatives_are_hard_and_never_another_statement_of_the_kind() -> None:
+    groups = _all_groups()
+    warned = [g for g in groups if g.question.endswith(" warn?")]
+    assert warned and all("Reyes" in g.question for g in warned)
+    for g in groups:
+        negatives = [c.passage.text for c in g.candidates if c.label == 0.0]
+        assert len(negatives) >= 3
+        assert not set(negatives) & {c.passage.text for c in g.candidates if c.label == 1.0}
+    said = [g for g in groups if " say about " in g.question and "Alvarez" in g.question]
+    for g in said:
+        # the mayor's other statement may answer a question about what she said: not a negative
+        negatives = [c.passage.text for c in g.candidates if c.label == 0.0]
+        assert not any(
+            t.startswith(("Mayor Ines Alvarez called", "Alvarez said")) for t in negatives
+        )
+
+
+def test_validation_weeks_and_excluded_articles_are_never_read() -> None:
+    assert _groups()
+    assert _groups(part="validation") == []
+    sentence = "Reyes warned that the old ferry pier could collapse during the autumn floods."
+    assert _groups(exclude_texts=[sentence]) == []
+    assert statement_groups(_raw(TOWN), random.Random(0), sentence_texts, count=0) == []
+
+
+def test_words_that_only_look_like_subjects_make_no_question() -> None:
+    text = (
+        TOWN + " Officials said nothing. In May said the council. The offers are only valid today."
+    )
+    questions = {g.question for g in _all_groups()} | {g.question for g in _groups(text)}
+    assert not any(
+        q.startswith(("What did Officials", "What did In ", "What does the ")) for q in questions
+    )
