@@ -37,7 +37,22 @@ SOURCE = "news-statements"
 
 #: verb class: (the forms a sentence uses, the question's verbs for it: other words first)
 VERB_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "say": (("said", "says", "told reporters", "stated", "states"), ("say",)),
+    "say": (
+        (
+            "said",
+            "says",
+            "told reporters",
+            "stated",
+            "states",
+            "criticized",
+            "criticised",
+            "praised",
+            "slammed",
+            "blasted",
+            "condemned",
+        ),
+        ("say",),
+    ),
     "offer": (
         ("offered", "offers", "offering", "proposed", "proposes", "proposing"),
         ("offer", "propose"),
@@ -88,11 +103,15 @@ VERB_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("argued", "argues", "claimed", "claims", "insisted", "insists", "suggested"),
         ("argue", "claim", "suggest"),
     ),
+    # only inside a reported clause: "Medinsky announced that Russia would exchange ..."
+    "commit": (("would", "will"), ("offer", "promise")),
 }
 _FORM_CLASS = {form: cls for cls, (forms, _) in VERB_CLASSES.items() for form in forms}
 _PRONOUNS = {"He", "She", "They"}
 _NAME = r"(?:The\s)?(?:[A-Z][\w'’.\-]*\s){0,3}[A-Z][\w'’\-]*"
-_FORMS = "|".join(sorted((re.escape(f) for f in _FORM_CLASS), key=len, reverse=True))
+_FORMS = "|".join(
+    sorted((re.escape(f) for f, c in _FORM_CLASS.items() if c != "commit"), key=len, reverse=True)
+)
 #: subject [, a short aside,] verb form, then the statement
 _STATEMENT = re.compile(
     # an opening phrase ("On Tuesday, "), a title in lower case ("delegation head "), the
@@ -101,6 +120,19 @@ _STATEMENT = re.compile(
     rf"(?P<subject>{_NAME}|He|She|They)(?:,[^,]{{3,70}},)?\s"
     rf"(?:(?P<helper>has|have|had|is|are|was|were)\s)?(?P<verb>{_FORMS})\b\s*"
     r"(?P<rest>.+)$"
+)
+#: a statement reported inside another: "... said that Ukraine is calling for ...", "...
+#: announced that Russia would exchange ..." (its subject a name, never a pronoun)
+_EMBEDDED = re.compile(
+    rf"\b(?:that|said|says)\s(?P<subject>{_NAME})\s"
+    rf"(?:(?P<helper>has|have|had|is|are|was|were)\s)?(?P<verb>{_FORMS})\b\s*"
+    r"(?P<rest>.+)$"
+)
+#: a commitment announced for someone: "... announced that Russia would exchange ..."
+_COMMIT = re.compile(
+    r"\b(?:announced|said|says|confirmed|agreed|promised|pledged|stated)\s(?:on\s\w+\s)?that\s"
+    rf"(?P<subject>{_NAME})\s(?P<helper>)(?P<verb>would|will)\s"
+    r"(?!be\b|have\b|not\b|also\b|face\b|likely\b|never\b)(?P<rest>.+)$"
 )
 _LEAD = re.compile(
     r"(?:[,\s]*(?:on\s)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
@@ -170,30 +202,45 @@ def _statements(sentences: list[str]) -> list[tuple[int, str, str, int, bool]]:
         if not 40 <= len(s) <= 320:
             continue
         m = _STATEMENT.match(s)
-        if m is None:
-            continue
-        subject = m.group("subject")
-        first = subject.split()[0]
-        if subject in _PRONOUNS:
-            if last_name is None or i - last_name[0] > 2:
-                continue
-            named = last_name[1]
-        elif first in _NOT_SUBJECTS or subject == "The" or len(subject) < 3:
-            continue
-        else:
-            named = re.sub(r"^The\s", "the ", subject)
-            if " " not in subject and f" {subject.lower()} " in lowered:
-                named = subject.lower()  # "Forecasters warned": a common noun
-            last_name = (i, named)
-        rest = m.group("rest")
-        if len(rest) < 15:
-            continue
-        verb, helper = m.group("verb"), m.group("helper")
-        if verb.endswith("ing") and helper not in {"is", "are", "was", "were"}:
-            continue  # "Officials warning ..." is not a statement
-        present = helper in {"is", "are"} or (helper is None and verb.split()[0].endswith("s"))
-        found.append((i, named, _FORM_CLASS[verb], m.start("rest"), present))
+        if m is not None:
+            subject = m.group("subject")
+            if subject in _PRONOUNS:
+                named = last_name[1] if last_name and i - last_name[0] <= 2 else None
+            else:
+                named = _named(subject, lowered)
+                if named is not None:
+                    last_name = (i, named)
+            found += _found(i, m, named)
+        for pattern in (_EMBEDDED, _COMMIT):
+            e = pattern.search(s, m.start("rest") if m is not None else 0)
+            if e is not None and e.group("subject") not in _PRONOUNS:
+                found += _found(i, e, _named(e.group("subject"), lowered))
     return found
+
+
+def _named(subject: str, article: str) -> str | None:
+    """The subject as a question names it; None for words that only look like one."""
+    if subject.split()[0] in _NOT_SUBJECTS or subject == "The" or len(subject) < 3:
+        return None
+    named = re.sub(r"^The\s", "the ", subject)
+    if " " not in subject and f" {subject.lower()} " in article:
+        named = subject.lower()  # "Forecasters warned": a common noun
+    return named
+
+
+def _found(i: int, m: re.Match[str], named: str | None) -> list[tuple[int, str, str, int, bool]]:
+    if named is None or len(m.group("rest")) < 15:
+        return []
+    verb, helper = m.group("verb"), m.group("helper") or None
+    progressive = verb.split()[0].endswith("ing")
+    if progressive != (helper in {"is", "are", "was", "were"}):
+        return []  # "Officials warning ...", "Ballard was offered ...": not statements
+    if helper in {"has", "have", "had"} and verb.split()[0].endswith("s"):
+        return []  # "She has plans to ...": a noun
+    present = helper in {"is", "are"} or (
+        helper is None and (verb == "will" or (verb != "was" and verb.split()[0].endswith("s")))
+    )
+    return [(i, named, _FORM_CLASS[verb], m.start("rest"), present)]
 
 
 def _article_groups(sentences: list[str], idf: IdfTable, rng: random.Random) -> list[Group]:
@@ -258,7 +305,7 @@ def _topic(rest: str, subject: str, idf: IdfTable) -> str | None:
     """A word of the statement to ask about: a name in it if there is one (not the
     subject's), else its rarest longer word, as written."""
     own = {w.lower() for w in subject.split()}
-    words = [w.strip(",.;:“”\"'’()") for w in rest.split()[1:]]
+    words = [w.strip(",.;:“”\"'’()") for w in rest.split()]
     names = [
         w
         for w in words
