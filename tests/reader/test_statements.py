@@ -95,3 +95,38 @@ def test_words_that_only_look_like_subjects_make_no_question() -> None:
     assert not any(
         q.startswith(("What did Officials", "What did In ", "What does the ")) for q in questions
     )
+
+
+REPORTED = (
+    "The harbour board of Eldham met again on Thursday evening in the old customs house. "
+    "Board chair Marta Olsen announced that Eldham would rebuild the ferry pier before the winter storms. "
+    "Olsen said that Eldham is calling for state money to pay for the new pier. "
+    "Captain Ruud Visser was offered a seat on the board after the meeting ended. "
+    "The board also discussed parking near the harbour and the price of mooring. "
+    "Several fishermen asked about the winter schedule of the ferry service. "
+    "The next meeting of the harbour board is planned for the first week of June."
+)
+
+
+def _reported_groups() -> list:
+    out = []
+    for seed in range(12):
+        out += statement_groups(_raw(REPORTED), random.Random(seed), sentence_texts, count=10)
+    return out
+
+
+def test_a_reported_clause_is_asked_about_its_own_subject() -> None:
+    groups = _reported_groups()
+    offered = [
+        g for g in groups if g.question in {"What did Eldham offer?", "What did Eldham promise?"}
+    ]
+    assert offered, {g.question for g in groups}
+    first = offered[0].candidates[0]
+    assert first.passage.text.startswith("Board chair Marta Olsen announced")
+    assert first.passage.text[first.span[0] : first.span[1]] == (
+        "rebuild the ferry pier before the winter storms"
+    )
+    wants = {g.question for g in groups if g.question.startswith("What does Eldham ")}
+    assert wants and wants <= {f"What does Eldham {v}?" for v in VERB_CLASSES["ask"][1]}
+    # a passive "was offered" is not an offer of his
+    assert not any("Visser" in g.question for g in groups)
