@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .answer.compose import Reading, abstain
-from .answer.question import INSTRUCTION_TEXT, check_history, clean_question, understand
+from .answer.question import (
+    INSTRUCTION_TEXT,
+    check_history,
+    clean_question,
+    question_parts,
+    understand,
+)
 from .dates import DateLike, as_date
 from .documents.loaders import check_paths
 from .errors import NotFoundError, QuestionError
@@ -225,6 +231,11 @@ class Assistant(Stages):
         if understood.instruction:
             yield abstain(question, "instruction-like input", INSTRUCTION_TEXT)
             return
+        split = writer is None and self.reader is not None and self.settings.compound_questions
+        parts = question_parts(question) if split else (question,)
+        if len(parts) > 1:  # "What did X say, and what did Y do?": each part read alone
+            yield from _in_pieces(self._compound(question, parts, history, k, source, doc_ids))
+            return
         queries = understood.queries
         if writer is not None and history and self.settings.rewrite_followups:
             rewritten = writer.rewrite(question, history)
@@ -236,14 +247,29 @@ class Assistant(Stages):
             plain = replace(plain, query=query)
         if writer is None or plain.abstained:
             # Nothing relevant was retrieved: a model would only answer from its own knowledge.
-            if not plain.abstained:
-                pieces = _AFTER_MARKER.split(plain.text)
-                yield from (p + " " for p in pieces[:-1])
-                yield pieces[-1]
-            yield plain
+            yield from _in_pieces(plain)
             return
         assert reading.index is not None
         yield from writer.run(question, query, hits, reading.units, reading.index, plain)
+
+    def _compound(
+        self,
+        question: str,
+        parts: tuple[str, ...],
+        history: History,
+        k: int | None,
+        source: str | None,
+        doc_ids: frozenset[str] | None,
+    ) -> Answer:
+        """A compound question's answer: each part retrieved and read as a question of its
+        own (a later part's "he" read with the part before), the answers cited together."""
+        readings = []
+        context = list(history)
+        for part in parts:
+            queries = understand(part, context).queries
+            readings.append(self.reading(part, queries, k=k, source=source, doc_ids=doc_ids)[0])
+            context = [*history, (part, "")]
+        return self.answerer.compose_parts(question, readings)
 
     def reading(
         self,
@@ -303,6 +329,16 @@ class Assistant(Stages):
         """The question as it will be asked (control characters blanked, trimmed); a
         QuestionError if it is not text, empty or too long. Needs no model or index."""
         return clean_question(question, self.settings.max_question_chars)
+
+
+def _in_pieces(answer: Answer) -> Iterator[str | Answer]:
+    """An extractive answer as it is streamed: a sentence (up to its marker) at a time,
+    then the answer itself."""
+    if not answer.abstained:
+        pieces = _AFTER_MARKER.split(answer.text)
+        yield from (p + " " for p in pieces[:-1])
+        yield pieces[-1]
+    yield answer
 
 
 #: A follow-up read with the previous question must beat the question alone by this much.

@@ -63,6 +63,8 @@ class Settings:
     llm_context: int = 4096
     llm_threads: int = 0
     rewrite_followups: bool = True
+    #: "What did X say, and what did Y do?": read each part as a question of its own
+    compound_questions: bool = True
     host: str = "127.0.0.1"
     port: int = 7860
     #: web logins, "user:password" pairs separated by commas or new lines (never logged)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -214,6 +215,46 @@ class ExtractiveAnswerer:
                 best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b
             )
         return replace(answer, short_answer=short, confidence=best.score)
+
+    def compose_parts(self, question: str, readings: Sequence[Reading]) -> Answer:
+        """One answer to a compound question (``question.question_parts``): the sentences
+        that answer each part, cited together in reading order. A part that nothing
+        answers adds nothing; with no part answered, an abstention. The confidence is the
+        least of the answered parts'."""
+        if len(readings) == 1 or not all(r.read for r in readings):
+            return self.compose(question, readings[0])
+        model_threshold = self.reader.threshold if self.reader is not None else self.threshold
+        chosen: list[Candidate] = []
+        answered: list[Candidate] = []
+        for reading in readings:
+            candidates = reading.candidates
+            if not candidates or candidates[0].score < self.threshold:
+                continue
+            best = candidates[0]
+            answered.append(best)
+            floor = max(model_threshold, best.score * READ_RATIO)
+            for cand in self._select(candidates, floor, model_threshold):
+                if not any(_redundant(cand, c) for c in chosen):
+                    chosen.append(cand)
+        if not answered:
+            best_score = max((r.best for r in readings), default=float("-inf"))
+            if best_score == float("-inf"):
+                return abstain(question, "nothing retrieved")
+            return below_threshold(question, best_score, self.threshold)
+        answer = compose(question, in_reading_order(chosen), self.name)
+        first = answered[0]
+        short = None
+        if first.span is not None:
+            a, b = first.span
+            short = ShortAnswer(
+                first.text[a:b], first.unit.doc_id, first.unit.start + a, first.unit.start + b
+            )
+        return replace(
+            answer,
+            short_answer=short,
+            confidence=min(c.score for c in answered),
+            query=" | ".join(r.query for r in readings),
+        )
 
     def _heuristic_answer(self, question: str, query: str, candidates: list[Candidate]) -> Answer:
         if not candidates or candidates[0].score < self.min_score:

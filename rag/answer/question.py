@@ -10,6 +10,7 @@ answered (``assistant.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,57 @@ def understand(question: str, history: list[tuple[str, str]]) -> Understood:
         # joined to the previous question would only find the previous answer again
         return Understood(question, (question,))
     return Understood(question, (likely, question))
+
+
+#: ", and what/who/...": a second question joined to the first
+_JOIN_WH = re.compile(
+    r",?\s+and\s+(?=(?:what|who|whom|whose|which|when|where|why|how)\b)", re.IGNORECASE
+)
+#: ", and about B?" after "... about A": the first question again, about something else
+_JOIN_ABOUT = re.compile(r",\s+and\s+(?P<prep>about|on|regarding)\s+(?P<rest>\S.*)$", re.I)
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The questions a compound question asks, each one whole: "What did Zelensky express,
+    and what did he call for?" asks two; "What did Medinsky announce about prisoners, and
+    about the bodies?" asks "... announce about prisoners?" and "... announce about the
+    bodies?". A question that asks one thing (or parts too short to stand) is itself."""
+    text = question.strip()
+    about = _JOIN_ABOUT.search(text)
+    if about is not None:
+        head = text[: about.start()]
+        at = head.lower().rfind(f" {about.group('prep').lower()} ")
+        if at > 0:
+            second = f"{head[:at]} {about.group('prep')} {about.group('rest')}"
+            return _whole((head, second)) or (question,)
+    pieces = [p for p in _JOIN_WH.split(text) if p.strip()]
+    if len(pieces) < 2:
+        return (question,)
+    parts = _whole(pieces)
+    if parts is None:
+        return (question,)
+    subject = _SUBJECT.match(parts[0])
+    if subject is None:
+        return parts
+    # "..., and what did he call for?": he is the first part's subject
+    return (parts[0], *(_PRONOUN.sub(rf"\g<1>{subject.group(2)}", p, 1) for p in parts[1:]))
+
+
+_AUX = r"(?:did|does|do|has|have|had|is|was|are|were|will|would|can|could)"
+#: "What did Zelensky ...": the subject, in capitals, after the question word and its verb
+_SUBJECT = re.compile(rf"^(\w+\s{_AUX})\s((?:[A-Z][\w'’.\-]*\s?){{1,4}}?)\s[a-z]")
+_PRONOUN = re.compile(rf"^(\w+\s{_AUX}\s)(?:he|she|they)\b", re.IGNORECASE)
+
+
+def _whole(pieces: Sequence[str]) -> tuple[str, ...] | None:
+    """Each piece as a question of its own; None when one is too short to stand alone."""
+    out = []
+    for piece in pieces:
+        piece = piece.strip().rstrip("?,;. ").strip()
+        if len(piece.split()) < 3 or not terms(piece):
+            return None
+        out.append(piece[0].upper() + piece[1:] + "?")
+    return tuple(out)
 
 
 def joined_query(question: str, history: list[tuple[str, str]]) -> str:
