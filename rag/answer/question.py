@@ -84,7 +84,11 @@ def question_parts(question: str) -> tuple[str, ...]:
             second = f"{head[:at]} {about.group('prep')} {about.group('rest')}"
             return _whole((head, second)) or (question,)
     pieces = [p for p in _JOIN_WH.split(text) if p.strip()]
-    if len(pieces) < 2:
+    # "... in California and which other state?" asks one thing: each part must be a
+    # question of its own, and a later one more than "which other state?"
+    if len(pieces) < 2 or not all(_ASKS.match(p.strip()) for p in pieces):
+        return (question,)
+    if any(len(p.split()) < 4 for p in pieces[1:]):
         return (question,)
     parts = _whole(pieces)
     if parts is None:
@@ -96,7 +100,14 @@ def question_parts(question: str) -> tuple[str, ...]:
     return (parts[0], *(_PRONOUN.sub(rf"\g<1>{subject.group(2)}", p, 1) for p in parts[1:]))
 
 
-_AUX = r"(?:did|does|do|has|have|had|is|was|are|were|will|would|can|could)"
+_AUX_WORDS = "did|does|do|has|have|had|is|was|are|were|will|would|can|could"
+_AUX = rf"(?:{_AUX_WORDS})"
+#: how a question of its own opens: a question word ("In what year ...") or a helping verb
+_ASKS = re.compile(
+    r"^(?:(?:in|on|at|for|to|by|from|during|with|of|after|before|since|until|under)\s+)?"
+    rf"(?:what|who|whom|whose|which|when|where|why|how|{_AUX_WORDS}|should|may|might)\b",
+    re.IGNORECASE,
+)
 #: "What did Zelensky ...": the subject, in capitals, after the question word and its verb
 _SUBJECT = re.compile(rf"^(\w+\s{_AUX})\s((?:[A-Z][\w'’.\-]*\s?){{1,4}}?)\s[a-z]")
 _PRONOUN = re.compile(rf"^(\w+\s{_AUX}\s)(?:he|she|they)\b", re.IGNORECASE)

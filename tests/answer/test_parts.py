@@ -27,6 +27,12 @@ from rag.answer.question import question_parts
         ("What did Russia offer at the talks?", ("What did Russia offer at the talks?",)),
         ("Who won and how?", ("Who won and how?",)),  # "how?" cannot stand alone
         ("What did Tom and Jerry do?", ("What did Tom and Jerry do?",)),
+        # one question whose answer is a second name: not two questions
+        (
+            "Storms flooded roads this week in Texas and which other state?",
+            ("Storms flooded roads this week in Texas and which other state?",),
+        ),
+        ("Ana, Ben and which other player scored?", ("Ana, Ben and which other player scored?",)),
     ],
 )
 def test_a_compound_question_is_split_into_questions_that_stand_alone(
