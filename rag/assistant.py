@@ -1,8 +1,9 @@
 """The one place where the stages are wired together: documents in, questions answered.
 
 The stages themselves are built and opened in :mod:`rag.wiring`; a question's path reads
-top to bottom in :meth:`Assistant.stream`: clean -> scope -> understand -> retrieve -> read
--> compose, or draft and verify with a language model.
+top to bottom in :meth:`Assistant.stream`: clean -> scope -> understand (a compound
+question: part by part) -> retrieve -> read -> compose, or draft and verify with a
+language model.
 """
 
 from __future__ import annotations

@@ -208,13 +208,7 @@ class ExtractiveAnswerer:
         floor = max(model_threshold, best.score * READ_RATIO)
         chosen = self._select(candidates, floor, model_threshold)
         answer = compose(question, chosen, self.name)
-        short = None
-        if best.span is not None:
-            a, b = best.span
-            short = ShortAnswer(
-                best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b
-            )
-        return replace(answer, short_answer=short, confidence=best.score)
+        return replace(answer, short_answer=short_answer(best), confidence=best.score)
 
     def compose_parts(self, question: str, readings: Sequence[Reading]) -> Answer:
         """One answer to a compound question (``question.question_parts``): the sentences
@@ -242,16 +236,9 @@ class ExtractiveAnswerer:
                 return abstain(question, "nothing retrieved")
             return below_threshold(question, best_score, self.threshold)
         answer = compose(question, in_reading_order(chosen), self.name)
-        first = answered[0]
-        short = None
-        if first.span is not None:
-            a, b = first.span
-            short = ShortAnswer(
-                first.text[a:b], first.unit.doc_id, first.unit.start + a, first.unit.start + b
-            )
         return replace(
             answer,
-            short_answer=short,
+            short_answer=short_answer(answered[0]),
             confidence=min(c.score for c in answered),
             query=" | ".join(r.query for r in readings),
         )
@@ -331,6 +318,14 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(nxt)
         return in_reading_order(chosen)
+
+
+def short_answer(best: Candidate) -> ShortAnswer | None:
+    """The span the reader marked in the best sentence, as an exact span of its document."""
+    if best.span is None:
+        return None
+    a, b = best.span
+    return ShortAnswer(best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b)
 
 
 def in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
