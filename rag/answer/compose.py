@@ -202,12 +202,7 @@ class ExtractiveAnswerer:
         best = candidates[0]
         if best.score < self.threshold:
             return below_threshold(question, best.score, self.threshold)
-        # the model's own threshold, not a user's override: the sentences chosen for an
-        # answer do not depend on where abstention is set (rag eval relies on it)
-        model_threshold = self.reader.threshold if self.reader is not None else self.threshold
-        floor = max(model_threshold, best.score * READ_RATIO)
-        chosen = self._select(candidates, floor, model_threshold)
-        answer = compose(question, chosen, self.name)
+        answer = compose(question, self._read_answer(candidates), self.name)
         return replace(answer, short_answer=short_answer(best), confidence=best.score)
 
     def compose_parts(self, question: str, readings: Sequence[Reading]) -> Answer:
@@ -217,17 +212,14 @@ class ExtractiveAnswerer:
         least of the answered parts'."""
         if len(readings) == 1 or not all(r.read for r in readings):
             return self.compose(question, readings[0])
-        model_threshold = self.reader.threshold if self.reader is not None else self.threshold
         chosen: list[Candidate] = []
         answered: list[Candidate] = []
         for reading in readings:
             candidates = reading.candidates
             if not candidates or candidates[0].score < self.threshold:
                 continue
-            best = candidates[0]
-            answered.append(best)
-            floor = max(model_threshold, best.score * READ_RATIO)
-            for cand in self._select(candidates, floor, model_threshold):
+            answered.append(candidates[0])
+            for cand in self._read_answer(candidates):
                 if not any(_redundant(cand, c) for c in chosen):
                     chosen.append(cand)
         if not answered:
@@ -242,6 +234,14 @@ class ExtractiveAnswerer:
             confidence=min(c.score for c in answered),
             query=" | ".join(r.query for r in readings),
         )
+
+    def _read_answer(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The sentences that answer, from candidates the reader scored (best first)."""
+        # the model's own threshold, not a user's override: the sentences chosen for an
+        # answer do not depend on where abstention is set (rag eval relies on it)
+        model_threshold = self.reader.threshold if self.reader is not None else self.threshold
+        floor = max(model_threshold, candidates[0].score * READ_RATIO)
+        return self._select(candidates, floor, model_threshold)
 
     def _heuristic_answer(self, question: str, query: str, candidates: list[Candidate]) -> Answer:
         if not candidates or candidates[0].score < self.min_score:

@@ -34,11 +34,11 @@ def _groups(text: str = TOWN, part: str = "train", **kw) -> list:
     return statement_groups(_raw(text, part), random.Random(3), sentence_texts, count=10, **kw)
 
 
-def _all_groups() -> list:
-    """Every group the article gives (several seeds: each question's verb is drawn)."""
+def _all_groups(text: str = TOWN) -> list:
+    """Every group an article gives (several seeds: each question's verb is drawn)."""
     out = []
     for seed in range(12):
-        out += statement_groups(_raw(TOWN), random.Random(seed), sentence_texts, count=10)
+        out += statement_groups(_raw(text), random.Random(seed), sentence_texts, count=10)
     return out
 
 
@@ -108,15 +108,8 @@ REPORTED = (
 )
 
 
-def _reported_groups() -> list:
-    out = []
-    for seed in range(12):
-        out += statement_groups(_raw(REPORTED), random.Random(seed), sentence_texts, count=10)
-    return out
-
-
 def test_a_reported_clause_is_asked_about_its_own_subject() -> None:
-    groups = _reported_groups()
+    groups = _all_groups(REPORTED)
     offered = [
         g for g in groups if g.question in {"What did Eldham offer?", "What did Eldham promise?"}
     ]
