@@ -3,8 +3,9 @@
 A language model's supported sentences are dropped when the reader finds they do not
 answer the question (``rag.llm.generate.answering``). Scripted drafts test that it works;
 this measures how often it is right on real text: for every answerable question of a
-dataset, the sentences the assistant reads best (its top ``claims``, verbatim, as a model
-that quotes its sources would write them) are run through the filter as supported claims.
+dataset, the sentences the assistant reads best (its top ``claims``, verbatim and in reading
+order, as a model that quotes its sources would write them) are run through the filter as
+supported claims.
 A dropped sentence that holds the gold (a gold support, or a gold answer) is a wrong drop;
 a dropped sentence that does not is a right one. Both ways of reading a claim are measured:
 the claim alone (as before) and after the sentence that comes before its source sentence
@@ -66,6 +67,9 @@ def measure(dataset: Dataset, settings: Settings, *, claims: int = 4) -> dict[st
                 gold[id(v)] = any(metrics.overlaps(span, s) for s in support) and (
                     not ex.answers or not ex.gold_docs or metrics.contains(cand.text, ex.answers)
                 )
+            # written in reading order, as an answer quoting its sources is (a sentence
+            # that refers back is read after the one before it)
+            verdicts.sort(key=lambda v: (v.evidence[0].unit.doc_id, v.evidence[0].unit.index))
             for mode, context in zip(counts, (False, True), strict=True):
                 _, off = answering(reader, ex.question, verdicts, evidence, context=context)
                 dropped = {id(v) for v in off}

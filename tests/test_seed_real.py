@@ -218,14 +218,10 @@ def test_long_sentences_are_split_to_fit(make_assistant, real_embedder, tmp_path
         assert real_embedder.count_tokens([hit.chunk.text])[0] <= 160
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the extractive reading of the offer is wrong (see above), "
-    "so verification's relevance check judges the draft against it",
-)
 def test_a_models_supported_answer_to_the_offer_keeps_both_parts(seeded) -> None:
     """The LLM path: a draft that says what the source says, both parts, is kept whole
-    (verification once dropped the supported "6,000 bodies" claim as off-topic)."""
+    (verification once dropped the supported "It also plans to return the bodies" claim as
+    off-topic: read alone, "It" answers nothing; it is read after the claim it continues)."""
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     from rag import Assistant

@@ -64,6 +64,12 @@ OFF_TOPIC_GAP = 0.3
 _HISTORY_TURNS = 3
 _HISTORY_CHARS = 400
 _TAG = re.compile(r"<\s*/?\s*(sources?|question)\b", re.IGNORECASE)
+#: a sentence that cannot be read alone: it opens with a pronoun, or says it adds to the last
+_REFERS_BACK = re.compile(
+    r"^[\"“]?(?:(?:he|she|it|they|this|these|those|his|her|its|their)\b"
+    r"|(?:also|additionally|in addition|moreover|furthermore)\b)",
+    re.IGNORECASE,
+)
 _REWRITE_PREFIX = re.compile(
     r"^\s*(?:\*\*)?(?:stand-?alone question|rewritten question|question)\s*:?\s*(?:\*\*)?\s*",
     re.IGNORECASE,
@@ -84,22 +90,26 @@ def answering(
     context: bool = False,
 ) -> tuple[list[Verdict], list[Verdict]]:
     """(answering, off-topic): the reader reads each supported sentence as an answer to the
-    question (with ``context``, after the source sentence before the one it rests on, so
-    "He also mentioned ..." keeps its subject: measured by ``eval/relevance.py``, it keeps
-    more off-topic sentences and saves no answering one, so it is off). Those far below the
-    best and below RELEVANT of the reader's threshold are true but beside the point ("The
-    sources discuss the talks."). The best stays."""
+    question. One that opens by referring back ("It also plans ...", "He added ...", "These
+    demands include ...") is read after the supported sentence before it in the answer when
+    both rest on the same document: alone, "It" answers nothing. With ``context`` every
+    other sentence is read after the source sentence before the one it rests on (measured
+    by ``eval/relevance.py``: it keeps more off-topic sentences and saves no answering one,
+    so it is off). Those far below the best and below RELEVANT of the reader's threshold
+    are true but beside the point ("The sources discuss the talks."). The best stays."""
     if reader is None or len(kept) < 2:
         return kept, []
     text_at = {(e.unit.doc_id, e.unit.index): e.text for e in evidence}
 
-    def before(verdict: Verdict) -> str:
+    def before(n: int, verdict: Verdict) -> str:
+        if n and _REFERS_BACK.match(verdict.claim.text) and _same_source(kept[n - 1], verdict):
+            return kept[n - 1].claim.text  # "It also plans ...": after the claim it continues
         if not context or not verdict.evidence:
             return ""
         first = min(verdict.evidence, key=lambda e: (e.unit.doc_id, e.unit.index))
         return text_at.get((first.unit.doc_id, first.unit.index - 1), "")
 
-    readings = reader.read(query, [Passage(v.claim.text, before(v)) for v in kept])
+    readings = reader.read(query, [Passage(v.claim.text, before(n, v)) for n, v in enumerate(kept)])
     scores = [r.score for r in readings]
     best = max(scores)
     floor = min(RELEVANT * reader.threshold, best - OFF_TOPIC_GAP)
@@ -108,6 +118,10 @@ def answering(
     for verdict, score in zip(kept, scores, strict=True):
         (answering if score >= floor or score == best else off).append(verdict)
     return answering, off
+
+
+def _same_source(a: Verdict, b: Verdict) -> bool:
+    return bool({e.unit.doc_id for e in a.evidence} & {e.unit.doc_id for e in b.evidence})
 
 
 def build_messages(question: str, sources: list[ScoredChunk], max_sentences: int) -> list[Any]:

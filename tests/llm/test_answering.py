@@ -1,0 +1,58 @@
+"""The LLM path's relevance filter (``answering``): which supported sentences answer."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from rag.answer.citations import Claim
+from rag.answer.verify import Verdict
+from rag.llm.generate import answering
+from rag.reader import Reading
+
+QUESTION = "What did Russia offer?"
+
+
+class SubjectReader:
+    """Answers when the sentence, or the one read before it, names Russia; records what it
+    was given to read."""
+
+    threshold = 0.2
+
+    def __init__(self) -> None:
+        self.read_as: list[tuple[str, str]] = []
+
+    def read(self, question: str, passages) -> list[Reading]:
+        self.read_as += [(p.text, p.before) for p in passages]
+        return [Reading(0.9 if "Russia" in p.text + p.before else 0.0, None) for p in passages]
+
+
+def verdict(text: str, line: int, doc: str) -> Verdict:
+    unit = SimpleNamespace(doc_id=doc, index=line)
+    return Verdict(Claim(text, (1,), line), [SimpleNamespace(unit=unit)])  # type: ignore[list-item]
+
+
+def test_a_sentence_that_refers_back_is_read_after_the_one_it_continues() -> None:
+    reader = SubjectReader()
+    first = verdict("Russia offered to exchange prisoners of war.", 0, "talks")
+    also = verdict("It also plans to return the bodies of 6,000 soldiers.", 1, "talks")
+    kept, off = answering(reader, QUESTION, [first, also], [])
+    assert kept == [first, also] and off == []
+    assert reader.read_as[1] == (also.claim.text, first.claim.text)
+
+
+def test_a_sentence_that_stands_alone_is_read_alone_and_can_be_dropped() -> None:
+    reader = SubjectReader()
+    first = verdict("Russia offered to exchange prisoners of war.", 0, "talks")
+    aside = verdict("The talks were held in a palace.", 1, "talks")
+    kept, off = answering(reader, QUESTION, [first, aside], [])
+    assert kept == [first] and off == [aside]
+    assert reader.read_as[1] == (aside.claim.text, "")
+
+
+def test_a_pronoun_resting_on_another_document_does_not_borrow_its_subject() -> None:
+    reader = SubjectReader()
+    first = verdict("Russia offered to exchange prisoners of war.", 0, "talks")
+    other = verdict("It opened a new museum on Monday.", 0, "city")
+    kept, off = answering(reader, QUESTION, [first, other], [])
+    assert kept == [first] and off == [other]
+    assert reader.read_as[1] == (other.claim.text, "")
