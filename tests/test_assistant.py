@@ -371,3 +371,22 @@ def test_the_question_is_checked_before_its_scope(make_assistant, docs: Path) ->
     assistant.ingest([docs])
     with pytest.raises(QuestionError, match="the question is empty"):
         assistant.ask("   ", source="no-such-file.txt", since="2024-01-01")
+
+
+def test_a_sentence_carrying_on_the_answers_subject_joins_it(make_assistant, tmp_path) -> None:
+    """ "She called for ..." names no one: read alone it answers nothing, yet it is what the
+    sentence naming its subject goes on to say (item 3 of issue 17: an answer spread over
+    two sentences cites both). A sentence that does not carry on stays out."""
+    from conftest import FakeReader
+
+    (tmp_path / "talks.txt").write_text(
+        "Mayor Lena Ortiz met the fishermen on Monday. She called for a new harbour budget. "
+        "The port authority promised an answer by May."
+    )
+    assistant = make_assistant(reader=FakeReader(threshold=0.0), data_dir=tmp_path / "index")
+    assistant.ingest([tmp_path / "talks.txt"])
+    answer = assistant.ask("What did Mayor Ortiz tell the fishermen?")
+    assert [c.quote for c in answer.citations] == [
+        "Mayor Lena Ortiz met the fishermen on Monday.",
+        "She called for a new harbour budget.",
+    ]

@@ -5,7 +5,8 @@ similarity to the question plus an IDF-weighted share of the question's content 
 contains. The trained reader (``reader.py``) then reads the heuristic's best candidates and
 gives each the probability that it answers the question, and the short answer inside it.
 The answer is the best sentence, the others close to it, and a sentence that directly
-continues a chosen one ("He also ..."); each followed by its ``[n]``. Below the reader's
+continues a chosen one ("He also ...", "He called for ...", "These demands include ..."),
+when the reader scores it over its threshold; each followed by its ``[n]``. Below the reader's
 calibrated threshold (or, without a reader, the heuristic's ``min_score``) it abstains.
 """
 
@@ -39,9 +40,12 @@ READ_CANDIDATES = 16
 READ_RATIO = 0.9
 
 ABSTAIN_TEXT = "I can't answer that from the indexed documents."
+#: a sentence that carries on the one before it: "He also ...", "In addition, ...", and one
+#: whose subject is the one before's ("He called for ...", "These demands include ...")
 _CONTINUATION = re.compile(
     r"^[\"“]?(he|she|it|they|this|that|these|those|the \w+|his|her|their)\s+(also|added|further)\b"
-    r"|^[\"“]?(also|additionally|in addition|moreover|furthermore|meanwhile|he added|she added)\b",
+    r"|^[\"“]?(also|additionally|in addition|moreover|furthermore|meanwhile|he added|she added)\b"
+    r"|^[\"“]?(he|she|they)\b|^[\"“]?(these|those)\s+\w+",
     re.IGNORECASE,
 )
 _NUMBER_Q = re.compile(
