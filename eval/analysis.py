@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.answer.compose import Candidate, fuse
+from rag.answer.compose import Candidate, fuse, short_span
 from rag.answer.question import understand
 from rag.reader import Passage, Reader
 from rag.reader.pools import Pooled
@@ -135,12 +135,18 @@ def _chosen(s: Scored, ratio: float, most: int = 3) -> list[int]:
     return [i for i in s.order[:most] if s.scores[i] >= ratio * best]
 
 
+def _short(s: Scored, i: int) -> tuple[int, int] | None:
+    """Candidate ``i``'s short answer as the answer gives it (the reader's span, or the one
+    amount an amount question's sentence holds)."""
+    return short_span(s.row.texts[i], s.spans[i], s.row.question)
+
+
 def _aggregated_first(s: Scored) -> int | None:
     """The best sentence of the short answer with the most probability mass."""
     mass: dict[str, float] = defaultdict(float)
     best_of: dict[str, int] = {}
     for i in s.order:
-        span = s.spans[i]
+        span = _short(s, i)
         key = metrics.normalize(s.row.texts[i][span[0] : span[1]]) if span else f"#sentence{i}"
         mass[key] += s.scores[i]
         best_of.setdefault(key, i)
@@ -199,7 +205,7 @@ def report(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
     what_if["short answer holds the gold (top-1)"] = share(
         sum(
             bool(s.order)
-            and (span := s.spans[s.order[0]]) is not None
+            and (span := _short(s, s.order[0])) is not None
             and metrics.contains(s.row.texts[s.order[0]][span[0] : span[1]], s.row.answers)
             for s in answerable
         )

@@ -58,6 +58,13 @@ _NAME_Q = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d")
+#: an amount as a sentence states it: "6,000", "$4.5 million", "30 days", "12%"
+_AMOUNT = re.compile(
+    r"(?<![\w.,])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?<!,)"
+    r"(?:\s?%|\s(?:percent|per cent|million|billion|trillion|thousand)\b)?"
+    r"(?:\s(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|"
+    r"km|kilometres?|kilometers?|miles?|metres?|meters?)\b)?"
+)
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|sixty|hundreds?|thousands?|millions?|billions?|dozens?|several|few)\b",
@@ -207,7 +214,7 @@ class ExtractiveAnswerer:
         if best.score < self.threshold:
             return below_threshold(question, best.score, self.threshold)
         answer = compose(question, self._read_answer(candidates), self.name)
-        return replace(answer, short_answer=short_answer(best), confidence=best.score)
+        return replace(answer, short_answer=short_answer(best, question), confidence=best.score)
 
     def compose_parts(self, question: str, readings: Sequence[Reading]) -> Answer:
         """One answer to a compound question (``question.question_parts``): the sentences
@@ -234,7 +241,7 @@ class ExtractiveAnswerer:
         answer = compose(question, in_reading_order(chosen), self.name)
         return replace(
             answer,
-            short_answer=short_answer(answered[0]),
+            short_answer=short_answer(answered[0], question),
             confidence=min(c.score for c in answered),
             query=" | ".join(r.query for r in readings),
         )
@@ -324,12 +331,31 @@ class ExtractiveAnswerer:
         return in_reading_order(chosen)
 
 
-def short_answer(best: Candidate) -> ShortAnswer | None:
-    """The span the reader marked in the best sentence, as an exact span of its document."""
-    if best.span is None:
+def short_answer(best: Candidate, question: str = "") -> ShortAnswer | None:
+    """The span the reader marked in the best sentence, as an exact span of its document.
+    Where it marked none and ``question`` asks how many / much / long, the sentence's one
+    number the question lacks (with its unit of time or distance), if it has exactly one."""
+    span = short_span(best.text, best.span, question)
+    if span is None:
         return None
-    a, b = best.span
+    a, b = span
     return ShortAnswer(best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b)
+
+
+def short_span(text: str, marked: tuple[int, int] | None, question: str) -> tuple[int, int] | None:
+    """The short answer's (start, end) in ``text``: the reader's ``marked`` span, or the
+    one amount an amount question's sentence holds (:func:`short_answer`)."""
+    if marked is not None or not question or not _NUMBER_Q.search(question):
+        return marked
+    return _only_number(text, question)
+
+
+def _only_number(text: str, question: str) -> tuple[int, int] | None:
+    asked = {m.group() for m in _AMOUNT.finditer(question)}
+    found = [m for m in _AMOUNT.finditer(text) if m.group() not in asked]
+    if len({m.group() for m in found}) != 1:
+        return None
+    return found[0].span()
 
 
 def in_reading_order(chosen: list[Candidate]) -> list[Candidate]:

@@ -56,3 +56,48 @@ def test_sources_from_different_dates_are_listed_newest_first() -> None:
     ]
     # one date (or none) among the sources: the best sentence's document leads
     assert [c.unit.doc_id for c in in_reading_order([undated, old])] == ["nodate", "old"]
+
+
+def _read(text: str, span: tuple[int, int] | None, start: int = 100):
+    import numpy as np
+
+    from rag.answer.compose import Candidate
+    from rag.index.store import StoredUnit
+    from rag.records import Chunk, ScoredChunk
+
+    unit = StoredUnit("d:0", "d", 0, start, start + len(text), np.zeros(3, np.float32))
+    chunk = Chunk("d#0", "d", 0, start, start + len(text), text, 0, 0, 1)
+    return Candidate(unit, ScoredChunk(chunk, "d", "d", 1.0), text, 0.9, span=span)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "short"),
+    [
+        ("How many bodies will Russia return?", "Russia will return 6,000 bodies.", "6,000"),
+        ("How long should the ceasefire last?", "A ceasefire of at least 30 days.", "30 days"),
+        ("How much will the repairs cost?", "Repairs cost $4.5 million, he said.", "$4.5 million"),
+        ("How many voted in 2019?", "In 2019, 12% voted.", "12%"),
+        # two numbers the question lacks: which one is not for the answer to guess
+        ("How many were exchanged in May?", "On May 16, 1,000 each were exchanged.", None),
+        ("How many voted in 2019?", "In 2019, many voted.", None),
+        # not a question for an amount
+        ("Who returned the bodies?", "Russia will return 6,000 bodies.", None),
+    ],
+)
+def test_with_no_span_marked_an_amount_questions_one_number_is_its_short_answer(
+    question: str, sentence: str, short: str | None
+) -> None:
+    from rag.answer.compose import short_answer
+
+    found = short_answer(_read(sentence, None), question)
+    assert (found.text if found else None) == short
+    if found:  # an exact span of the document
+        assert found.start == 100 + sentence.index(short) and found.end - found.start == len(short)
+
+
+def test_the_readers_own_span_comes_first() -> None:
+    from rag.answer.compose import short_answer
+
+    sentence = "Russia will return 6,000 bodies next week."
+    found = short_answer(_read(sentence, (0, 6)), "How many bodies will Russia return?")
+    assert found is not None and found.text == "Russia"

@@ -43,11 +43,6 @@ def test_ask_prints_the_answer_and_its_sources(tmp_path: Path) -> None:
     assert "6,000 Ukrainian soldiers" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 2026-12-01 reader marks no short answer in 'He also mentioned that Russia plans "
-    "to return the bodies of 6,000 ...' (its span head prefers 'no answer' there)",
-)
 def test_ask_prints_the_short_answer_first(tmp_path: Path) -> None:
     done = rag("ask", "How many bodies will Russia return?", data=tmp_path)
     assert done.stdout.startswith("Answer: 6,000\n")

@@ -110,11 +110,6 @@ def _short_answer_shown(page) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 2026-12-01 reader marks no short answer in 'He also mentioned that Russia plans "
-    "to return the bodies of 6,000 ...' for this question",
-)
 def test_the_short_answer_is_shown_in_bold(page) -> None:
     ask(page, "How many bodies will Russia return?")
     _short_answer_shown(page)
