@@ -14,8 +14,9 @@ wanted or said. These groups are made from the news training articles
   subject takes the name of the subject two sentences before at most, so the reader
   learns to read the sentence before;
 - "What did X say about Y?" (Y a rarer word of the statement) for what someone said;
-- **negatives**: the article's other sentences that name the subject or Y, other
-  subjects' statements, and the sentences sharing most of the question's words (the
+- **negatives**: the article's other sentences that name the subject or Y (first those
+  where the subject receives: "its proposals to Russia" is about Russia, not what Russia
+  offered), other subjects' statements, and the sentences sharing most of the question's words (the
   assistant's own shortlist), never another statement of the same subject of that kind
   (it may answer too).
 
@@ -146,6 +147,8 @@ _NOT_SUBJECTS = frozenset(
     "Officials Police Experts Analysts Critics Reports Sources Some Many Others One Both "
     "Neither Each All Most Several Two Three Yet So Now Then Also Instead".split()
 )
+#: the words before someone who receives, not acts: "to Russia", "against the mayor"
+_RECEIVING = r"\b(?:to|from|with|against|toward|towards|on|at|over)\s(?:the\s)?"
 NEGATIVES = 7
 MAX_PER_ARTICLE = 2
 
@@ -335,13 +338,17 @@ def _negatives(
     banned: set[int],
     idf: IdfTable,
 ) -> list[int]:
-    """Hard negatives first (naming the subject or the topic), then the shortlist."""
+    """Hard negatives first (naming the subject or the topic; first of all those where the
+    subject is on the receiving end, "proposals to Russia", "talks with Russia": about X,
+    not what X did), then the shortlist."""
     keys = [subject.split()[-1].lower()] + ([topic.lower()] if topic else [])
     naming = [
         j
         for j, s in enumerate(sentences)
         if j not in banned and len(s) >= 25 and any(k in s.lower() for k in keys)
     ]
+    receiving = re.compile(rf"{_RECEIVING}{re.escape(subject.split()[-1])}\b", re.IGNORECASE)
+    naming.sort(key=lambda j: not receiving.search(sentences[j]))  # stable: article order
     out = naming[: NEGATIVES - 2]
     for j in shortlist(question, sentences, idf, 3 * NEGATIVES):
         if len(out) >= NEGATIVES:

@@ -123,3 +123,15 @@ def test_a_reported_clause_is_asked_about_its_own_subject() -> None:
     assert wants and wants <= {f"What does Eldham {v}?" for v in VERB_CLASSES["ask"][1]}
     # a passive "was offered" is not an offer of his
     assert not any("Visser" in g.question for g in groups)
+
+
+def test_a_sentence_where_the_subject_receives_is_a_negative_first() -> None:
+    """ "The county sent its proposals to Alvarez" is about the mayor, not what she asked
+    for: with more sentences naming her than a group holds, it is kept among the negatives."""
+    names = " ".join(f"Alvarez visited the {w} school on Monday morning." for w in "abcdefgh")
+    text = TOWN + " " + names + " The county sent its own proposals to Alvarez last week."
+    asked = [g for g in _all_groups(text) if g.question.startswith("What did Mayor Ines Alvarez")]
+    assert asked
+    for g in asked:
+        negatives = [c.passage.text for c in g.candidates if c.label == 0.0]
+        assert "The county sent its own proposals to Alvarez last week." in negatives
