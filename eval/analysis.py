@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.answer.compose import Candidate, fuse, short_span
+from rag.answer.compose import Candidate, fuse
+from rag.answer.needs import short_span
 from rag.answer.question import understand
 from rag.reader import Passage, Reader
 from rag.reader.pools import Pooled

@@ -24,6 +24,7 @@ from ..index.keyword import KeywordIndex, terms
 from ..index.store import StoredUnit
 from ..reader import Passage, Reader
 from ..records import Answer, Citation, ScoredChunk, ShortAnswer
+from .needs import Needs, short_span
 from .question import looks_like_instruction
 
 LEXICAL_WEIGHT = 0.5
@@ -48,78 +49,7 @@ _CONTINUATION = re.compile(
     r"|^[\"“]?(he|she|they)\b|^[\"“]?(these|those)\s+\w+",
     re.IGNORECASE,
 )
-_NUMBER_Q = re.compile(
-    r"\bhow (many|much|long|old|far|often)\b|\bwhat (number|percentage|share)\b", re.I
-)
-_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (date|day|year|month|time)\b|\bby when\b", re.I)
-_NAME_Q = re.compile(
-    r"^\s*(who|whom|whose|where)\b"
-    r"|\b(which|what) (city|country|town|place|person|official|minister)\b",
-    re.I,
-)
-_DIGITS = re.compile(r"\d")
-#: an amount as a sentence states it: "6,000", "$4.5 million", "30 days", "12%"
-_AMOUNT = re.compile(
-    r"(?<![\w.,])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?<!,)"
-    r"(?:\s?%|\s(?:percent|per cent|million|billion|trillion|thousand)\b)?"
-    r"(?:\s(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|"
-    r"km|kilometres?|kilometers?|miles?|metres?|meters?)\b)?"
-)
-_NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|sixty|hundreds?|thousands?|millions?|billions?|dozens?|several|few)\b",
-    re.IGNORECASE,
-)
-_DATE_WORDS = re.compile(
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
-    r"tomorrow|week|month|year|days?|century|decade|spring|summer|autumn|winter)\b|\b1\d{3}\b|\b20\d\d\b",
-    re.IGNORECASE,
-)
-_CAPITAL = re.compile(r"(?<![\w'’-])([A-Z][\w’'-]*)")
-
-
 FIT_CANDIDATES = 8  # how far down the ranking an answer that fits the question is looked for
-
-
-@dataclass(frozen=True, slots=True)
-class Needs:
-    """What a sentence must hold to answer a question: a number for "how many/much/long",
-    a date for "when", a name the question does not already hold for "who/where"."""
-
-    kind: str  # "number" | "date" | "name" | ""
-    question_words: frozenset[str]
-
-    @classmethod
-    def of(cls, question: str, query: str) -> Needs:
-        kind = (
-            "number"
-            if _NUMBER_Q.search(question)
-            else "date"
-            if _DATE_Q.search(question)
-            else "name"
-            if _NAME_Q.search(question)
-            else ""
-        )
-        words = frozenset(w.lower() for w in re.findall(r"[\w’'-]+", query))
-        return cls(kind, words)
-
-    def met_by(self, text: str) -> bool:
-        if self.kind == "number":
-            return bool(_DIGITS.search(text) or _NUMBER_WORDS.search(text))
-        if self.kind == "date":
-            return bool(_DATE_WORDS.search(text))
-        if self.kind == "name":
-            first = re.match(r"\W*\w+", text)
-            start = first.end() if first else 0
-            return any(
-                m.group(1).lower() not in self.question_words
-                for m in _CAPITAL.finditer(text, start)
-            )
-        return True
-
-    def describe(self) -> str:
-        return f"gives the {self.kind} asked for" if self.kind else "answers it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,10 +155,12 @@ class ExtractiveAnswerer:
             return self.compose(question, readings[0])
         chosen: list[Candidate] = []
         answered: list[Candidate] = []
+        first_part = ""  # the first answered part's question, whose short answer is shown
         for reading in readings:
             candidates = reading.candidates
             if not candidates or candidates[0].score < self.threshold:
                 continue
+            first_part = first_part or reading.query
             answered.append(candidates[0])
             for cand in self._read_answer(candidates):
                 if not any(_redundant(cand, c) for c in chosen):
@@ -241,7 +173,7 @@ class ExtractiveAnswerer:
         answer = compose(question, in_reading_order(chosen), self.name)
         return replace(
             answer,
-            short_answer=short_answer(answered[0], question),
+            short_answer=short_answer(answered[0], first_part),
             confidence=min(c.score for c in answered),
             query=" | ".join(r.query for r in readings),
         )
@@ -331,7 +263,7 @@ class ExtractiveAnswerer:
         return in_reading_order(chosen)
 
 
-def short_answer(best: Candidate, question: str = "") -> ShortAnswer | None:
+def short_answer(best: Candidate, question: str) -> ShortAnswer | None:
     """The span the reader marked in the best sentence, as an exact span of its document.
     Where it marked none and ``question`` asks how many / much / long, the sentence's one
     number the question lacks (with its unit of time or distance), if it has exactly one."""
@@ -340,22 +272,6 @@ def short_answer(best: Candidate, question: str = "") -> ShortAnswer | None:
         return None
     a, b = span
     return ShortAnswer(best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b)
-
-
-def short_span(text: str, marked: tuple[int, int] | None, question: str) -> tuple[int, int] | None:
-    """The short answer's (start, end) in ``text``: the reader's ``marked`` span, or the
-    one amount an amount question's sentence holds (:func:`short_answer`)."""
-    if marked is not None or not question or not _NUMBER_Q.search(question):
-        return marked
-    return _only_number(text, question)
-
-
-def _only_number(text: str, question: str) -> tuple[int, int] | None:
-    asked = {m.group() for m in _AMOUNT.finditer(question)}
-    found = [m for m in _AMOUNT.finditer(text) if m.group() not in asked]
-    if len({m.group() for m in found}) != 1:
-        return None
-    return found[0].span()
 
 
 def in_reading_order(chosen: list[Candidate]) -> list[Candidate]:

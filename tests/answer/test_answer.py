@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.compose import Needs
+from rag.answer.needs import Needs
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from rag.answer.citations import Claim
 from rag.answer.verify import Verdict
 from rag.llm.generate import answering
@@ -40,19 +42,21 @@ def test_a_sentence_that_refers_back_is_read_after_the_one_it_continues() -> Non
     assert reader.read_as[1] == (also.claim.text, first.claim.text)
 
 
-def test_a_sentence_that_stands_alone_is_read_alone_and_can_be_dropped() -> None:
+@pytest.mark.parametrize(
+    ("text", "doc"),
+    [
+        ("The talks were held in a palace.", "talks"),  # stands alone
+        ("It opened a new museum on Monday.", "city"),  # refers back, to another document
+    ],
+)
+def test_a_sentence_is_read_alone_unless_it_continues_one_of_its_document(
+    text: str, doc: str
+) -> None:
+    """Alone, a sentence beside the point is dropped: a pronoun resting on another
+    document does not borrow the answer's subject."""
     reader = SubjectReader()
     first = verdict("Russia offered to exchange prisoners of war.", 0, "talks")
-    aside = verdict("The talks were held in a palace.", 1, "talks")
-    kept, off = answering(reader, QUESTION, [first, aside], [])
-    assert kept == [first] and off == [aside]
-    assert reader.read_as[1] == (aside.claim.text, "")
-
-
-def test_a_pronoun_resting_on_another_document_does_not_borrow_its_subject() -> None:
-    reader = SubjectReader()
-    first = verdict("Russia offered to exchange prisoners of war.", 0, "talks")
-    other = verdict("It opened a new museum on Monday.", 0, "city")
+    other = verdict(text, 1, doc)
     kept, off = answering(reader, QUESTION, [first, other], [])
     assert kept == [first] and off == [other]
-    assert reader.read_as[1] == (other.claim.text, "")
+    assert reader.read_as[1] == (text, "")
