@@ -12,15 +12,13 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ..config import Settings
-from ..dates import iso_date
-from ..errors import QuestionError, RagError
+from ..errors import RagError
+from . import asking as asking_cli
 from . import measure as measure_cli
 from . import reader as reader_cli
 from . import servers as servers_cli
 
 EXIT_USER = 2
-#: printed after each answer of ``rag chat``
-TURN_RULE = "\n" + "-" * 60
 
 
 def run() -> NoReturn:
@@ -120,19 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_ingest, check=_check_paths)
 
-    p = sub.add_parser("ask", help="ask a question")
-    p.add_argument("question")
-    _add_scope(p)
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument(
-        "--stream", action="store_true", help="print the answer as it is written, then verified"
-    )
-    p.set_defaults(run=_ask, read_only=True)
-
-    p = sub.add_parser("chat", help="a conversation: one question per line, follow-ups allowed")
-    _add_scope(p)
-    p.set_defaults(run=_chat, read_only=True)
-
+    asking_cli.add_commands(sub)
     servers_cli.add_commands(sub)
     measure_cli.add_commands(sub)
     reader_cli.add_commands(sub)
@@ -190,159 +176,6 @@ def _ingest(assistant: Any, args: argparse.Namespace) -> int:
         print(report.summary())
     nothing_usable = not (report.added or report.updated or report.unchanged)
     return EXIT_USER if nothing_usable and report.skipped else 0
-
-
-def _check_source(assistant: Any, args: argparse.Namespace) -> None:
-    """``--source`` names an indexed document (an id, a file name or a path: read from the
-    index, before any model is loaded), and the period is not backwards."""
-    if args.since and args.until and args.since > args.until:
-        raise RagError(f"--since {args.since} is after --until {args.until}")
-    if args.source is not None:
-        args.source = assistant.resolve_source(args.source)
-
-
-def _loading(assistant: Any) -> None:
-    """Say at once that the models are loading (a cold start takes seconds)."""
-    print(f"loading the models and the index ({assistant.where}) ...", file=sys.stderr, flush=True)
-
-
-def _ask(assistant: Any, args: argparse.Namespace) -> int:
-    assistant.clean_question(args.question)  # a bad question is an error before any loading
-    _check_source(assistant, args)
-    _loading(assistant)
-    if args.stream and not args.json:
-        answer = _stream(assistant, args.question, [], _scope(args))
-    else:
-        answer = assistant.ask(args.question, **_scope(args))
-    if args.json:
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-        return 0
-    if not args.stream:
-        _print_short(answer)
-        print(answer.text)
-    _print_details(answer)
-    return 0
-
-
-def _print_short(answer: Any) -> None:
-    """The short answer first, when the reader marked one."""
-    if answer.short_answer is not None:
-        print(f"Answer: {' '.join(answer.short_answer.text.split())}\n")
-
-
-def _chat(assistant: Any, args: argparse.Namespace) -> int:
-    """Questions from stdin, one per line; each answer sees the conversation so far."""
-    _check_source(assistant, args)
-    _loading(assistant)
-    history: list[tuple[str, str]] = []
-    interactive = sys.stdin.isatty()
-    while True:
-        if interactive:
-            print("> ", end="", flush=True)
-        line = sys.stdin.readline()
-        if not line or line.strip() in {"exit", "quit"}:
-            return 0
-        if not line.strip():
-            continue
-        try:
-            answer = _stream(assistant, line.strip(), history, _scope(args))
-        except RagError as exc:  # a bad question does not end the conversation
-            if not isinstance(exc, QuestionError):
-                raise
-            print(f"error: {exc}", file=sys.stderr)
-            continue
-        _print_details(answer)
-        print(TURN_RULE, flush=True)
-        history.append((answer.question, answer.text))
-
-
-def _add_scope(p: argparse.ArgumentParser) -> None:
-    """The options of what an ask reads (``_scope``): -k, --source and the period."""
-    p.add_argument("-k", type=_chunks, default=None, help="chunks to read, 1-50 (default: 6)")
-    p.add_argument(
-        "--source", help="only this document: its id, file name or path (`rag docs` lists them)"
-    )
-    p.add_argument("--since", type=_date, help="only documents published on or after YYYY-MM-DD")
-    p.add_argument("--until", type=_date, help="only documents published on or before YYYY-MM-DD")
-    p.add_argument(
-        "--dated-only",
-        action="store_true",
-        help="with --since/--until, leave out documents without a published date",
-    )
-
-
-def _chunks(text: str) -> int:
-    """An argparse type: how many chunks to read, 1-50."""
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"give a number from 1 to 50, not {text!r}") from None
-    if not 1 <= k <= 50:
-        raise argparse.ArgumentTypeError(f"give a number from 1 to 50, not {k}")
-    return k
-
-
-def _date(text: str) -> str:
-    """An argparse type: a YYYY-MM-DD date."""
-    if iso_date(text) is None or len(text.strip()) != 10:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31")
-    return text.strip()
-
-
-def _scope(args: argparse.Namespace) -> dict[str, Any]:
-    """What an ask reads: -k, --source and the published-date period."""
-    return {
-        "k": args.k,
-        "source": args.source,
-        "since": args.since,
-        "until": args.until,
-        "undated": not args.dated_only,
-    }
-
-
-def _stream(
-    assistant: Any, question: str, history: list[tuple[str, str]], scope: dict[str, Any]
-) -> Any:
-    """Print the answer as it is written; a model's draft is followed by the verified text.
-    An extractive answer is printed whole, its short answer first."""
-    answer: Any = None
-    if assistant.llm is None:
-        answer = assistant.ask(question, history, **scope)
-        _print_short(answer)
-        print(answer.text)
-        return answer
-    shown = []
-    for item in assistant.stream(question, history, **scope):
-        if isinstance(item, str):
-            shown.append(item)
-            print(item, end="", flush=True)
-        else:
-            answer = item
-    if shown:
-        print()
-    if "".join(shown).strip() != answer.text.strip():
-        if shown:
-            print("--- verified ---")
-        print(answer.text)
-    return answer
-
-
-def _print_details(answer: Any) -> None:
-    if answer.query and answer.query != answer.question:
-        print(f"(searched as: {answer.query})")
-    if answer.citations:
-        print("\nSources:")
-        for c in answer.citations:
-            origin = c.origin()
-            print(f"[{c.number}] {c.title}" + (f" — {origin}" if origin else ""))
-            print(f"    {c.url or c.source}, chars {c.start}-{c.end}")
-            print(f'    "{" ".join(c.quote.split())}"')
-    if answer.revisions:
-        print("\nVerification:")
-        for r in answer.revisions:
-            print(f'  {r.action}: "{" ".join(r.sentence.split())}" ({r.reason})')
-    if answer.fallback or (answer.abstained and answer.reason):
-        print(f"note: {answer.reason}", file=sys.stderr)
 
 
 def _docs(assistant: Any, args: argparse.Namespace) -> int:
