@@ -162,18 +162,10 @@ def test_the_right_login_opens_the_page_the_api_and_the_page_view(locked) -> Non
 @pytest.mark.slow
 @pytest.mark.browser
 def test_chromium_meets_the_login_form(locked) -> None:
-    from playwright.sync_api import sync_playwright
-    from test_browser import SHOTS, TIMEOUT_MS, chromium
+    from test_browser import SHOTS, chromium_tab
 
     url, _ = locked
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-        )
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        tab.set_default_timeout(TIMEOUT_MS)
-        tab.goto(url)
+    with chromium_tab(url, height=900) as tab:
         tab.get_by_text("Log in to ask the documents.").wait_for()
         assert tab.locator("#rag-question").count() == 0
         tab.get_by_label("username").fill("ana")
@@ -186,7 +178,6 @@ def test_chromium_meets_the_login_form(locked) -> None:
         tab.get_by_role("button", name="Login").click()
         tab.wait_for_selector("#rag-question textarea")
         tab.screenshot(path=str(SHOTS / "18-logged-in.png"))
-        browser.close()
 
 
 # --- a real Chroma server with Chroma's own token authentication ---------------------------

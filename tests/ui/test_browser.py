@@ -6,6 +6,7 @@ Screenshots of each step go to $RAG_SCREENSHOTS (default: screenshots/ in the ch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,8 +50,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator:
+@contextlib.contextmanager
+def chromium_tab(url: str, width: int = 1280, height: int = 1000) -> Iterator:
+    """A tab of a headless Chromium on ``url``, closed afterwards."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -58,12 +60,20 @@ def page(server: str) -> Iterator:
         browser = p.chromium.launch(
             executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
         )
-        tab = browser.new_page(viewport={"width": 1280, "height": 1000})
-        tab.set_default_timeout(TIMEOUT_MS)
-        tab.goto(server)
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": height})
+            tab.set_default_timeout(TIMEOUT_MS)
+            tab.goto(url)
+            yield tab
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator:
+    with chromium_tab(server) as tab:
         tab.wait_for_selector("#rag-question textarea")
         yield tab
-        browser.close()
 
 
 def ask(page, question: str) -> object:

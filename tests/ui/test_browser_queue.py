@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS, free_port, running
-from test_browser import SHOTS, TIMEOUT_MS, chromium
+from test_browser import SHOTS, chromium_tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -51,19 +51,9 @@ def fresh_server(existing_index: dict[str, str], tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="module")
 def page(fresh_server: tuple[str, Path]) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-        )
-        tab = browser.new_page(viewport={"width": 1280, "height": 1000})
-        tab.set_default_timeout(TIMEOUT_MS)
-        tab.goto(fresh_server[0])
+    with chromium_tab(fresh_server[0]) as tab:
         tab.wait_for_selector("#rag-question textarea")
         yield tab
-        browser.close()
 
 
 def send(page, question: str) -> None:
