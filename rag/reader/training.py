@@ -29,8 +29,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import bases
 from .data import Group
-from .network import MAX_LENGTH, Encoder, ReaderNet, base_model_path, grow, load_trained
+from .network import (
+    MAX_LENGTH,
+    Encoder,
+    ReaderNet,
+    base_of,
+    encoder_for,
+    grow,
+    load_trained,
+)
+from .protocol import reader_config
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +67,8 @@ class TrainConfig:
     squad2: int | None = 1500
     #: a trained reader to start from (None: the base model)
     init: str | None = None
+    #: the encoder a reader without ``init`` starts from (``bases.BASES``)
+    base: str = bases.MINILM
     #: also train on research-use-only sets (TrecQA train): not for a model that ships
     research_data: bool = False
     #: a folder of pools (``python -m eval.pools``): the assistant's own candidates
@@ -72,6 +84,8 @@ class TrainConfig:
         d = asdict(self)
         d.pop("minutes")
         d.pop("checkpoint_every")
+        if d["base"] == bases.MINILM:  # as before bases: earlier checkpoints go on
+            d.pop("base")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -165,22 +179,17 @@ def train(
     log_line: Callable[[str], None] = lambda s: None,
 ) -> tuple[ReaderNet, Encoder, dict[str, Any]]:
     from tqdm import tqdm
-    from transformers import AutoTokenizer
 
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
-    base = base_model_path()
+    base = base_of(reader_config(Path(config.init))) if config.init else config.base
     net = (
         load_trained(Path(config.init)) if config.init else ReaderNet.from_base(base, config.layers)
     )
     if config.layers is not None and config.layers != depth(net):
         grow(net.encoder, config.layers)
-    encoder = Encoder(
-        AutoTokenizer.from_pretrained(str(base), local_files_only=True),
-        config.max_length,
-        max_question=config.max_question,
-    )
+    encoder = encoder_for(base, max_length=config.max_length, max_question=config.max_question)
     heads = [
         p for n, p in net.named_parameters() if not n.startswith("encoder.") and p.requires_grad
     ]
