@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from ..config import packaged_seeds_dir
 from ..errors import ConfigError
 from . import bases, news, nq, squad, statements, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
-from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path, base_of
+from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path, base_of, pack
 from .pools import pool_files, pool_groups, read_pools
 from .protocol import reader_config
 from .splits import SQUAD_DEV_PARTS, clapnq_part
@@ -236,12 +235,21 @@ def statement_training_groups(folder: Path, config: TrainConfig) -> list[Group]:
     )
 
 
+#: the most a shipped reader's weights may take (issue 17): a deeper reader's weight
+#: matrices go int8 when fp16 would pass it
+SHIP_BYTES = 25_000_000
+
+
 def save(net: ReaderNet, out: Path, config: dict[str, Any]) -> None:
+    """``reader.safetensors`` as shipped (fp16, or int8 matrices over ``SHIP_BYTES``) and
+    ``config.json``; ``config["weights"]`` is set to say which."""
     from safetensors.torch import save_file
 
     out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in net.trained_state().items()}
-    save_file(state, str(out / WEIGHTS))
+    state = net.trained_state()
+    int8 = sum(2 * v.numel() for v in state.values()) > SHIP_BYTES
+    save_file(pack(state, int8=int8), str(out / WEIGHTS))
+    config["weights"] = "int8" if int8 else "fp16"
     write_config(out, config)
 
 
@@ -309,7 +317,7 @@ def run(
         "train_config": asdict(config),
         "training": record,
     }
-    save(net, out, cfg)  # fp16, as shipped; everything below is measured on what ships
+    save(net, out, cfg)  # as shipped; everything below is measured on what ships
     reader = TransformerReader(out)
     kinds = {g.answerable for g in splits.validation}
     if len(splits.validation) >= 20 and kinds == {True, False}:

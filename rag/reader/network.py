@@ -7,8 +7,9 @@ sentence's tokens marks the short answer (SQuAD-style, the first token standing 
 answer"). The input is ``[CLS] question [SEP] sentence [SEP] sentence-before [SEP]``: the
 candidate always sits right after the question, and the context is cut first.
 
-Only what training changes is shipped (``reader.safetensors``, fp16): the six transformer
-layers and the heads. The embeddings stay frozen and are read from the installed base model.
+Only what training changes is shipped (``reader.safetensors``, fp16, or int8 weight
+matrices with row scales for a deeper reader: :func:`pack`): the transformer layers and
+the heads. The embeddings stay frozen and are read from the installed base model.
 """
 
 from __future__ import annotations
@@ -222,6 +223,36 @@ def encoder_for(base: str, **options: Any) -> Encoder:
     return Encoder(bases.tokenizer(base), segments=bases.uses_segments(base), **options)
 
 
+#: the suffix of a row scale beside an int8 weight matrix in ``reader.safetensors``
+SCALE = ".int8_scale"
+
+
+def pack(state: dict[str, torch.Tensor], *, int8: bool) -> dict[str, torch.Tensor]:
+    """The tensors to ship: fp16; with ``int8`` each weight matrix as int8 with one fp16
+    scale a row (max |w| / 127): half the size, for a deeper reader."""
+    out: dict[str, torch.Tensor] = {}
+    for name, value in state.items():
+        value = value.detach().float()
+        if int8 and value.dim() == 2 and value.shape[0] > 1:
+            scale = value.abs().amax(dim=1).clamp(min=1e-12) / 127
+            out[name] = torch.round(value / scale[:, None]).to(torch.int8).contiguous()
+            out[name + SCALE] = scale.to(torch.float16).contiguous()
+        else:
+            out[name] = value.to(torch.float16).contiguous()
+    return out
+
+
+def unpack(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """:func:`pack`'s tensors back in fp32."""
+    out = {}
+    for name, value in stored.items():
+        if name.endswith(SCALE):
+            continue
+        scale = stored.get(name + SCALE)
+        out[name] = value.float() * scale.float()[:, None] if scale is not None else value.float()
+    return out
+
+
 def load_trained(folder: Path) -> ReaderNet:
     """The network of a trained reader folder, in fp32 (training goes on from it)."""
     from safetensors.torch import load_file
@@ -232,7 +263,7 @@ def load_trained(folder: Path) -> ReaderNet:
     config = reader_config(folder) if (folder / "config.json").is_file() else {}
     layers = config.get("layers")
     net = ReaderNet.from_base(base_of(config), int(layers) if layers else None)
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    state = unpack(load_file(str(weights)))
     missing, unexpected = net.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("encoder.embeddings.")]
     if missing or unexpected:

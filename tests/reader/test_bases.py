@@ -82,3 +82,20 @@ def test_a_reader_on_e5_saves_only_its_layers_and_loads_as_e5(tmp_path) -> None:
             again.eval()(ids, mask, types, allowed),
         )
     assert torch.allclose(before[0], after[0], atol=0.05)  # fp16 as shipped
+
+
+def test_a_deep_reader_ships_int8_matrices_within_25_mb(tmp_path) -> None:
+    import torch
+
+    from rag.reader.command import SHIP_BYTES, save
+    from rag.reader.network import ReaderNet, load_trained
+
+    net = ReaderNet.from_base(bases.E5_SMALL)
+    config = {"base": bases.E5_SMALL, "layers": 12, "threshold": 0.5}
+    save(net, tmp_path, config)
+    assert config["weights"] == "int8"
+    assert (tmp_path / "reader.safetensors").stat().st_size < SHIP_BYTES
+    again = load_trained(tmp_path)
+    for name, value in net.trained_state().items():
+        back = again.state_dict()[name]
+        assert torch.allclose(value, back, atol=value.abs().max().item() / 200), name
