@@ -227,15 +227,22 @@ def encoder_for(base: str, **options: Any) -> Encoder:
 SCALE = ".int8_scale"
 
 
+#: weights a scale covers in an int8 matrix (ggml's q8_0 blocks)
+BLOCK = 32
+
+
 def pack(state: dict[str, torch.Tensor], *, int8: bool) -> dict[str, torch.Tensor]:
-    """The tensors to ship: fp16; with ``int8`` each weight matrix as int8 with one fp16
-    scale a row (max |w| / 127): half the size, for a deeper reader."""
+    """The tensors to ship: fp16; with ``int8`` each weight matrix as int8 with an fp16
+    scale for each ``BLOCK`` weights of a row (max |w| / 127): 53% of fp16's size, for a
+    deeper reader (a row scale alone let 12 layers drift to 0.994 cosine)."""
     out: dict[str, torch.Tensor] = {}
     for name, value in state.items():
         value = value.detach().float()
-        if int8 and value.dim() == 2 and value.shape[0] > 1:
-            scale = value.abs().amax(dim=1).clamp(min=1e-12) / 127
-            out[name] = torch.round(value / scale[:, None]).to(torch.int8).contiguous()
+        if int8 and value.dim() == 2 and value.shape[0] > 1 and value.shape[1] % BLOCK == 0:
+            blocks = value.reshape(value.shape[0], -1, BLOCK)
+            scale = blocks.abs().amax(dim=2).clamp(min=1e-12) / 127
+            q = torch.round(blocks / scale[..., None]).to(torch.int8)
+            out[name] = q.reshape(value.shape).contiguous()
             out[name + SCALE] = scale.to(torch.float16).contiguous()
         else:
             out[name] = value.to(torch.float16).contiguous()
@@ -249,7 +256,11 @@ def unpack(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if name.endswith(SCALE):
             continue
         scale = stored.get(name + SCALE)
-        out[name] = value.float() * scale.float()[:, None] if scale is not None else value.float()
+        if scale is None:
+            out[name] = value.float()
+        else:
+            blocks = value.float().reshape(value.shape[0], -1, BLOCK)
+            out[name] = (blocks * scale.float()[..., None]).reshape(value.shape)
     return out
 
 

@@ -81,7 +81,7 @@ def test_a_reader_on_e5_saves_only_its_layers_and_loads_as_e5(tmp_path) -> None:
             net.eval()(ids, mask, types, allowed),
             again.eval()(ids, mask, types, allowed),
         )
-    assert torch.allclose(before[0], after[0], atol=0.05)  # fp16 as shipped
+    assert torch.allclose(before[0], after[0], atol=0.05)  # int8 as shipped
 
 
 def test_a_deep_reader_ships_int8_matrices_within_25_mb(tmp_path) -> None:

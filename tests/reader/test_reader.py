@@ -336,7 +336,7 @@ def test_a_deeper_reader_repeats_each_layer_and_survives_a_save(tmp_path: Path) 
     with torch.inference_mode():
         a = deep.eval()(ids, mask, types, mask)[0]
         b = again.eval()(ids, mask, types, mask)[0]
-    assert torch.allclose(a, b, atol=1e-2)  # saved in fp16
+    assert torch.allclose(a, b, atol=1e-2)  # 12 layers pass 25 MB in fp16: saved int8
     from rag import ConfigError
 
     with pytest.raises(ConfigError, match="--layers 30"):
