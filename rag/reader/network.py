@@ -8,7 +8,7 @@ answer"). The input is ``[CLS] question [SEP] sentence [SEP] sentence-before [SE
 candidate always sits right after the question, and the context is cut first.
 
 Only what training changes is shipped (``reader.safetensors``, fp16, or int8 weight
-matrices with row scales for a deeper reader: :func:`pack`): the transformer layers and
+matrices with block scales for a deeper reader: :func:`pack`): the transformer layers and
 the heads. The embeddings stay frozen and are read from the installed base model.
 """
 
@@ -223,10 +223,8 @@ def encoder_for(base: str, **options: Any) -> Encoder:
     return Encoder(bases.tokenizer(base), segments=bases.uses_segments(base), **options)
 
 
-#: the suffix of a row scale beside an int8 weight matrix in ``reader.safetensors``
+#: the suffix of the scales beside an int8 weight matrix in ``reader.safetensors``
 SCALE = ".int8_scale"
-
-
 #: weights a scale covers in an int8 matrix (ggml's q8_0 blocks)
 BLOCK = 32
 
