@@ -51,8 +51,10 @@ def uses_segments(base: str) -> bool:
     return base == MINILM
 
 
-def encoder(base: str) -> Any:
-    """The base's transformer (a fresh copy each call), its embeddings frozen."""
+def encoder(base: str, *, layers: bool = True) -> Any:
+    """The base's transformer (a fresh copy each call), its embeddings frozen. Without
+    ``layers`` a packed base's transformer layers are left unread (uninitialized): a
+    trained reader brings its own."""
     check_base(base)
     if base == MINILM:
         from transformers import AutoModel
@@ -66,7 +68,7 @@ def encoder(base: str) -> Any:
             str(default_model_path()), add_pooling_layer=False, local_files_only=True
         )
     else:
-        model = _e5_model(e5_path())
+        model = _e5_model(e5_path(), layers=layers)
     for p in model.embeddings.parameters():  # frozen: shipped by the base package
         p.requires_grad = False
     return model
@@ -184,13 +186,15 @@ _LAYER = {
 }
 
 
-def _e5_model(path: Path) -> Any:
+def _e5_model(path: Path, *, layers: bool) -> Any:
     import torch
     from transformers import BertConfig, BertModel
+    from transformers.initialization import no_init_weights
 
     packed = _Packed(path)
     config = BertConfig(**packed.config, pad_token_id=packed.pad, hidden_act="gelu")
-    model = BertModel(config, add_pooling_layer=False)
+    with no_init_weights():  # every weight is read below (or brought by a trained reader)
+        model = BertModel(config, add_pooling_layer=False)
     c = packed.config
     state = {
         "embeddings.word_embeddings.weight": packed.tensor("emb.word", c["vocab_size"]),
@@ -201,7 +205,7 @@ def _e5_model(path: Path) -> Any:
         "embeddings.LayerNorm.weight": packed.tensor("emb.ln.w"),
         "embeddings.LayerNorm.bias": packed.tensor("emb.ln.b"),
     }
-    for layer in range(c["num_hidden_layers"]):
+    for layer in range(c["num_hidden_layers"] if layers else 0):
         at = f"encoder.layer.{layer}."
         for short, name in _LAYER.items():
             outputs = c["intermediate_size"] if short == "fi" else c["hidden_size"]
@@ -213,7 +217,8 @@ def _e5_model(path: Path) -> Any:
     missing, unexpected = model.load_state_dict(
         {k: torch.from_numpy(v) for k, v in state.items()}, strict=False
     )
-    if unexpected or [k for k in missing if not k.endswith(("position_ids", "token_type_ids"))]:
+    missing = [k for k in missing if not k.endswith(("position_ids", "token_type_ids"))]
+    if unexpected or (layers and missing):
         raise ConfigError(f"{path} does not fit BERT: {missing[:3]} {unexpected[:3]}")
     return model.eval()
 

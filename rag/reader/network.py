@@ -56,10 +56,13 @@ class ReaderNet(nn.Module):
         self.span = nn.Linear(hidden, 2)
 
     @classmethod
-    def from_base(cls, base: str = bases.MINILM, layers: int | None = None) -> ReaderNet:
+    def from_base(
+        cls, base: str = bases.MINILM, layers: int | None = None, *, pretrained: bool = True
+    ) -> ReaderNet:
         """The base model (``bases.BASES``) with fresh heads; ``layers`` deeper than the
-        base's: its layers each repeated in place (0, 0, 1, 1, ...: depth up-scaling)."""
-        encoder = bases.encoder(base)
+        base's: its layers each repeated in place (0, 0, 1, 1, ...: depth up-scaling).
+        ``pretrained=False``: a packed base's layers are not read (weights to be loaded)."""
+        encoder = bases.encoder(base, layers=pretrained)
         if layers is not None and layers != encoder.config.num_hidden_layers:
             grow(encoder, layers)
         return cls(encoder)
@@ -271,7 +274,7 @@ def load_trained(folder: Path) -> ReaderNet:
         raise ConfigError(f"no reader weights at {weights} (run `rag train-reader`)")
     config = reader_config(folder) if (folder / "config.json").is_file() else {}
     layers = config.get("layers")
-    net = ReaderNet.from_base(base_of(config), int(layers) if layers else None)
+    net = ReaderNet.from_base(base_of(config), int(layers) if layers else None, pretrained=False)
     state = unpack(load_file(str(weights)))
     missing, unexpected = net.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("encoder.embeddings.")]
