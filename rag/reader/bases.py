@@ -225,7 +225,7 @@ def _e5_model(path: Path, *, layers: bool) -> Any:
 
 @lru_cache(maxsize=2)
 def _e5_tokenizer(path: Path) -> Any:
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
+    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     packed = _Packed(path)
@@ -246,6 +246,12 @@ def _e5_tokenizer(path: Path) -> Any:
         ]
     )
     names = {i: packed.pieces[i] for i in (packed.bos, packed.eos, packed.pad, packed.unk)}
+    bos, eos = names[packed.bos], names[packed.eos]
+    tok.post_processor = processors.TemplateProcessing(  # XLM-R's: <s> A </s></s> B </s>
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, packed.bos), (eos, packed.eos)],
+    )
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=names[packed.bos],

