@@ -277,6 +277,9 @@ def test_train_reader_mistakes_are_errors(tmp_path: Path, capsys) -> None:
     args = ["train-reader", "--data", str(tmp_path), "--out", str(tmp_path / "m")]
     assert main([*args, "--pools", str(held)]) == 2
     assert "no training pools" in capsys.readouterr().err
+    # a base is for a reader trained from it; --init starts from its own
+    assert main([*args, "--init", str(READER_DIR), "--base", "e5-small"]) == 2
+    assert "--init starts from its own" in capsys.readouterr().err
     from eval.pools import main as pools_main
 
     assert pools_main(["--data", str(tmp_path), "--out", str(held), "--chunk", "0"]) == 2
