@@ -30,11 +30,10 @@ from ..errors import ConfigError
 from . import bases, news, nq, squad, statements, trecqa
 from .data import CachedEmbed, Embed, Group, Splits
 from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
-from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path, base_of, pack
+from .network import WEIGHTS, ReaderNet, TransformerReader, base_model_path, pack
 from .pools import pool_files, pool_groups, read_pools
-from .protocol import reader_config
 from .splits import SQUAD_DEV_PARTS, clapnq_part
-from .training import CHECKPOINT, TrainConfig, depth, groups_by_source, train
+from .training import CHECKPOINT, TrainConfig, depth, groups_by_source, starting_base, train
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +302,7 @@ def run(
         splits.train, config, checkpoint=out / CHECKPOINT, progress=progress, log_line=echo
     )
     record["data_seconds"] = round(data_seconds, 1)
-    base = base_of(reader_config(Path(config.init))) if config.init else config.base
+    base = starting_base(config)
     cfg: dict[str, Any] = {
         "base": base,
         "base_model": bases.DESCRIPTIONS[base],

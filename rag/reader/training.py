@@ -183,7 +183,7 @@ def train(
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
-    base = base_of(reader_config(Path(config.init))) if config.init else config.base
+    base = starting_base(config)
     net = (
         load_trained(Path(config.init)) if config.init else ReaderNet.from_base(base, config.layers)
     )
@@ -282,6 +282,11 @@ def train(
         "groups_by_source": groups_by_source(groups),
     }
     return net, encoder, record
+
+
+def starting_base(config: TrainConfig) -> str:
+    """The base the trained reader is on: ``init``'s, or ``config.base`` without one."""
+    return base_of(reader_config(Path(config.init))) if config.init else config.base
 
 
 def depth(net: ReaderNet) -> int:
