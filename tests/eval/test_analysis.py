@@ -69,7 +69,10 @@ def test_the_report_counts_stages_and_what_ifs(tmp_path: Path) -> None:
     assert result["what_if"]["top-1 sentences hold the gold"] == 0.5
     assert result["what_if"]["top-2 sentences hold the gold"] == 1.0
     assert result["answerable"] == 2 and result["unanswerable"] == 1
+    # labelled by the answer: a and b have an answering sentence read; only a's is first
+    assert result["answer_labelled"] == {"questions": 2, "best holds the answer": 0.5}
     assert "| ranking | 1 | 50.0% |" in markdown("t", result)
+    assert "the best holds the answer 50.0%" in markdown("t", result)
     write_pools(rows, tmp_path / "p" / "pools.jsonl")
     assert read_pools(tmp_path / "p" / "pools.jsonl") == rows
 
