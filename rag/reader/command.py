@@ -302,8 +302,13 @@ def run(
         splits.train, config, checkpoint=out / CHECKPOINT, progress=progress, log_line=echo
     )
     record["data_seconds"] = round(data_seconds, 1)
+    return finish(net, out, new_config(net, config, record), splits, embed, echo=echo)
+
+
+def new_config(net: ReaderNet, config: TrainConfig, record: dict[str, Any]) -> dict[str, Any]:
+    """A trained reader's ``config.json`` before calibration."""
     base = starting_base(config)
-    cfg: dict[str, Any] = {
+    return {
         "base": base,
         "base_model": bases.DESCRIPTIONS[base],
         "max_length": config.max_length,
@@ -316,6 +321,22 @@ def run(
         "train_config": asdict(config),
         "training": record,
     }
+
+
+def finish(
+    net: ReaderNet,
+    out: Path,
+    cfg: dict[str, Any],
+    splits: Splits,
+    embed: Embed,
+    *,
+    echo: Callable[[str], None] = print,
+    test: bool = True,
+) -> dict[str, Any]:
+    """Save a trained network to ``out`` as shipped, calibrate it on the news validation
+    weeks and measure it on the test parts (``config.json``, ``evaluation.json``; without
+    ``test``, calibrated only)."""
+    record = cfg["training"]
     save(net, out, cfg)  # as shipped; everything below is measured on what ships
     reader = TransformerReader(out)
     kinds = {g.answerable for g in splits.validation}
@@ -326,7 +347,7 @@ def run(
         cfg |= {"temperature": temperature, "bias": bias, "threshold": threshold}
     echo("evaluating on the test parts ...")
     results: dict[str, Any] = {}
-    for name, groups in splits.test.items():
+    for name, groups in splits.test.items() if test else ():
         logits = group_logits(reader, groups)
         results[name] = evaluate_groups(
             groups,

@@ -140,6 +140,24 @@ class Encoder:
         head = n // 4
         return ids[:head] + ids[len(ids) - (n - head) :]
 
+    def layout(
+        self, question: list[int], sentence: list[int], before: list[int]
+    ) -> tuple[list[int], list[int], int, int]:
+        """One row from token ids: (ids, token types, where the sentence starts, how many of
+        its tokens are kept). ``[CLS] question [SEP] sentence [SEP] before [SEP]``: the
+        question keeps its ends, the sentence what room is left, the sentence before (its
+        end) what is left after that. The GPU trainer lays out its rows with this too."""
+        q = self._question(question)
+        room = self.max_length - len(q) - 3
+        sent = sentence[: max(1, room)]
+        head = [self.cls, *q, self.sep]
+        row = [*head, *sent, self.sep]
+        left = min(self.max_before, self.max_length - len(row) - 1)
+        if before and left > 0:
+            row += [*before[-left:], self.sep]
+        types = [0] * len(head) + [int(self.segments)] * (len(row) - len(head))
+        return row, types, len(head), len(sent)
+
     def encode(self, questions: Sequence[str], passages: Sequence[Passage]) -> Batch:
         """Row i pairs ``questions[i]`` with ``passages[i]``."""
         unique_q = list(dict.fromkeys(questions))
@@ -152,19 +170,11 @@ class Encoder:
         firsts: list[int] = []
         offsets: list[list[tuple[int, int]]] = []
         for question, sent, offs, before in zip(questions, s_ids, s_offs, b_ids, strict=True):
-            q = self._question(q_of[question])
-            room = self.max_length - len(q) - 3
-            sent = sent[: max(1, room)]
-            offs = offs[: len(sent)]
-            head = [self.cls, *q, self.sep]
-            row = [*head, *sent, self.sep]
-            left = min(self.max_before, self.max_length - len(row) - 1)
-            if before and left > 0:
-                row += [*before[-left:], self.sep]
+            row, typ, first, kept = self.layout(q_of[question], sent, before)
             rows.append(row)
-            types.append([0] * len(head) + [int(self.segments)] * (len(row) - len(head)))
-            firsts.append(len(head))
-            offsets.append(offs)
+            types.append(typ)
+            firsts.append(first)
+            offsets.append(offs[:kept])
         width = max(len(r) for r in rows)
         n = len(rows)
         ids = torch.full((n, width), self.pad, dtype=torch.long)
