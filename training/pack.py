@@ -209,10 +209,10 @@ def bf16_embed() -> Embed:
 
     from rag.index.embed import default_model_path
     from rag.reader.data import CachedEmbed
-    from rag.reader.network import _use_bf16
+    from rag.reader.network import use_bf16
 
     st = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
-    native = _use_bf16("auto")
+    native = use_bf16("auto")
 
     def encode(texts: list[str]) -> np.ndarray:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=native):
@@ -234,7 +234,12 @@ def build(
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Build the groups from ``data`` (cached in ``cache``) and write their pack to ``out``."""
-    from rag.reader.command import NEWS_VALIDATION, RESEARCH_ONLY, cached_splits
+    from rag.reader.command import (
+        NEWS_VALIDATION,
+        RESEARCH_ONLY,
+        cached_splits,
+        statement_training_groups,
+    )
 
     if not data.is_dir():
         raise ConfigError(f"--data {str(data)!r} is not a folder")
@@ -243,6 +248,7 @@ def build(
     echo(f"building the groups from {data} (cached in {cache}) ...")
     splits = cached_splits(data, cache, bf16_embed(), config)
     train = [g for g in splits.train if g.source not in RESEARCH_ONLY or config.research_data]
+    train += statement_training_groups(data, config)
     parts = {TRAIN: train, VALIDATION: splits.validation}
     # the validation weeks are a test part of `rag train-reader`'s too: once here
     parts |= {k: v for k, v in splits.test.items() if k != NEWS_VALIDATION}
@@ -269,9 +275,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--squad11", type=int, default=None, help="SQuAD 1.1 questions drawn (default: all)"
     )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        help="open-question groups from the news training articles (rag/reader/statements.py)",
+    )
     parser.add_argument("--no-init", action="store_true", help="record no starting reader")
     args = parser.parse_args(argv)
-    config = replace(TrainConfig(), limit=args.limit, squad11=args.squad11, squad2=None)
+    config = replace(
+        TrainConfig(),
+        limit=args.limit,
+        squad11=args.squad11,
+        squad2=None,
+        statements=args.statements,
+    )
     cache = args.cache or args.out.parent / "groups-cache"
     try:
         build(

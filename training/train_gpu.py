@@ -187,9 +187,16 @@ def build_net(pack: Pack, init: Path | None, layers: int | None, attn: str) -> R
 def plan(part: Part, args: argparse.Namespace, rng: random.Random) -> list[list[int]]:
     """Batches of whole groups (about ``batch_pairs`` rows) for every planned epoch; news
     sources repeated ``--news-repeats`` times an epoch."""
+    dropped = set(args.drop_source or ())
+    unknown = dropped - set(part.source)
+    if unknown:  # a misspelt name would drop nothing, silently
+        raise SystemExit(
+            f"--drop-source: no source {sorted(unknown)} (the pack has {sorted(set(part.source))})"
+        )
     weighted = [
         g
         for g in range(len(part))
+        if part.source[g] not in dropped
         for _ in range(args.news_repeats if part.source[g].startswith("news") else 1)
     ]
     epochs = max(1, math.ceil(args.epochs))
@@ -353,7 +360,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", required=True, help="the run's name: its files' prefix")
     p.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "gpu-out")))
     p.add_argument("--init", type=Path, default=ROOT / "rag/reader/model")
-    p.add_argument("--from-base", action="store_true", help="start from the base, not --init")
     p.add_argument("--layers", type=int, default=None, help="grow the encoder to this depth")
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--seconds", type=float, default=240.0, help="training time limit")
@@ -364,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--news-repeats", type=int, default=4)
     p.add_argument("--evals", type=int, default=4, help="validation checks over the run")
+    p.add_argument("--drop-source", action="append", help="leave out a source's groups")
     p.add_argument("--teacher", type=Path, default=None, help="score logits of the train rows")
     p.add_argument("--distill", type=float, default=1.0)
     p.add_argument("--tau", type=float, default=2.0)
@@ -386,13 +393,15 @@ def main(argv: list[str] | None = None) -> int:
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
 
     pack_ = Pack(args.pack)
-    if not args.from_base and (args.init / WEIGHTS).is_file() and pack_.manifest.get("init"):
+    if not (args.init / WEIGHTS).is_file():
+        raise SystemExit(f"--init {args.init}: no reader weights there")
+    if pack_.manifest.get("init"):
         import hashlib
 
         digest = hashlib.sha256((args.init / WEIGHTS).read_bytes()).hexdigest()
         if digest != pack_.manifest["init"]["sha256"]:
             print(f"note: {args.init} is not the reader the pack was made for", flush=True)
-    init = None if args.from_base else args.init
+    init = args.init
     # sdpa on CUDA; eager on the CPU (its bf16 sdpa backward is slow: shared/STACK.md)
     net = build_net(pack_, init, args.layers, "sdpa" if cuda else "eager").to(device)
     net.train()

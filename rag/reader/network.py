@@ -296,7 +296,7 @@ def load_trained(folder: Path) -> ReaderNet:
     return net
 
 
-def _use_bf16(setting: str) -> bool:
+def use_bf16(setting: str) -> bool:
     """bfloat16 matrix products where the CPU has them natively (AVX512-BF16/AMX): about 3x
     faster here, scores within 0.001 of fp32 (MODEL_CARD.md); elsewhere fp32."""
     if setting in ("off", "false", "0"):
@@ -333,7 +333,7 @@ class TransformerReader:
                 warnings.simplefilter("ignore")
                 net = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
         self.net = net
-        self.bf16 = _use_bf16(str(config.get("bf16", "auto")))
+        self.bf16 = use_bf16(str(config.get("bf16", "auto")))
         self.encoder = encoder_for(
             base_of(config),
             max_length=int(config.get("max_length", MAX_LENGTH)),

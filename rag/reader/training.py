@@ -39,6 +39,7 @@ from .network import (
     encoder_for,
     grow,
     load_trained,
+    use_bf16,
 )
 from .protocol import reader_config
 
@@ -78,12 +79,15 @@ class TrainConfig:
     #: open-question groups made from the news training articles (``statements``; 0: none)
     statements: int = 0
     checkpoint_every: int = 100
+    #: bfloat16 autocast: "auto" (where the CPU has it natively), "on" or "off"
+    precision: str = "auto"
 
     def key(self) -> str:
         """What a checkpoint must match to be resumed (the time limit may change)."""
         d = asdict(self)
         d.pop("minutes")
         d.pop("checkpoint_every")
+        d.pop("precision")
         if d["base"] == bases.MINILM:  # as before bases: earlier checkpoints go on
             d.pop("base")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -114,21 +118,52 @@ def _span_targets(
     return torch.tensor(starts), torch.tensor(ends)
 
 
-def _batches(groups: list[Group], batch_pairs: int, rng: random.Random) -> list[list[Group]]:
+#: groups of this many batches are sorted by length before they are cut into batches
+BUCKET = 50
+
+
+def _length(group: Group) -> int:
+    """A group's longest row, in characters (the batch is padded to its longest row)."""
+    return len(group.question) + max(
+        (len(c.passage.text) + len(c.passage.before) for c in group.candidates), default=0
+    )
+
+
+def _batches(
+    groups: list[Group], batch_pairs: int, rng: random.Random, *, bucket: int = BUCKET
+) -> list[list[Group]]:
+    """Batches of whole groups, about ``batch_pairs`` rows each, in random order; groups of
+    like length share a batch (within windows of ``bucket`` batches; 0: as drawn), so less
+    of a batch is padding."""
     order = groups[:]
     rng.shuffle(order)
     out: list[list[Group]] = []
-    current: list[Group] = []
-    pairs = 0
-    for g in order:
-        if current and pairs + len(g.candidates) > batch_pairs:
+    window = max(1, bucket * batch_pairs // 6) if bucket else len(order)  # ~6-row groups
+    for lo in range(0, len(order), window):
+        current: list[Group] = []
+        pairs = 0
+        window_groups = order[lo : lo + window]
+        for g in sorted(window_groups, key=_length) if bucket else window_groups:
+            if current and pairs + len(g.candidates) > batch_pairs:
+                out.append(current)
+                current, pairs = [], 0
+            current.append(g)
+            pairs += len(g.candidates)
+        if current:
             out.append(current)
-            current, pairs = [], 0
-        current.append(g)
-        pairs += len(g.candidates)
-    if current:
-        out.append(current)
+    if bucket:
+        rng.shuffle(out)
     return out
+
+
+def use_fast_training(net: ReaderNet, precision: str = "auto") -> bool:
+    """Whether training runs in bfloat16 (``precision`` as the reader's ``bf16`` setting:
+    auto, where the CPU has it natively); then with eager attention, whose bf16 backward is
+    faster on these CPUs than ``sdpa``'s (shared/STACK.md, ``python -m training.step_cost``)."""
+    bf16 = use_bf16(precision)
+    config: Any = net.encoder.config
+    config._attn_implementation = "eager" if bf16 else "sdpa"
+    return bf16
 
 
 def _step_loss(net: ReaderNet, encoder: Encoder, groups: list[Group]) -> torch.Tensor:
@@ -136,6 +171,7 @@ def _step_loss(net: ReaderNet, encoder: Encoder, groups: list[Group]) -> torch.T
     cands = [c for g in groups for c in g.candidates]
     batch = encoder.encode(questions, [c.passage for c in cands])
     score, start, end = net(batch.ids, batch.mask, batch.types, batch.allowed)
+    score, start, end = score.float(), start.float(), end.float()  # bf16 under autocast
     labels = torch.tensor([c.label for c in cands])
     loss = F.binary_cross_entropy_with_logits(score, labels)
     rank_losses = []
@@ -223,6 +259,7 @@ def train(
         else:
             log_line(f"{checkpoint} is from another configuration: starting afresh")
     net.train()
+    bf16 = use_fast_training(net, config.precision)
     started = time.monotonic() - spent
     deadline = time.monotonic() + config.minutes * 60
     stopped_early = False
@@ -253,7 +290,8 @@ def train(
         if time.monotonic() > deadline:
             stopped_early = True
             break
-        loss = _step_loss(net, encoder, step_groups)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = _step_loss(net, encoder, step_groups)
         optim.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(body + heads, 1.0)
@@ -270,6 +308,7 @@ def train(
             save_checkpoint()
     bar.close()
     save_checkpoint()
+    use_fast_training(net, "off")  # inference keeps its own attention (sdpa)
     net.eval()
     record = {
         "steps": done,

@@ -50,7 +50,7 @@ def test_ask_prints_the_short_answer_first(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason='issue 17, the top bug: the reader (2026-12-01) answers "What did Russia offer?" with the sentence on the June response (confidence 0.26), not the exchange and the 6,000 bodies',
+    reason='issues 17 and 28, the top bug: the reader (2026-12-04) answers "What did Russia offer?" with Russia\'s "lasting peace" preference (confidence 0.52), not the exchange and the 6,000 bodies',
 )
 def test_ask_answers_the_designs_own_example(tmp_path: Path) -> None:
     done = rag("ask", "What did Russia offer?", data=tmp_path)

@@ -77,6 +77,13 @@ def test_a_tiny_pack_trains_on_the_cpu_and_comes_back_as_a_reader(tmp_path: Path
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "done: 3 steps" in run.stdout
+    wrong = subprocess.run(
+        [sys.executable, script, str(tmp_path / "pack"), *args, "--drop-source", "statements"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert wrong.returncode != 0 and "no source ['statements']" in wrong.stderr
     files = sorted(p.name for p in out.iterdir())
     assert files == ["s6-1.safetensors", "s6-2.safetensors"]  # ≤ 15 MB each
     assert all(p.stat().st_size <= 15_000_000 for p in out.iterdir())

@@ -303,7 +303,7 @@ def test_clicking_an_example_sends_it_like_a_typed_question(page) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason='issue 17, the top bug: the reader (2026-12-01) answers "What did Russia offer?" with the sentence on the June response (confidence 0.26), not the exchange and the 6,000 bodies',
+    reason='issues 17 and 28, the top bug: the reader (2026-12-04) answers "What did Russia offer?" with Russia\'s "lasting peace" preference (confidence 0.52), not the exchange and the 6,000 bodies',
 )
 def test_clicking_an_example_asks_it(page) -> None:
     before = page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain").count()
