@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.answer.compose import Candidate, fuse
+from rag.answer.compose import Candidate
 from rag.answer.needs import short_span
 from rag.answer.question import understand
 from rag.reader import Passage, Reader
@@ -112,12 +112,13 @@ class Scored:
 def score(rows: Sequence[Pooled], reader: Reader, *, read: int) -> list[Scored]:
     """Read each pool with ``reader``: the product's ranking (first ``read`` sentences) and
     the deep one (the whole pool)."""
-    weight = float(getattr(reader, "heuristic_weight", 0.0))
     out = []
     for row in rows:
-        passages = [Passage(t, b) for t, b in zip(row.texts, row.befores, strict=True)]
+        passages = [
+            Passage(t, b, h) for t, b, h in zip(row.texts, row.befores, row.heuristic, strict=True)
+        ]
         readings = reader.read(row.query, passages) if passages else []
-        scores = [fuse(r.score, h, weight) for r, h in zip(readings, row.heuristic, strict=True)]
+        scores = [r.score for r in readings]
         spans = [r.span for r in readings]
         product = sorted(range(min(read, len(scores))), key=lambda i: -scores[i])
         deep = sorted(range(len(scores)), key=lambda i: -scores[i])

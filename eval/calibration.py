@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from rag import Settings
-from rag.answer.compose import fuse
 from rag.reader import Passage, Reader, load_reader
 from rag.reader.pools import READ, Pooled, label, read_pools
 
@@ -53,18 +52,17 @@ def pool_threshold(
     sentence pooled holds the answer or any of its words. The quiz's own "no gold article"
     flag is not used: many such questions are answered in their search results. The
     threshold is the highest step refusing at most ``most_false`` of the answerable."""
-    weight = float(getattr(reader, "heuristic_weight", 0.0))
     answerable: list[float] = []
     unanswerable: list[float] = []
     for row in rows:
         labels = label(row)
         passages = [
-            Passage(t, b) for t, b in zip(row.texts[:read], row.befores[:read], strict=True)
+            Passage(t, b, h)
+            for t, b, h in zip(row.texts[:read], row.befores[:read], row.heuristic, strict=False)
         ]
         if not passages:
             continue
-        readings = reader.read(row.query, passages)
-        best = max(fuse(r.score, h, weight) for r, h in zip(readings, row.heuristic, strict=False))
+        best = max(r.score for r in reader.read(row.query, passages))
         if any(lab == 1.0 for lab in labels[:read]):
             answerable.append(best)
         elif all(lab == 0.0 for lab in labels):

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 #: The answerability threshold keeps this share of validation answerable questions answered.
 KEEP_ANSWERED = 0.93
-#: The heuristic score's weight on the reader's logit (``answer.fuse``).
+#: The heuristic score's weight on the reader's logit (``protocol.fuse``).
 HEURISTIC_WEIGHT = 2.0
 NEWS_VALIDATION = "news-train validation weeks"
 #: training sources whose terms allow research use only: left out of a model that ships

@@ -27,7 +27,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from . import bases
-from .protocol import Passage, Reading, reader_config
+from .protocol import Passage, Reading, fuse, reader_config
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ class TransformerReader:
         #: the threshold on the reader's own probability (``threshold`` applies to it fused
         #: with the heuristic score when ``heuristic_weight`` is set)
         self.reader_only_threshold = float(config.get("reader_only_threshold", self.threshold))
-        #: weight of the heuristic score added to the reader's logit (``answer.fuse``)
+        #: weight of the heuristic score added to the reader's logit (``protocol.fuse``)
         self.heuristic_weight = float(config.get("heuristic_weight", 0.0))
         self.temperature = float(config.get("temperature", 1.0))
         self.bias = float(config.get("bias", 0.0))
@@ -387,5 +387,8 @@ class TransformerReader:
                 span = (batch.offsets[i][a][0], batch.offsets[i][b][1])
                 if not passage.text[span[0] : span[1]].strip():
                     span = None
-            out.append(Reading(float(probs[i]), span))
+            confidence = float(probs[i])
+            if passage.heuristic is not None:  # the assistant's confidence: the two fused
+                confidence = fuse(confidence, passage.heuristic, self.heuristic_weight)
+            out.append(Reading(confidence, span))
         return out

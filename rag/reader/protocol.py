@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ class Passage:
 
     text: str
     before: str = ""
+    #: the assistant's cheap score of the passage (cosine + word overlap), when it has one:
+    #: a reader with a ``heuristic_weight`` then returns the two fused (:func:`fuse`)
+    heuristic: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +54,23 @@ class Reader(Protocol):
 
     name: str
     #: The answerability threshold chosen on held-out data (below it: abstain). It applies
-    #: to the reader's probability fused with the heuristic score when the reader has a
-    #: ``heuristic_weight`` (``answer.fuse``).
+    #: to what ``read`` returns for passages that carry the heuristic score (fused with it
+    #: when the reader has a ``heuristic_weight``: :func:`fuse`).
     threshold: float
 
     def read(self, question: str, passages: Sequence[Passage]) -> list[Reading]:
         """One :class:`Reading` per passage, in order."""
         ...
+
+
+def fuse(probability: float, heuristic: float, weight: float) -> float:
+    """The reader's probability with the heuristic score added on the logit scale (on the
+    validation part, weight 2 chose the right sentence for 90.6% of answerable questions
+    instead of 87.7%, and separated unanswerable ones better: AUC 0.706 instead of 0.670)."""
+    if weight == 0.0:
+        return probability
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return 1 / (1 + math.exp(-(math.log(p / (1 - p)) + weight * heuristic)))
 
 
 def reader_config(folder: Path = READER_DIR) -> dict[str, Any]:

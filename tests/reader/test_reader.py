@@ -160,6 +160,22 @@ def test_the_shipped_reader_loads_offline_and_reads_known_pairs_right() -> None:
 
 
 @pytest.mark.slow
+def test_the_reader_returns_the_confidence_fused_with_the_heuristic_it_is_given() -> None:
+    from rag.reader.protocol import fuse
+
+    reader = load_reader()
+    weight = reader_config()["heuristic_weight"]
+    assert weight > 0
+    text = "Mayor Lena Ortiz said repairs would cost 4.5 million euros."
+    question = "How much will the repairs cost?"
+    alone = reader.read(question, [Passage(text)])[0].score
+    low, high = reader.read(question, [Passage(text, "", 0.0), Passage(text, "", 0.6)])
+    assert low.score == pytest.approx(alone, abs=0.01)  # a heuristic of 0 adds nothing
+    assert high.score == pytest.approx(fuse(low.score, 0.6, weight))  # same batch, same read
+    assert high.score > low.score + 0.05
+
+
+@pytest.mark.slow
 def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
     from rag.cli import main
 
