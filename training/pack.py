@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
@@ -261,6 +262,12 @@ def build(
     return manifest
 
 
+def default_cache() -> Path:
+    """Where built groups are kept between runs: outside the checkout."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag" / "groups"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.pack", description=__doc__)
     parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
@@ -269,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         "--cache",
         type=Path,
         default=None,
-        help="where the built groups are cached (default: beside --out)",
+        help="where the built groups are cached (default: $XDG_CACHE_HOME/rag/groups, "
+        "outside the checkout, so a later session may find them)",
     )
     parser.add_argument("--limit", type=int, default=None, help="questions per source (tests)")
     parser.add_argument(
@@ -290,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         squad2=None,
         statements=args.statements,
     )
-    cache = args.cache or args.out.parent / "groups-cache"
+    cache = args.cache or default_cache()
     try:
         build(
             args.data,

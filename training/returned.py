@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="the reader folder to write")
     p.add_argument("--pack", type=Path, required=True, help="the pack the run trained on")
     p.add_argument("--data", type=Path, default=None, help="calibrate and measure on this data")
-    p.add_argument("--cache", type=Path, default=None, help="the pack's groups cache")
+    p.add_argument(
+        "--cache", type=Path, default=None, help="the pack's groups cache (as training.pack's)"
+    )
     p.add_argument("--calibrate-only", action="store_true", help="with --data: skip the test parts")
     args = p.parse_args(argv)
     try:
@@ -109,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
 def measure(args: argparse.Namespace, manifest: dict[str, Any], record: dict[str, Any]) -> None:
     from rag.reader.command import cached_splits, finish, new_config
 
-    from .pack import bf16_embed
+    from .pack import bf16_embed, default_cache
 
     config = train_config(manifest)
     embed = bf16_embed()
-    cache = args.cache or args.pack.parent / "groups-cache"
+    cache = args.cache or default_cache()
     splits = cached_splits(args.data, cache, embed, config)
     net = load_trained(args.out)
     cfg = new_config(net, config, record)
