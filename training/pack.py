@@ -34,7 +34,7 @@ import numpy as np
 
 from rag.errors import ConfigError, RagError
 from rag.reader import bases
-from rag.reader.data import Embed, Group
+from rag.reader.data import Group
 from rag.reader.network import WEIGHTS, Encoder, encoder_for
 from rag.reader.protocol import READER_DIR, reader_config
 from rag.reader.training import TrainConfig
@@ -63,11 +63,8 @@ VALIDATION = "validation"
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 class _Texts:
@@ -202,29 +199,6 @@ def write_pack(
     return manifest
 
 
-def bf16_embed() -> Embed:
-    """The assistant's embedding model for building negatives, bf16 where the CPU has it
-    natively (about 3x fp32 here; vectors ≥ 0.9999 cosine to fp32's)."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    from rag.index.embed import default_model_path
-    from rag.reader.data import CachedEmbed
-    from rag.reader.network import use_bf16
-
-    st = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
-    native = use_bf16("auto")
-
-    def encode(texts: list[str]) -> np.ndarray:
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=native):
-            vectors = st.encode(
-                texts, batch_size=128, normalize_embeddings=True, show_progress_bar=False
-            )
-        return np.asarray(vectors, dtype=np.float32)
-
-    return CachedEmbed(encode)
-
-
 def build(
     data: Path,
     out: Path,
@@ -237,9 +211,9 @@ def build(
     """Build the groups from ``data`` (cached in ``cache``) and write their pack to ``out``."""
     from rag.reader.command import (
         NEWS_VALIDATION,
-        RESEARCH_ONLY,
+        assistant_embed,
         cached_splits,
-        statement_training_groups,
+        training_groups,
     )
 
     if not data.is_dir():
@@ -247,10 +221,8 @@ def build(
     if init is not None and not (init / WEIGHTS).is_file():
         raise ConfigError(f"--init {str(init)!r}: no reader weights there")
     echo(f"building the groups from {data} (cached in {cache}) ...")
-    splits = cached_splits(data, cache, bf16_embed(), config)
-    train = [g for g in splits.train if g.source not in RESEARCH_ONLY or config.research_data]
-    train += statement_training_groups(data, config)
-    parts = {TRAIN: train, VALIDATION: splits.validation}
+    splits = cached_splits(data, cache, assistant_embed("auto"), config)
+    parts = {TRAIN: training_groups(splits, data, config), VALIDATION: splits.validation}
     # the validation weeks are a test part of `rag train-reader`'s too: once here
     parts |= {k: v for k, v in splits.test.items() if k != NEWS_VALIDATION}
     base = bases.check_base(config.base)

@@ -98,10 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         record = join(args.returned, args.name, args.out, manifest)
         if args.data is not None:
             measure(args, manifest, record)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except RagError as exc:
+    except (OSError, ValueError, RagError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"reader written to {args.out}")
@@ -109,12 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace, manifest: dict[str, Any], record: dict[str, Any]) -> None:
-    from rag.reader.command import cached_splits, finish, new_config
+    from rag.reader.command import assistant_embed, cached_splits, finish, new_config
 
-    from .pack import bf16_embed, default_cache
+    from .pack import default_cache
 
     config = train_config(manifest)
-    embed = bf16_embed()
+    embed = assistant_embed("auto")
     cache = args.cache or default_cache()
     splits = cached_splits(args.data, cache, embed, config)
     net = load_trained(args.out)

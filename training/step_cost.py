@@ -37,7 +37,7 @@ from rag.reader.data import Group
 from rag.reader.network import encoder_for, load_trained, use_bf16
 from rag.reader.protocol import READER_DIR
 from rag.reader.squad import SQUAD11, squad_articles, squad_groups
-from rag.reader.training import BUCKET, _batches, _step_loss, use_fast_training
+from rag.reader.training import BUCKET, _batches, train_step, use_fast_training
 
 MODES = ("fp32", "fp32, bucketed", "bf16 + eager, bucketed")
 
@@ -80,12 +80,7 @@ class Mode:
             batch = self.batches[self.at % len(self.batches)]
             self.at += 1
             rows += sum(len(g.candidates) for g in batch)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-                loss = _step_loss(self.net, encoder, batch)
-            self.optim.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.params, 1.0)
-            self.optim.step()
+            train_step(self.net, encoder, batch, self.optim, self.params, bf16=self.bf16)
         return time.perf_counter() - start, rows
 
 

@@ -23,6 +23,7 @@ best state's score logits of every training row (for a distilled run).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -41,10 +42,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # a GPU machine runs this file from a bare checkout
     sys.path.insert(0, str(ROOT))
 
-from rag.reader.network import WEIGHTS, Encoder, ReaderNet, grow, pack, unpack  # noqa: E402
+from rag.reader.evaluation import auc, precision_and_rank, rounded_mean  # noqa: E402
+from rag.reader.network import (  # noqa: E402
+    WEIGHTS,
+    Encoder,
+    ReaderNet,
+    grow,
+    pack_to_ship,
+    unpack,
+    use_bf16,
+)
 
 SHARD_BYTES = 15_000_000
-SHIP_BYTES = 25_000_000  # rag/reader/command.py: over this a reader ships int8 matrices
 TRAIN, VALIDATION = "train", "validation"
 
 
@@ -301,32 +310,23 @@ def measure(part: Part, logits: torch.Tensor) -> dict[str, Any]:
             best_pos.append(float(sc.max()))
         else:
             best_neg.append(float(sc.max()))
-        if lab.any() and not lab.all():
-            ranked = lab[np.argsort(-sc, kind="stable")]
-            hits = np.flatnonzero(ranked)
-            aps.append(float(np.mean([(k + 1) / (r + 1) for k, r in enumerate(hits)])))
-            rrs.append(1.0 / (hits[0] + 1))
-    out: dict[str, Any] = {"groups": len(part.group_rows), "top1": _mean(top1)}
-    if best_pos and best_neg:
-        pos, neg = np.array(best_pos), np.array(best_neg)
-        out["auc"] = round(
-            float(((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])).mean()), 4
-        )
-    out["map"], out["mrr"] = _mean(aps), _mean(rrs)
+        found = precision_and_rank(lab, sc)
+        if found is not None:
+            aps.append(found[0])
+            rrs.append(found[1])
+    out: dict[str, Any] = {"groups": len(part.group_rows), "top1": rounded_mean(top1)}
+    area = auc(best_pos, best_neg)
+    if area is not None:
+        out["auc"] = round(area, 4)
+    out["map"], out["mrr"] = rounded_mean(aps), rounded_mean(rrs)
     return out
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(float(np.mean(values)), 4) if values else None
 
 
 def write_shards(state: dict[str, torch.Tensor], out: Path, name: str, record: dict) -> list[Path]:
     """The state as ``rag train-reader`` ships it, split into files ≤ ``SHARD_BYTES``."""
     from safetensors.torch import save_file
 
-    int8 = sum(2 * v.numel() for v in state.values()) > SHIP_BYTES
-    packed = pack(state, int8=int8)
-    record["weights"] = "int8" if int8 else "fp16"
+    packed, record["weights"] = pack_to_ship(state)
     shards: list[dict[str, torch.Tensor]] = [{}]
     size = 0
     for key in sorted(packed, key=_layer_order):
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     cuda = device.type == "cuda"
     if cuda:
         torch.backends.cuda.matmul.allow_tf32 = True
-    bf16 = cuda or bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    bf16 = cuda or use_bf16("auto")
 
     def autocast() -> Any:
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
@@ -396,14 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.init / WEIGHTS).is_file():
         raise SystemExit(f"--init {args.init}: no reader weights there")
     if pack_.manifest.get("init"):
-        import hashlib
-
-        digest = hashlib.sha256((args.init / WEIGHTS).read_bytes()).hexdigest()
+        with (args.init / WEIGHTS).open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
         if digest != pack_.manifest["init"]["sha256"]:
             print(f"note: {args.init} is not the reader the pack was made for", flush=True)
-    init = args.init
     # sdpa on CUDA; eager on the CPU (its bf16 sdpa backward is slow: shared/STACK.md)
-    net = build_net(pack_, init, args.layers, "sdpa" if cuda else "eager").to(device)
+    net = build_net(pack_, args.init, args.layers, "sdpa" if cuda else "eager").to(device)
     net.train()
     train = pack_.part(TRAIN, device)
     held = {name: pack_.part(name, device) for name in pack_.parts if name != TRAIN}
@@ -444,8 +442,18 @@ def main(argv: list[str] | None = None) -> int:
         v = entry.get(VALIDATION) or {}
         return (v.get("top1") or 0.0, v.get("auc") or 0.0)
 
+    def snapshot() -> dict[str, torch.Tensor]:
+        return {k: v.detach().cpu().clone() for k, v in net.trained_state().items()}
+
     best_entry = check(0, 0.0) if validation is not None else None
-    best_state = {k: v.detach().cpu().clone() for k, v in net.trained_state().items()}
+    best_state = snapshot()
+
+    def keep_if_best(entry: dict[str, Any]) -> None:
+        """Keep the network's state when ``entry`` is the best check so far."""
+        nonlocal best_entry, best_state
+        if best_entry is None or key(entry) > key(best_entry):
+            best_entry, best_state = entry, snapshot()
+
     started = time.monotonic()
     total = len(batches)
     checks = {int(total * (i + 1) / args.evals) for i in range(args.evals)}
@@ -481,16 +489,10 @@ def main(argv: list[str] | None = None) -> int:
         near_end = not final_checked and elapsed + 2 * elapsed / step > args.seconds
         if validation is not None and (step in checks or near_end):
             final_checked = final_checked or near_end
-            entry = check(step, progress)
-            if best_entry is None or key(entry) > key(best_entry):
-                best_entry = entry
-                best_state = {k: v.detach().cpu().clone() for k, v in net.trained_state().items()}
+            keep_if_best(check(step, progress))
     train_seconds = time.monotonic() - started
     if validation is None or not history or history[-1]["step"] != step:
-        entry = check(step, 1.0) if validation is not None else {"step": step}
-        if best_entry is None or key(entry) > key(best_entry):
-            best_entry = entry
-            best_state = {k: v.detach().cpu().clone() for k, v in net.trained_state().items()}
+        keep_if_best(check(step, 1.0) if validation is not None else {"step": step})
     net.load_state_dict(best_state, strict=False)
     encoder_config: Any = net.encoder.config
     layers = int(encoder_config.num_hidden_layers)

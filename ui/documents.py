@@ -268,11 +268,8 @@ def store_upload(incoming: Path, uploads: Path, max_mb: float) -> Path:
 
 
 def _digest(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _discard(file: Path, incoming: Path) -> None:

@@ -21,7 +21,8 @@ from .network import TransformerReader, best_span
 Logits = list[tuple[np.ndarray, list[tuple[int, int] | None]]]
 
 
-def _auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
+def auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
+    """How often a positive outscores a negative (ties count half); None without both."""
     if not pos or not neg:
         return None
     values = np.array([*pos, *neg])
@@ -102,19 +103,19 @@ def evaluate_groups(
         "questions": len(groups),
         "answerable": len(best_ans),
         "unanswerable": len(best_un),
-        "top1_sentence": _mean(top1),
-        "answerability_auc": _auc(best_ans, best_un),
-        "false_abstention": _mean([float(p < threshold) for p in best_ans]),
-        "unanswerable_abstained": _mean([float(p < threshold) for p in best_un]),
-        "span_f1_on_right_sentence": _mean(span_f1),
-        "span_exact_on_right_sentence": _mean(span_em),
+        "top1_sentence": rounded_mean(top1),
+        "answerability_auc": auc(best_ans, best_un),
+        "false_abstention": rounded_mean([float(p < threshold) for p in best_ans]),
+        "unanswerable_abstained": rounded_mean([float(p < threshold) for p in best_un]),
+        "span_f1_on_right_sentence": rounded_mean(span_f1),
+        "span_exact_on_right_sentence": rounded_mean(span_em),
     }
     if cos_top1:
-        out["cosine_top1_sentence"] = _mean(cos_top1)
+        out["cosine_top1_sentence"] = rounded_mean(cos_top1)
     return out
 
 
-def _mean(values: Sequence[float]) -> float | None:
+def rounded_mean(values: Sequence[float]) -> float | None:
     return round(float(np.mean(values)), 4) if len(values) else None
 
 
@@ -149,12 +150,17 @@ def ranking_metrics(groups: list[Group], logits: Logits) -> dict[str, Any]:
     """MAP and MRR over the groups with a positive (TrecQA's published setting)."""
     aps, rrs = [], []
     for g, (score, _) in zip(groups, logits, strict=True):
-        labels = np.array([c.label > 0.5 for c in g.candidates])
-        if not labels.any() or labels.all():
-            continue
-        order = np.argsort(-score, kind="stable")
-        ranked = labels[order]
-        hits = np.flatnonzero(ranked)
-        aps.append(float(np.mean([(k + 1) / (r + 1) for k, r in enumerate(hits)])))
-        rrs.append(1.0 / (hits[0] + 1))
-    return {"questions": len(aps), "map": _mean(aps), "mrr": _mean(rrs)}
+        found = precision_and_rank(np.array([c.label > 0.5 for c in g.candidates]), score)
+        if found is not None:
+            aps.append(found[0])
+            rrs.append(found[1])
+    return {"questions": len(aps), "map": rounded_mean(aps), "mrr": rounded_mean(rrs)}
+
+
+def precision_and_rank(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float] | None:
+    """(average precision, reciprocal rank of the first positive) of one candidate list
+    ranked by ``scores``; None unless it holds a positive and a negative."""
+    if not labels.any() or labels.all():
+        return None
+    hits = np.flatnonzero(labels[np.argsort(-scores, kind="stable")])
+    return float(np.mean([(k + 1) / (r + 1) for k, r in enumerate(hits)])), 1.0 / (hits[0] + 1)

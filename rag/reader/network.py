@@ -260,6 +260,18 @@ def pack(state: dict[str, torch.Tensor], *, int8: bool) -> dict[str, torch.Tenso
     return out
 
 
+#: the most a shipped reader's weights may take (issue 17): a deeper reader's weight
+#: matrices go int8 when fp16 would pass it
+SHIP_BYTES = 25_000_000
+
+
+def pack_to_ship(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], str]:
+    """:func:`pack`'s tensors as a reader ships them: fp16, or int8 matrices when fp16
+    would pass ``SHIP_BYTES``; and which ("fp16" or "int8", ``config.json``'s ``weights``)."""
+    int8 = sum(2 * v.numel() for v in state.values()) > SHIP_BYTES
+    return pack(state, int8=int8), "int8" if int8 else "fp16"
+
+
 def unpack(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """:func:`pack`'s tensors back in fp32."""
     out = {}

@@ -195,6 +195,26 @@ def _step_loss(net: ReaderNet, encoder: Encoder, groups: list[Group]) -> torch.T
     return loss
 
 
+def train_step(
+    net: ReaderNet,
+    encoder: Encoder,
+    groups: list[Group],
+    optim: torch.optim.Optimizer,
+    params: list[torch.nn.Parameter],
+    *,
+    bf16: bool,
+) -> torch.Tensor:
+    """One step on a batch of groups: the loss (under bf16 autocast when ``bf16``), its
+    gradients clipped to norm 1 over ``params``, the optimiser's step; the loss."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        loss = _step_loss(net, encoder, groups)
+    optim.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optim.step()
+    return loss
+
+
 def plan_batches(groups: list[Group], config: TrainConfig) -> list[list[Group]]:
     """Every step's groups, fixed by the seed: each source repeated as ``repeats`` says."""
     rng = random.Random(config.seed)
@@ -260,6 +280,7 @@ def train(
             log_line(f"{checkpoint} is from another configuration: starting afresh")
     net.train()
     bf16 = use_fast_training(net, config.precision)
+    params = body + heads
     started = time.monotonic() - spent
     deadline = time.monotonic() + config.minutes * 60
     stopped_early = False
@@ -290,12 +311,7 @@ def train(
         if time.monotonic() > deadline:
             stopped_early = True
             break
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            loss = _step_loss(net, encoder, step_groups)
-        optim.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(body + heads, 1.0)
-        optim.step()
+        loss = train_step(net, encoder, step_groups, optim, params, bf16=bf16)
         sched.step()
         losses.append(float(loss.detach()))
         done += 1
