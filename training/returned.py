@@ -75,6 +75,20 @@ def join(returned: Path, name: str, out: Path, manifest: dict[str, Any]) -> dict
     return record
 
 
+#: the fields of a pack's ``train_config`` that shaped its groups
+GROUP_SETTINGS = (
+    "seed",
+    "limit",
+    "squad11",
+    "squad2",
+    "statements",
+    "research_data",
+    "base",
+    "max_length",
+    "max_question",
+)
+
+
 def train_config(manifest: dict[str, Any]) -> TrainConfig:
     """The configuration the pack's groups were built with (their cache's key)."""
     known = {f.name for f in fields(TrainConfig)}
@@ -116,7 +130,12 @@ def measure(args: argparse.Namespace, manifest: dict[str, Any], record: dict[str
     splits = cached_splits(args.data, cache, embed, config)
     net = load_trained(args.out)
     cfg = new_config(net, config, record)
-    cfg["train_config"] |= {"gpu": record.get("args", {})}
+    # the pack's configuration set only how the groups were built; the GPU run's own
+    # arguments (epochs, lr, batch) are what trained
+    cfg["train_config"] = {
+        "groups": {k: cfg["train_config"][k] for k in GROUP_SETTINGS},
+        "gpu": record.get("args", {}),
+    }
     finish(net, args.out, cfg, splits, embed, test=not args.calibrate_only)
 
 
