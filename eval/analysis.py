@@ -33,6 +33,7 @@ from rag import Assistant, Settings
 from rag.answer.compose import Candidate
 from rag.answer.needs import short_span
 from rag.answer.question import understand
+from rag.dates import age_days, as_date
 from rag.reader import Passage, Reader
 from rag.reader.pools import Pooled, label
 
@@ -81,6 +82,7 @@ def collect(
             query = understood.queries[0]
             reading, hits = assistant.reading(question, (query,), k=k)
             row = Pooled(ex.id, question, query, ex.answerable, list(ex.answers), False)
+            row.asked_on = ex.asked_on
             for h in hits:
                 span = (h.chunk.doc_id, h.chunk.start, h.chunk.end)
                 if any(metrics.overlaps(span, s) for s in support) and (
@@ -95,6 +97,8 @@ def collect(
                 row.gold.append(gold)
                 row.support.append(in_support)
                 row.docs.append(cand.unit.doc_id)
+                row.published.append(cand.hit.published)
+                row.offsets.append(cand.unit.start)
             pooled.append(row)
     return pooled
 
@@ -109,15 +113,30 @@ class Scored:
     deep_order: list[int]
 
 
+def passages_of(row: Pooled) -> list[Passage]:
+    """A pool's candidates as the product hands them to the reader (with their ages as of
+    the day asked and their offsets, where the pool recorded them)."""
+    asked = as_date(row.asked_on, "asked_on") if row.asked_on else None
+    published = row.published or [""] * len(row.texts)
+    offsets: Sequence[int | None] = row.offsets or [None] * len(row.texts)
+    return [
+        Passage(t, b, h, age=age_days(p, asked), offset=o)
+        for t, b, h, p, o in zip(
+            row.texts, row.befores, row.heuristic, published, offsets, strict=True
+        )
+    ]
+
+
 def score(rows: Sequence[Pooled], reader: Reader, *, read: int) -> list[Scored]:
-    """Read each pool with ``reader``: the product's ranking (first ``read`` sentences) and
-    the deep one (the whole pool)."""
+    """Read each pool with ``reader``: the product's ranking (first ``read`` sentences,
+    read together as the product reads them) and the deep one (the whole pool; the
+    sentences past ``read`` read with all the others)."""
     out = []
     for row in rows:
-        passages = [
-            Passage(t, b, h) for t, b, h in zip(row.texts, row.befores, row.heuristic, strict=True)
-        ]
-        readings = reader.read(row.query, passages) if passages else []
+        passages = passages_of(row)
+        readings = reader.read(row.query, passages[:read]) if passages else []
+        if len(passages) > read:
+            readings += reader.read(row.query, passages)[read:]
         scores = [r.score for r in readings]
         spans = [r.span for r in readings]
         product = sorted(range(min(read, len(scores))), key=lambda i: -scores[i])

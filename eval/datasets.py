@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.dates import iso_date
 from rag.documents.fetch import is_url
 from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError
@@ -50,6 +51,9 @@ class Example:
     #: Sources (or file names) of the documents that answer it (news quizzes): a right
     #: citation quotes one of them and holds an answer.
     gold_docs: list[str] = field(default_factory=list)
+    #: the day the question was asked (ISO ``YYYY-MM-DD``; news quizzes carry it), "" unknown:
+    #: the assistant is asked as of that day
+    asked_on: str = ""
 
 
 @dataclass(slots=True)
@@ -181,8 +185,10 @@ def load_squad(path: Path, work: Path, *, part: str = "all") -> Dataset:
 
 def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
     """A news-quiz set. Its articles are written to a news dump (``news-docs.jsonl``: title,
-    text and url per line) that is ingested by the product's own ``.jsonl`` loader, so each
-    article's source is its URL; a right citation quotes a gold article's URL."""
+    text, url and published date per line) that is ingested by the product's own ``.jsonl``
+    loader, so each article's source is its URL (and its date the URL's where the set has
+    none); a right citation quotes a gold article's URL. Each question is asked as of the
+    quiz's date."""
     dump = work / "news-docs.jsonl"
     dump.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -190,6 +196,8 @@ def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
         with dump.open("w", encoding="utf-8") as out:
             for line, doc in enumerate(raw["docs"], 1):
                 record = {"title": " ".join(str(doc["title"]).split()), "text": doc["text"]}
+                if doc.get("published"):
+                    record["published"] = str(doc["published"])
                 url = str(doc.get("url") or "")
                 if is_url(url) and url not in urls.values():
                     record["url"] = url
@@ -205,6 +213,7 @@ def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
                 answers=[str(a) for a in q["answers"]] if q["answerable"] else [],
                 kind="news" if q["answerable"] else "news-unanswerable",
                 gold_docs=[urls[str(g)] for g in q.get("gold", [])] if q["answerable"] else [],
+                asked_on=iso_date(str(q.get("date") or "").replace("/", "-")) or "",
             )
             for q in raw["questions"]
         ]

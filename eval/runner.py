@@ -127,7 +127,9 @@ def evaluate(
                     dataset,
                     {**config, "reader": "off"},
                     supports,
-                    ask=lambda ex: plain.ask(ex.question, ex.history, k=k),
+                    ask=lambda ex: plain.ask(
+                        ex.question, ex.history, k=k, asked_on=ex.asked_on or None
+                    ),
                     retrieve=lambda ex, answer: _chunks(plain, ex, answer, k),
                     progress=progress,
                 )
@@ -194,7 +196,7 @@ def _reader_run(
         dataset,
         {**config, "reader_threshold": round(threshold, 4)},
         supports,
-        ask=lambda ex: open_.ask(ex.question, ex.history, k=k),
+        ask=lambda ex: open_.ask(ex.question, ex.history, k=k, asked_on=ex.asked_on or None),
         retrieve=lambda ex, answer: _chunks(assistant, ex, answer, k),
         progress=progress,
         threshold=threshold,

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,6 +163,7 @@ class Assistant(Stages):
         until: DateLike = None,
         undated: bool = True,
         extractive: bool = False,
+        asked_on: DateLike = None,
     ) -> Answer:
         """Answer from the documents, every sentence cited, or abstain.
 
@@ -169,6 +171,9 @@ class Assistant(Stages):
         published in that period; documents without a date are kept unless ``undated`` is
         False. ``extractive=True`` answers without the language model even when one is set.
         ``source`` keeps one document: its id, file name or path (:meth:`resolve_source`).
+        ``asked_on`` (a date or ``YYYY-MM-DD``; default today) is the day the question is
+        asked as of: the reader prefers passages published nearest it (a news quiz's "this
+        week").
         """
         answer = None
         for item in self.stream(
@@ -180,6 +185,7 @@ class Assistant(Stages):
             until=until,
             undated=undated,
             extractive=extractive,
+            asked_on=asked_on,
         ):
             if isinstance(item, Answer):
                 answer = item
@@ -197,6 +203,7 @@ class Assistant(Stages):
         until: DateLike = None,
         undated: bool = True,
         extractive: bool = False,
+        asked_on: DateLike = None,
     ) -> Iterator[str | Answer]:
         """Text as it is written, then the final :class:`Answer` (always the last item).
 
@@ -208,9 +215,9 @@ class Assistant(Stages):
         question = self.clean_question(question)  # the question first, then its scope
         if source is not None:
             source = self.resolve_source(source)
-        for item in self._stream(
-            question, history, k, source, self._in_period(since, until, undated), extractive
-        ):
+        day = as_date(asked_on, "asked_on") or date.today()
+        doc_ids = self._in_period(since, until, undated)
+        for item in self._stream(question, history, k, source, doc_ids, extractive, day):
             yield self._sourced(item) if isinstance(item, Answer) else item
 
     def _stream(
@@ -221,6 +228,7 @@ class Assistant(Stages):
         source: str | None,
         doc_ids: frozenset[str] | None,
         extractive: bool,
+        asked_on: date | None = None,
     ) -> Iterator[str | Answer]:
         question = self.clean_question(question)
         history = check_history(history)
@@ -235,13 +243,17 @@ class Assistant(Stages):
         split = writer is None and self.reader is not None and self.settings.compound_questions
         parts = question_parts(question) if split else (question,)
         if len(parts) > 1:  # "What did X say, and what did Y do?": each part read alone
-            yield from _in_pieces(self._compound(question, parts, history, k, source, doc_ids))
+            yield from _in_pieces(
+                self._compound(question, parts, history, k, source, doc_ids, asked_on)
+            )
             return
         queries = understood.queries
         if writer is not None and history and self.settings.rewrite_followups:
             rewritten = writer.rewrite(question, history)
             queries = (rewritten,) if rewritten else queries
-        reading, hits = self.reading(question, queries, k=k, source=source, doc_ids=doc_ids)
+        reading, hits = self.reading(
+            question, queries, k=k, source=source, doc_ids=doc_ids, asked_on=asked_on
+        )
         query = reading.query
         plain = self.answerer.compose(question, reading)
         if query != question:
@@ -261,6 +273,7 @@ class Assistant(Stages):
         k: int | None,
         source: str | None,
         doc_ids: frozenset[str] | None,
+        asked_on: date | None = None,
     ) -> Answer:
         """A compound question's answer: each part retrieved and read as a question of its
         own (a later part's "he" read with the part before), the answers cited together."""
@@ -268,7 +281,10 @@ class Assistant(Stages):
         context = list(history)
         for part in parts:
             queries = understand(part, context).queries
-            readings.append(self.reading(part, queries, k=k, source=source, doc_ids=doc_ids)[0])
+            read = self.reading(
+                part, queries, k=k, source=source, doc_ids=doc_ids, asked_on=asked_on
+            )
+            readings.append(read[0])
             context = [*history, (part, "")]
         return self.answerer.compose_parts(question, readings)
 
@@ -280,9 +296,11 @@ class Assistant(Stages):
         k: int | None = None,
         source: str | None = None,
         doc_ids: frozenset[str] | None = None,
+        asked_on: date | None = None,
     ) -> tuple[Reading, list[ScoredChunk]]:
         """Retrieve and read each query; the best-answered reading and its hits (a
-        follow-up's joined reading must beat the question alone by ``FOLLOWUP_MARGIN``)."""
+        follow-up's joined reading must beat the question alone by ``FOLLOWUP_MARGIN``).
+        ``asked_on``: the day asked, which dates the passages' ages (None: ages unknown)."""
         answerer = self.answerer
         if answerer.reader is None:
             queries = queries[:1]  # only the reader can tell which reading is answered
@@ -299,7 +317,7 @@ class Assistant(Stages):
                 for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
             ]
             units = self.store.units(list(dict.fromkeys(unit_ids)))
-            reading = answerer.read(query, vector, hits, units, index)
+            reading = answerer.read(query, vector, hits, units, index, asked_on=asked_on)
             if best is None or _better(reading, best[0], question):
                 best = (reading, hits)
         assert best is not None

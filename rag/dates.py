@@ -38,3 +38,27 @@ def iso_date(value: str) -> str | None:
         except ValueError:
             return None
     return None
+
+
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
+
+
+def url_date(url: str) -> str | None:
+    """The day a news URL carries in its path (``/2024/01/05/``: USA Today, CNN, the
+    Guardian, ...) as ISO ``YYYY-MM-DD``, else None."""
+    found = _URL_DAY.search(url or "")
+    if not found:
+        return None
+    try:
+        return date(*(int(g) for g in found.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def age_days(published: str, asked_on: date | None) -> int | None:
+    """Days from a published date (ISO, "" undated) to the day a question was asked; None
+    when either is unknown."""
+    if asked_on is None or not published:
+        return None
+    day = iso_date(published)
+    return None if day is None else (asked_on - date.fromisoformat(day)).days

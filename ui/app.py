@@ -196,11 +196,13 @@ def build(assistant: Assistant) -> Any:
         until: str = "",
         dated_only: bool = False,
         source: str = "",
+        asked_on: str = "",
     ) -> dict[str, Any]:
         """Answer a question; JSON with text, short_answer, abstained and citations (quote,
         start, end, source, site, published, url, page). ``since``/``until``: YYYY-MM-DD;
         ``dated_only`` leaves out documents without a published date; ``source`` keeps one
-        document (its id, file name or path)."""
+        document (its id, file name or path); ``asked_on`` (YYYY-MM-DD, default today): the
+        day the question is asked as of (passages published nearest it are preferred)."""
         try:
             return assistant.ask(
                 question,
@@ -209,6 +211,7 @@ def build(assistant: Assistant) -> Any:
                 until=until or None,
                 undated=not dated_only,
                 source=source or None,
+                asked_on=asked_on or None,
             ).to_dict()
         except RagError as exc:
             raise gr.Error(str(exc), print_exception=False) from None

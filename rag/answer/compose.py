@@ -19,6 +19,7 @@ from datetime import date
 
 import numpy as np
 
+from ..dates import age_days
 from ..index.keyword import KeywordIndex, terms
 from ..index.store import StoredUnit
 from ..reader import Passage, Reader
@@ -117,13 +118,26 @@ class ExtractiveAnswerer:
         hits: list[ScoredChunk],
         units: list[StoredUnit],
         index: KeywordIndex,
+        *,
+        asked_on: date | None = None,
     ) -> Reading:
-        """Score the retrieved sentences for ``query``."""
+        """Score the retrieved sentences for ``query`` (``asked_on``: the day asked, from
+        which the reader reads each sentence's age)."""
         ranked = self.score(query, query_vector, hits, units, index)
         if self.reader is None or not ranked:
             return Reading(query, ranked, False, units, index)
         pool = ranked[: self.read_candidates]
-        readings = self.reader.read(query, [Passage(c.text, c.before, c.heuristic) for c in pool])
+        passages = [
+            Passage(
+                c.text,
+                c.before,
+                c.heuristic,
+                age=age_days(c.hit.published, asked_on),
+                offset=c.unit.start,
+            )
+            for c in pool
+        ]
+        readings = self.reader.read(query, passages)
         read = [replace(c, score=r.score, span=r.span) for c, r in zip(pool, readings, strict=True)]
         read.sort(key=lambda c: (-c.score, -c.heuristic))
         return Reading(query, read, True, units, index)

@@ -108,6 +108,12 @@ def _add_scope(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --since/--until, leave out documents without a published date",
     )
+    p.add_argument(
+        "--asked-on",
+        type=_date,
+        help="the day the question is asked as of, YYYY-MM-DD (default today): passages "
+        "published nearest it are preferred",
+    )
 
 
 def _chunks(text: str) -> int:
@@ -136,6 +142,7 @@ def _scope(args: argparse.Namespace) -> dict[str, Any]:
         "since": args.since,
         "until": args.until,
         "undated": not args.dated_only,
+        "asked_on": args.asked_on,
     }
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dates import url_date
 from .htmltext import read_page
 
 #: metadata keys an article may carry (all strings; ``published`` is an ISO date)
@@ -124,7 +125,6 @@ _JSON_LD = re.compile(
 )
 _PLAUSIBLE = re.compile(r"^(19[7-9]\d|2\d\d\d)-")
 _UTC = re.compile(r"T[\d:.]+(Z|[+-]00:?00)$")
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
 _ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "Report")
 #: <meta> names and properties that state the publication time, in order of trust
 _META_PUBLISHED = ("article:published_time", "datepublished", "og:published_time")
@@ -148,16 +148,12 @@ def page_published(
     if not stated or not _ISO_DATE.match(stated) or not _PLAUSIBLE.match(stated):
         return None
     day = stated[:10]
-    in_url = _URL_DATE.search(url or "")
+    in_url = url_date(url or "")
     if in_url and _UTC.search(stated):
-        try:
-            from datetime import date
+        from datetime import date
 
-            shown = date(*(int(g) for g in in_url.groups()))
-            if abs((date.fromisoformat(day) - shown).days) <= 1:
-                return shown.isoformat()
-        except ValueError:
-            pass
+        if abs((date.fromisoformat(day) - date.fromisoformat(in_url)).days) <= 1:
+            return in_url
     return day
 
 

@@ -3,7 +3,8 @@
 Each line is a JSON object with ``text`` (required) and optionally ``title``, ``url``,
 ``published``, ``site`` and ``author``. A document's source is its ``url`` when it has one
 (so the same article from a dump and from the web is one document), else ``FILE#LINE``. A
-bad line is skipped and named; the others are read.
+line without ``published`` whose URL carries a day in its path (``/2024/01/05/``) is dated
+by it. A bad line is skipped and named; the others are read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..dates import iso_date
+from ..dates import iso_date, url_date
 from ..records import Document, SkippedFile
 from .loaders import MAX_FILE_BYTES, Skip, document_id
 
@@ -89,6 +90,8 @@ def news_document(record: dict[str, Any], *, source: str, name: str) -> Document
     if url and _URL.match(url):
         meta["url"] = url
         source = url
+        if "published" not in fields and (day := url_date(url)):
+            meta["published"] = day  # the date in the URL's path, as on the web
     body = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     title = fields.get("title", "")
     if title and not body.startswith(title):

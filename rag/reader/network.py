@@ -27,6 +27,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from . import bases
+from .context import adjust
 from .protocol import Passage, Reading, fuse, reader_config
 
 log = logging.getLogger(__name__)
@@ -333,6 +334,10 @@ class TransformerReader:
         self.reader_only_threshold = float(config.get("reader_only_threshold", self.threshold))
         #: weight of the heuristic score added to the reader's logit (``protocol.fuse``)
         self.heuristic_weight = float(config.get("heuristic_weight", 0.0))
+        #: what a passage's age and place add to its logit (:mod:`rag.reader.context`)
+        self.context_weights = {
+            str(k): float(v) for k, v in (config.get("context_weights") or {}).items()
+        }
         self.temperature = float(config.get("temperature", 1.0))
         self.bias = float(config.get("bias", 0.0))
         self.batch_size = batch_size
@@ -372,7 +377,11 @@ class TransformerReader:
             chunk = [passages[i] for i in idx]
             for i, reading in zip(idx, self._read(question, chunk), strict=True):
                 results[i] = reading
-        return [results[i] for i in range(len(passages))]
+        out = [results[i] for i in range(len(passages))]
+        if self.context_weights:  # the passages' ages and places, read against each other
+            scores = adjust([r.score for r in out], passages, self.context_weights)
+            out = [Reading(s, r.span) for s, r in zip(scores, out, strict=True)]
+        return out
 
     def logits(
         self, questions: Sequence[str], passages: Sequence[Passage]

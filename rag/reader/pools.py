@@ -55,6 +55,12 @@ class Pooled:
     #: candidate is in a gold article or a gold support sentence (whatever its wording)
     support: list[bool] = field(default_factory=list)
     docs: list[str] = field(default_factory=list)
+    #: the day the question was asked ("" unknown) and each candidate's document's published
+    #: date ("" undated) and its character offset in that document (what the reader's
+    #: context features read: :class:`~rag.reader.protocol.Passage`)
+    asked_on: str = ""
+    published: list[str] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps({k: getattr(self, k) for k in self.__slots__}, ensure_ascii=False)

@@ -33,6 +33,11 @@ class Passage:
     #: the assistant's cheap score of the passage (cosine + word overlap), when it has one:
     #: a reader with a ``heuristic_weight`` then returns the two fused (:func:`fuse`)
     heuristic: float | None = None
+    #: days from its document's published date to the day the question was asked (None:
+    #: undated, or no day asked) and its character offset in its document (None: unknown);
+    #: a reader with ``context_weights`` weighs them (:mod:`rag.reader.context`)
+    age: int | None = None
+    offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,7 @@ def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["bogus"], "invalid choice: 'bogus'"),
         (["--backend", "gpt", "ask", "x"], "invalid choice"),
         (["ask", "--since", "May", "x"], "'May' is not a date like 2024-01-31"),
+        (["ask", "--asked-on", "next week", "x"], "'next week' is not a date like 2024-01-31"),
         (["ask", "--since", "2024-06-01", "--until", "2024-01-01", "x"], "is after --until"),
         (["load", "--sessions", "0"], "--sessions must be 1-256"),
     ],
@@ -241,6 +242,8 @@ def test_news_dump_ingest_and_a_dated_question(tmp_path: Path) -> None:
         "ask",
         "--since",
         "2024-03-01",
+        "--asked-on",
+        "2024-06-21",
         "How many votes approved the bridge?",
         data=tmp_path / "d",
     )

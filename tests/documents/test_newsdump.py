@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.dates import as_date, iso_date
+from rag.dates import as_date, iso_date, url_date
 from rag.documents.newsdump import read_dump
 from rag.errors import QuestionError
 from rag.records import Document, SkippedFile
@@ -89,3 +89,25 @@ def test_dates() -> None:
     assert str(as_date("2024-01-31", "since")) == "2024-01-31" and as_date("", "since") is None
     with pytest.raises(QuestionError, match="since must be a date like"):
         as_date("yesterday", "since")
+
+
+def test_a_line_without_a_date_is_dated_by_its_urls_day(tmp_path: Path) -> None:
+    lines = [
+        {"text": "Fed holds rates.", "url": "https://www.usatoday.com/story/money/2024/01/05/fed/"},
+        {
+            "text": "Old URL, own date.",
+            "url": "https://x.example/2019/11/18/a",
+            "published": "2024-02-01",
+        },
+        {"text": "No day in it.", "url": "https://x.example/2024/story"},
+        {"text": "An impossible day.", "url": "https://x.example/2024/02/30/story"},
+    ]
+    docs = [d for d in read_dump(dump(tmp_path, [json.dumps(x) for x in lines]))]
+    assert [d.metadata.get("published") for d in docs] == [  # type: ignore[union-attr]
+        "2024-01-05",
+        "2024-02-01",  # the line's own date wins
+        None,
+        None,
+    ]
+    assert url_date("https://edition.cnn.com/2024/03/09/world/x/index.html") == "2024-03-09"
+    assert url_date("") is None and url_date("https://x.example/1850/01/01/") is None

@@ -58,6 +58,12 @@ def test_ask_endpoint_reports_user_mistakes(served) -> None:
     client, _ = served
     with pytest.raises(Exception, match="the question is empty"):
         client.predict("   ", 4, api_name="/ask")
+    with pytest.raises(Exception, match="asked_on must be a date like 2024-01-31"):
+        client.predict("Who won?", 4, "", "", False, "", "soon", api_name="/ask")
+    asked = client.predict(
+        "How much will the repairs cost?", 4, "", "", False, "", "2024-01-05", api_name="/ask"
+    )
+    assert "4.5 million euros" in asked["text"]
 
 
 def test_chat_streams_then_shows_the_cited_answer(served) -> None:
