@@ -45,6 +45,8 @@ class Pool:
     features: np.ndarray
     right: np.ndarray  # bool per candidate (the gold rule, or the label)
     labelled: bool  # ``right`` comes from the answer label, not the gold rule
+    #: days from each candidate's document's published date to the day asked (nan: undated)
+    ages: np.ndarray
 
 
 def _pool_rows(paths: Sequence[Path]) -> list[Pooled]:
@@ -78,8 +80,16 @@ def pools(rows: Sequence[Pooled], reader: Any, *, gold: bool) -> list[Pool]:
             if not right.any() or right.all():
                 continue
             p = np.clip([r.score for r in reader.read(row.query, passages)], 1e-6, 1 - 1e-6)
+            ages = np.array([np.nan if x.age is None else x.age for x in passages], dtype=float)
             out.append(
-                Pool(row.id, np.log(p / (1 - p)), np.array(features(passages)), right, labelled)
+                Pool(
+                    row.id,
+                    np.log(p / (1 - p)),
+                    np.array(features(passages)),
+                    right,
+                    labelled,
+                    ages,
+                )
             )
         return out
     finally:
@@ -112,16 +122,38 @@ def hits(data: Sequence[Pool], w: np.ndarray, k: int = 1) -> int:
     )
 
 
+#: "this week's" news: published at most this many days before the day asked (or 1 after)
+WEEK = 7
+
+
+def another_weeks_event(data: Sequence[Pool], w: np.ndarray) -> int:
+    """Pools whose best candidate is wrong and from another week's article (published more
+    than :data:`WEEK` days before the day asked, or after it) while a right candidate's
+    article is of that week: the issue's "another week's event" errors."""
+
+    def this_week(age: float) -> bool:
+        return bool(-1 <= age <= WEEK)
+
+    count = 0
+    for p in data:
+        best = int(np.argmax(p.logits + p.features @ w))
+        fresh_right = any(this_week(a) for a, r in zip(p.ages, p.right, strict=True) if r)
+        if not p.right[best] and not np.isnan(p.ages[best]) and not this_week(p.ages[best]):
+            count += fresh_right
+    return count
+
+
 def report(name: str, data: Sequence[Pool], w: np.ndarray) -> dict[str, Any]:
     zero = np.zeros_like(w)
-    n = len(data)
     return {
         "pools": name,
-        "questions": n,
+        "questions": len(data),
         "best_before": hits(data, zero),
         "best_after": hits(data, w),
         "top3_before": hits(data, zero, 3),
         "top3_after": hits(data, w, 3),
+        "another_weeks_event_before": another_weeks_event(data, zero),
+        "another_weeks_event_after": another_weeks_event(data, w),
     }
 
 
