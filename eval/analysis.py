@@ -35,10 +35,10 @@ from rag.answer.needs import short_span
 from rag.answer.question import understand
 from rag.dates import age_days, as_date
 from rag.reader import Passage, Reader
-from rag.reader.pools import Pooled, label
 
 from . import metrics
 from .datasets import Dataset, Example
+from .pooled import Pooled, label
 from .runner import locate
 
 STAGES = ("right", "stated differently", "threshold", "ranking", "candidates", "retrieval")
@@ -253,7 +253,7 @@ def report(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
 
 
 def answer_labelled(scored: Sequence[Scored]) -> dict[str, float]:
-    """Labelled by the answer itself, not the gold flag (``rag.reader.pools.label``: the
+    """Labelled by the answer itself, not the gold flag (``eval.pooled.label``: the
     quiz's answer next to two of the question's words): of the questions with such a
     sentence among those the product reads, the share whose best sentence is one. News
     quizzes often have their answer in a search result the gold rule does not mark, so

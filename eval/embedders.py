@@ -2,7 +2,7 @@
 first look at a reader's base before training one on it.
 
 For each answerable question of a pools file (``rag eval-errors --out DIR`` writes
-``DIR/pools.jsonl``; ``python -m eval.pools`` writes the validation weeks' pools), the
+``DIR/pools.jsonl``; ``python -m training.pools`` writes the validation weeks' pools), the
 first 16 candidate sentences are ranked by the cosine of the question's and the sentence's
 mean-pooled embeddings, and the question counts when the first holds its answer (the
 pools' own labels). Beside it, the assistant's heuristic score (MiniLM cosine + word
@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from rag.reader import bases
-from rag.reader.pools import label, read_pools
+
+from .pooled import label, read_pools
 
 READ = 16
 #: the prefixes multilingual-e5 was trained with

@@ -2,7 +2,7 @@
 
 ``python -m training.pack --data ../shared/data --out .gpu/pack`` builds the groups as
 ``rag train-reader`` does (the same sources, negatives and held-out splits;
-``rag/reader/command.py``), but from all of SQuAD 1.1 and the SQuAD 2.0 part, and writes:
+``training/command.py``), but from all of SQuAD 1.1 and the SQuAD 2.0 part, and writes:
 
 - ``data.npz``: every distinct text once, as token ids (uint16), and the groups as indices
   into them: question, candidates (sentence, sentence before, label, the short answer's
@@ -34,10 +34,11 @@ import numpy as np
 
 from rag.errors import ConfigError, RagError
 from rag.reader import bases
-from rag.reader.data import Group
 from rag.reader.network import WEIGHTS, Encoder, encoder_for
 from rag.reader.protocol import READER_DIR, reader_config
-from rag.reader.training import TrainConfig
+
+from .data import Group
+from .trainer import TrainConfig
 
 PACK_VERSION = 1
 DATA = "data.npz"
@@ -209,7 +210,7 @@ def build(
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Build the groups from ``data`` (cached in ``cache``) and write their pack to ``out``."""
-    from rag.reader.command import (
+    from .command import (
         NEWS_VALIDATION,
         assistant_embed,
         cached_splits,
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "--statements",
         type=int,
         default=0,
-        help="open-question groups from the news training articles (rag/reader/statements.py)",
+        help="open-question groups from the news training articles (training/statements.py)",
     )
     parser.add_argument("--no-init", action="store_true", help="record no starting reader")
     args = parser.parse_args(argv)

@@ -21,9 +21,9 @@ from typing import Any
 
 from rag.errors import ConfigError, RagError
 from rag.reader.network import WEIGHTS, load_trained
-from rag.reader.training import TrainConfig
 
 from .pack import MANIFEST
+from .trainer import TrainConfig
 
 
 def shards(returned: Path, name: str) -> list[Path]:
@@ -120,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace, manifest: dict[str, Any], record: dict[str, Any]) -> None:
-    from rag.reader.command import assistant_embed, cached_splits, finish, new_config
-
+    from .command import assistant_embed, cached_splits, finish, new_config
     from .pack import default_cache
 
     config = train_config(manifest)

@@ -3,7 +3,7 @@
     python -m training.step_cost --data ../shared/data            # about 3 minutes, 2 cores
     python -m training.step_cost --data ../shared/data --json out.json
 
-The step is ``rag train-reader``'s (``rag/reader/training.py``: encode the batch, forward,
+The step is ``rag train-reader``'s (``training/trainer.py``: encode the batch, forward,
 the three losses, backward, clipping, AdamW) on the shipped reader, over real SQuAD 1.1
 groups (negatives by word overlap; their text, not their choice, sets the cost). Modes:
 
@@ -33,11 +33,12 @@ from typing import Any
 import torch
 
 from rag.errors import RagError
-from rag.reader.data import Group
 from rag.reader.network import encoder_for, load_trained, use_bf16
 from rag.reader.protocol import READER_DIR
-from rag.reader.squad import SQUAD11, squad_articles, squad_groups
-from rag.reader.training import BUCKET, _batches, train_step, use_fast_training
+
+from .data import Group
+from .squad import SQUAD11, squad_articles, squad_groups
+from .trainer import BUCKET, _batches, train_step, use_fast_training
 
 MODES = ("fp32", "fp32, bucketed", "bf16 + eager, bucketed")
 

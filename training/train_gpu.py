@@ -5,9 +5,10 @@
 Needs only torch, numpy, safetensors and transformers (what a GPU machine has): the project
 is not installed there, so this file puts the checkout on ``sys.path`` and uses the reader's
 own network (``rag/reader/network.py``: the same rows, heads and weight packing as the
-shipped reader), never its data or index modules.
+shipped reader) and the trainer's ranking figures (``training/evaluation.py``), never the
+data sources or the index.
 
-The loss is ``rag train-reader``'s (``rag/reader/training.py``): softmax over each group's
+The loss is ``rag train-reader``'s (``training/trainer.py``): softmax over each group's
 candidates, a logistic loss per candidate, 0.5 × start/end cross-entropy; with
 ``--teacher`` it adds ``--distill`` × (the group softmax's KL to the teacher's at
 ``--tau`` + a logistic loss to the teacher's probabilities). Whole groups make a batch of
@@ -42,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # a GPU machine runs this file from a bare checkout
     sys.path.insert(0, str(ROOT))
 
-from rag.reader.evaluation import auc, precision_and_rank, rounded_mean  # noqa: E402
 from rag.reader.network import (  # noqa: E402
     WEIGHTS,
     Encoder,
@@ -52,6 +52,7 @@ from rag.reader.network import (  # noqa: E402
     unpack,
     use_bf16,
 )
+from training.evaluation import auc, precision_and_rank, rounded_mean  # noqa: E402
 
 SHARD_BYTES = 15_000_000
 TRAIN, VALIDATION = "train", "validation"

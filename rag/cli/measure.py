@@ -12,9 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eval.splits import PARTS
+
 from ..config import Settings
 from ..errors import ConfigError, RagError
-from ..reader.splits import PARTS
 
 
 def add_commands(sub: Any) -> None:
@@ -196,10 +197,10 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
 
     from eval import analysis
     from eval.datasets import load
+    from eval.pooled import read_pools, write_pools
     from eval.runner import threshold_in_use
 
     from ..reader import load_reader
-    from ..reader.pools import read_pools, write_pools
 
     if (args.dataset is None) == (args.pools is None):
         raise RagError("give a dataset or --pools FILE (one of them)")

@@ -1,4 +1,9 @@
-"""The ``rag`` commands of the reader: train it, and measure it alone on held-out data."""
+"""The ``rag`` commands of the reader: train it, and measure it alone on held-out data.
+
+Both run the project's ``training`` package (``training/command.py``), which is not
+installed with the wheel: it is imported when a command runs, never when the parser is
+built, so ``rag --help`` and argument mistakes need only the installed package.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def add_commands(sub: Any) -> None:
         "--pools",
         type=Path,
         help="also train on these pools of the assistant's own candidates "
-        "(a folder written by python -m eval.pools)",
+        "(a folder written by python -m training.pools)",
     )
     p.add_argument("--pool-repeats", type=int, default=1, help="passes over the pools per epoch")
     p.add_argument(
@@ -44,7 +49,7 @@ def add_commands(sub: Any) -> None:
         type=int,
         default=0,
         help="open-question groups made from the news training articles "
-        "('What did X offer?', rag/reader/statements.py; default 0)",
+        "('What did X offer?', training/statements.py; default 0)",
     )
     p.add_argument(
         "--base",
@@ -86,6 +91,20 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(run=_eval_reader, settings_only=True)
 
 
+def _require_training(name: str) -> None:
+    """A clear error where only the wheel is installed: the ``training`` package is the
+    source checkout's."""
+    try:
+        import training.command  # noqa: F401
+    except ImportError as exc:
+        if exc.name not in ("training", "training.command"):
+            raise  # a package that training needs is missing: its own error says which
+        raise RagError(
+            f"rag {name} needs the project's source checkout "
+            "(training/ is not installed with the wheel)"
+        ) from exc
+
+
 def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise RagError(f"--data {str(args.data)!r} is not a folder")
@@ -97,12 +116,12 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--lr must be 0-1, --squad11/--squad2 at least 0, --news-repeats 1+")
     if args.base and args.init:
         raise RagError("--base is for a reader trained from a base; --init starts from its own")
-    from eval.calibration import answering_threshold
-
-    from ..reader.command import HEURISTIC_WEIGHT, run, write_config
-    from ..reader.news import NEWS_TRAIN
-    from ..reader.pools import SOURCE as POOLS
-    from ..reader.training import TrainConfig
+    _require_training("train-reader")
+    from training.calibration import answering_threshold
+    from training.command import HEURISTIC_WEIGHT, run, write_config
+    from training.news import NEWS_TRAIN
+    from training.pools import SOURCE as POOLS
+    from training.trainer import TrainConfig
 
     if args.pool_repeats < 1 or args.statements < 0:
         raise RagError("--pool-repeats must be at least 1 and --statements at least 0")
@@ -156,9 +175,11 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
 def _eval_reader(settings: Settings, args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise RagError(f"--data {str(args.data)!r} is not a folder")
+    _require_training("eval-reader")
+    from training.command import evaluate_reader, held_out
+    from training.trainer import TrainConfig
+
     from ..reader import load_reader
-    from ..reader.command import evaluate_reader, held_out
-    from ..reader.training import TrainConfig
 
     test = held_out(args.data, TrainConfig(limit=args.limit))
     results = {}

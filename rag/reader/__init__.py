@@ -3,11 +3,14 @@
 - ``protocol``: the :class:`Reader` protocol and its records (no torch); the answerer only
   knows this;
 - ``network``: the cross-encoder (the one module that imports torch for inference);
-- ``data``: training groups and what every source shares; one module per source family:
-  ``squad``, ``clapnq``, ``news``, ``trecqa``;
-- ``training``: the training loop (resumable), ``evaluation``: held-out figures and
-  calibration, ``command``: ``rag train-reader``;
+- ``bases``: the encoders a reader is built on (all-MiniLM-L6-v2, multilingual-e5-small);
+- ``context``: a candidate's age and place in its document, weighed on the logit scale;
 - ``model/``: the shipped weights, with ``MODEL_CARD.md``.
+
+Training is not inference: the data sources, the training loop, calibration and
+``rag train-reader`` are the top-level ``training`` package of the source checkout, which
+is not installed with the wheel; what ``eval`` shares with it (which parts are held out,
+the pools' records and labels) is in ``eval.splits`` and ``eval.pooled``.
 """
 
 from .protocol import READER_DIR, Passage, Reader, Reading, load_reader, reader_config

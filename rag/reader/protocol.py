@@ -1,8 +1,8 @@
 """The reader's protocol and records, free of torch.
 
 :func:`load_reader` imports the network (``network.py``) on first use. The weights ship in
-``rag/reader/model/`` with their ``MODEL_CARD.md``; ``rag train-reader`` (``training.py``)
-makes them.
+``rag/reader/model/`` with their ``MODEL_CARD.md``; ``rag train-reader`` (the source checkout's
+``training/trainer.py``) makes them.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ def test_help_is_quick_and_loads_nothing_heavy(tmp_path: Path) -> None:
         done = rag(*args, data=tmp_path)
         assert done.returncode == 0 and "usage: rag" in done.stdout
         assert time.perf_counter() - started < 5
-    code = "import sys, rag.cli; print(sorted(m for m in ('torch', 'chromadb', 'gradio', 'transformers', 'langchain_core') if m in sys.modules))"
+    code = "import sys, rag.cli; print(sorted(m for m in ('torch', 'chromadb', 'gradio', 'transformers', 'langchain_core', 'training') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stdout
 

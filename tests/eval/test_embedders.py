@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from eval.embedders import main
-from rag.reader.pools import Pooled, write_pools
+from eval.pooled import Pooled, write_pools
 
 
 def _pools(path: Path) -> None:

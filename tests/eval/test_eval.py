@@ -297,7 +297,7 @@ def test_doc_mode_citations_must_quote_a_gold_document_and_hold_the_answer() -> 
 
 
 def test_clapnq_is_read_and_split_into_the_readers_parts(tmp_path: Path) -> None:
-    from rag.reader.splits import clapnq_part
+    from eval.splits import clapnq_part
 
     rows = []
     for n in range(12):

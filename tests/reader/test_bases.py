@@ -63,8 +63,8 @@ def test_an_unknown_base_or_a_missing_package_is_a_clear_error(monkeypatch) -> N
 def test_a_reader_on_e5_saves_only_its_layers_and_loads_as_e5(tmp_path) -> None:
     import torch
 
-    from rag.reader.command import save
     from rag.reader.network import ReaderNet, load_trained
+    from training.command import save
 
     net = ReaderNet.from_base(bases.E5_SMALL)
     save(net, tmp_path, {"base": bases.E5_SMALL, "layers": 12, "threshold": 0.5})
@@ -88,8 +88,8 @@ def test_a_reader_on_e5_saves_only_its_layers_and_loads_as_e5(tmp_path) -> None:
 def test_a_deep_reader_ships_int8_matrices_within_25_mb(tmp_path) -> None:
     import torch
 
-    from rag.reader.command import save
     from rag.reader.network import SHIP_BYTES, ReaderNet, load_trained
+    from training.command import save
 
     net = ReaderNet.from_base(bases.E5_SMALL)
     config = {"base": bases.E5_SMALL, "layers": 12, "threshold": 0.5}

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.reader.data import Candidate, Group
 from rag.reader.protocol import READER_DIR, Passage
-from rag.reader.training import TrainConfig
 from training import pack, returned
+from training.data import Candidate, Group
+from training.trainer import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,11 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from .data import Candidate, Group, answer_pattern, answer_span
+from eval.pooled import answer_pattern
+from rag.reader.protocol import Passage
+
+from .data import Candidate, Group, answer_span
 from .nq import jsonl
-from .protocol import Passage
 
 TRECQA_TRAIN = "trecqa-train.jsonl"
 TRECQA_DEV = "trecqa-dev.jsonl"

@@ -15,8 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rag.reader.network import TransformerReader, best_span
+
 from .data import Embed, Group
-from .network import TransformerReader, best_span
 
 Logits = list[tuple[np.ndarray, list[tuple[int, int] | None]]]
 

@@ -25,22 +25,22 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..documents.sentences import split_sentences
-from ..errors import ConfigError
+from eval.pooled import answer_pattern, term_set
+from eval.splits import news_part
+from rag.documents.sentences import split_sentences
+from rag.errors import ConfigError
+from rag.reader.protocol import Passage
+
 from .data import (
     Candidate,
     Embed,
     Group,
     IdfTable,
-    answer_pattern,
     answer_span,
     heuristic_order,
     shortlist,
-    term_set,
     warm,
 )
-from .protocol import Passage
-from .splits import news_part
 
 log = logging.getLogger(__name__)
 

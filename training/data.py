@@ -2,10 +2,10 @@
 
 A :class:`Group` is one question and the candidate sentences it is trained (or tested)
 against: positives (label 1: the sentence answers it), negatives (label 0). The source
-modules (``squad``, ``clapnq``, ``news``, ``trecqa``) build groups; ``training`` and
-``evaluation`` only see groups. Negatives are chosen the way the assistant finds sentences:
-by its own heuristic (cosine to the question plus the IDF-weighted share of its content
-words), so the reader learns to tell apart what it will really be shown.
+modules (``squad``, ``nq``, ``news``, ``trecqa``, ``statements``, ``pools``) build groups;
+``trainer`` and ``evaluation`` only see groups. Negatives are chosen the way the assistant
+finds sentences: by its own heuristic (cosine to the question plus the IDF-weighted share
+of its content words), so the reader learns to tell apart what it will really be shown.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from ..index.keyword import terms
-from .protocol import Passage
+from eval.pooled import term_set
+from rag.reader.protocol import Passage
 
 #: texts -> unit-length embedding rows (the assistant's embedding model)
 Embed = Callable[[list[str]], np.ndarray]
@@ -55,27 +54,11 @@ class Splits:
     test: dict[str, list[Group]]
 
 
-def answer_pattern(answers: Sequence[str]) -> re.Pattern[str] | None:
-    """Matches any of ``answers`` as whole words, case-insensitively (None: no answers)."""
-    alts = [re.escape(a.strip()) for a in answers if a.strip()]
-    if not alts:
-        return None
-    return re.compile(
-        r"(?<!\w)(?:" + "|".join(sorted(alts, key=len, reverse=True)) + r")(?!\w)", re.I
-    )
-
-
 def answer_span(text: str, pattern: re.Pattern[str] | None) -> tuple[int, int] | None:
     if pattern is None:
         return None
     m = pattern.search(text)
     return (m.start(), m.end()) if m else None
-
-
-@lru_cache(maxsize=1_000_000)
-def term_set(text: str) -> frozenset[str]:
-    """The content words of a text (cached: training data reads the same sentences often)."""
-    return frozenset(terms(text))
 
 
 class IdfTable:

@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .data import Candidate, Embed, Group, IdfTable, answer_pattern, answer_span, heuristic_order
-from .protocol import Passage
+from eval.pooled import answer_pattern
+from rag.reader.protocol import Passage
+
+from .data import Candidate, Embed, Group, IdfTable, answer_span, heuristic_order
 
 CLAPNQ = ("clapnq-dev-a-answerable.jsonl", "clapnq-dev-a-unanswerable.jsonl")
 QED = "qed-dev.jsonl"

@@ -1,6 +1,6 @@
 """``rag train-reader``: build the training data, train, calibrate, evaluate, write the model.
 
-Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``rag/reader/splits.py``
+Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``eval/splits.py``
 for what is held out): news quizzes (``news``), SQuAD 1.1 and 2.0 (``squad``), ClapNQ and
 QED (``nq``), TrecQA (``trecqa``). The built groups are cached beside the output
 (``.data-<key>.pkl``) so a resumed run does not build them again.
@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from ..config import packaged_seeds_dir
-from ..errors import ConfigError
-from . import bases, news, nq, squad, statements, trecqa
-from .data import CachedEmbed, Embed, Group, Splits
-from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
-from .network import (
+from eval.pooled import read_pools
+from eval.splits import SQUAD_DEV_PARTS, clapnq_part
+from rag.config import packaged_seeds_dir
+from rag.errors import ConfigError
+from rag.reader import bases
+from rag.reader.network import (
     WEIGHTS,
     ReaderNet,
     TransformerReader,
@@ -38,9 +38,12 @@ from .network import (
     pack_to_ship,
     use_bf16,
 )
-from .pools import pool_files, pool_groups, read_pools
-from .splits import SQUAD_DEV_PARTS, clapnq_part
-from .training import CHECKPOINT, TrainConfig, depth, groups_by_source, starting_base, train
+
+from . import news, nq, squad, statements, trecqa
+from .data import CachedEmbed, Embed, Group, Splits
+from .evaluation import calibrate, evaluate_groups, group_logits, ranking_metrics
+from .pools import pool_files, pool_groups
+from .trainer import CHECKPOINT, TrainConfig, depth, groups_by_source, starting_base, train
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..documents.sentences import split_sentences
-from ..errors import ConfigError
+from rag.documents.sentences import split_sentences
+from rag.errors import ConfigError
+from rag.reader.protocol import Passage
+
 from .data import Candidate, Embed, Group, IdfTable, heuristic_order, shortlist, warm
-from .protocol import Passage
 
 SQUAD_TRAIN = "squad2-train-part.json"
 SQUAD_DEV = "squad2-dev-a.json"

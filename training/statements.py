@@ -30,9 +30,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .data import Candidate, Group, IdfTable, shortlist, term_set
-from .protocol import Passage
-from .splits import news_part
+from eval.pooled import term_set
+from eval.splits import news_part
+from rag.reader.protocol import Passage
+
+from .data import Candidate, Group, IdfTable, shortlist
 
 SOURCE = "news-statements"
 

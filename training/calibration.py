@@ -1,8 +1,8 @@
 """The answering threshold, set on held-out news as the assistant reads it.
 
 ``rag train-reader`` calls :func:`answering_threshold` after training: the news validation
-weeks of ``news-train.json`` (``rag/reader/splits.py``) are pooled by the assistant itself
-(``python -m eval.pools --part validation``: their search-result articles indexed, each
+weeks of ``news-train.json`` (``eval/splits.py``) are pooled by the assistant itself
+(``python -m training.pools --part validation``: their search-result articles indexed, each
 question's candidate sentences kept), then read by the new reader as ``Assistant.ask``
 reads them (its first ``read_candidates``, fused with the heuristic). The threshold is the
 highest that refuses at most 5% of the questions whose answer is among the sentences read;
@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from eval.pooled import READ, Pooled, label, read_pools
 from rag import Settings
 from rag.reader import Passage, Reader, load_reader
-from rag.reader.pools import READ, Pooled, label, read_pools
 
 from .pools import build
 
@@ -44,10 +44,10 @@ def pool_threshold(
     reader: Reader, rows: Sequence[Pooled], *, read: int = READ, most_false: float = MOST_FALSE
 ) -> dict[str, Any]:
     """The answering threshold from pools of the news validation weeks (``rag eval-errors``
-    or ``python -m eval.pools --part validation``), read as the assistant reads them (its
+    or ``python -m training.pools --part validation``), read as the assistant reads them (its
     ``read`` best candidates, the reader fused with the heuristic).
 
-    Labels come from the pools themselves (``rag/reader/pools.py``): *answerable* when a
+    Labels come from the pools themselves (``eval/pooled.py``): *answerable* when a
     sentence read holds the answer next to the question's words, *unanswerable* when no
     sentence pooled holds the answer or any of its words. The quiz's own "no gold article"
     flag is not used: many such questions are answered in their search results. The

@@ -1,11 +1,12 @@
 """Pools: one question's candidate sentences exactly as the assistant read them, and the
-training groups made from them.
+answer labels of those sentences.
 
-``rag eval-errors`` writes pools to replay readers on; ``python -m eval.pools`` writes them
-for the news training weeks, so the reader learns to choose among what the product's own
-retrieval shows it (the issue's "hard negatives from the product's own retrieval"): the
+``rag eval-errors`` writes pools to replay readers on; ``python -m training.pools`` writes
+them for the news training weeks, so the reader learns to choose among what the product's
+own retrieval shows it (the issue's "hard negatives from the product's own retrieval": the
 other on-topic sentences of the same and neighbouring stories, ranked as the assistant
-ranks them.
+ranks them; ``training/pools.py`` makes training groups of them). ``rag train-reader``
+sets the answering threshold on pools of the validation weeks (``training/calibration.py``).
 
 Labels (distant supervision, no gold sentence is known):
 
@@ -14,23 +15,19 @@ Labels (distant supervision, no gold sentence is known):
 - **negative**: it holds neither an answer nor any of the answer's own words;
 - anything else (an answer word without the answer, an answer far from the question's
   words) is left out rather than guessed.
-
-A group is the positives anywhere in the pool against the negatives among the first
-``read`` candidates (what the product reads); a pool with no answer word anywhere is a
-group of negatives only (abstention).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from .data import Candidate, Group, answer_pattern, answer_span, term_set
-from .protocol import Passage
+from rag.index.keyword import terms
 
-SOURCE = "news-pools"
 #: the candidates the product reads per question (``Settings.read_candidates``)
 READ = 16
 MIN_QUESTION_WORDS = 2
@@ -66,6 +63,22 @@ class Pooled:
         return json.dumps({k: getattr(self, k) for k in self.__slots__}, ensure_ascii=False)
 
 
+def answer_pattern(answers: Sequence[str]) -> re.Pattern[str] | None:
+    """Matches any of ``answers`` as whole words, case-insensitively (None: no answers)."""
+    alts = [re.escape(a.strip()) for a in answers if a.strip()]
+    if not alts:
+        return None
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(sorted(alts, key=len, reverse=True)) + r")(?!\w)", re.I
+    )
+
+
+@lru_cache(maxsize=1_000_000)
+def term_set(text: str) -> frozenset[str]:
+    """The content words of a text (cached: training data reads the same sentences often)."""
+    return frozenset(terms(text))
+
+
 def write_pools(rows: Sequence[Pooled], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -79,13 +92,6 @@ def read_pools(path: Path) -> list[Pooled]:
         if line.strip():
             rows.append(Pooled(**json.loads(line)))
     return rows
-
-
-def pool_files(folder: Path, part: str = "train") -> list[Path]:
-    """The pools files of one part of the news weeks in a folder (``PART-NNN.jsonl``, as
-    ``python -m eval.pools`` names them), in order: a validation file is never read as
-    training data."""
-    return sorted(p for p in folder.glob(f"{part}-*.jsonl") if p.is_file())
 
 
 def _answer_words(answers: Sequence[str], question: str) -> frozenset[str]:
@@ -109,27 +115,3 @@ def label(row: Pooled) -> list[float | None]:
         else:
             out.append(0.0)
     return out
-
-
-def pool_groups(rows: Iterable[Pooled], *, read: int = READ, source: str = SOURCE) -> list[Group]:
-    """Training groups from pools (see the module's docstring); pools with an unclear
-    candidate and no positive give no group."""
-    groups = []
-    for row in rows:
-        if not row.texts:
-            continue
-        labels = label(row)
-        pattern = answer_pattern(row.answers)
-        cands = []
-        for i, (text, before, lab) in enumerate(zip(row.texts, row.befores, labels, strict=True)):
-            if lab is None or (lab == 0.0 and i >= read):
-                continue
-            span = answer_span(text, pattern) if lab == 1.0 else None
-            cands.append(Candidate(Passage(text, before), lab, span))
-        positives = sum(c.label == 1.0 for c in cands)
-        if not cands or (positives == 0 and any(lab is None for lab in labels)):
-            continue
-        if positives == len(cands):  # nothing to tell apart
-            continue
-        groups.append(Group(row.query, cands, positives > 0, list(row.answers), source=source))
-    return groups

@@ -1,6 +1,5 @@
 """The reader's training data: news-quiz groups (distant supervision), evidence groups,
-TrecQA groups and metrics, the week split, and a tiny end-to-end training run that resumes
-from its checkpoint."""
+TrecQA groups and metrics, the week split, pool labels and the groups made from pools."""
 
 from __future__ import annotations
 
@@ -12,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.reader.data import answer_pattern
-from rag.reader.evaluation import ranking_metrics
-from rag.reader.news import evidence_groups, news_groups, usable
-from rag.reader.pools import Pooled, label, pool_groups
-from rag.reader.splits import news_part
-from rag.reader.trecqa import detokenize, trecqa_groups
+from eval.pooled import Pooled, answer_pattern, label
+from eval.splits import news_part
+from training.evaluation import ranking_metrics
+from training.news import evidence_groups, news_groups, usable
+from training.pools import pool_groups
+from training.trecqa import detokenize, trecqa_groups
 
 
 def _day(part: str, after: date = date(2023, 1, 2)) -> str:

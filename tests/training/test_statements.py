@@ -1,4 +1,4 @@
-"""Open-question training groups (rag/reader/statements.py) on a made-up article."""
+"""Open-question training groups (training/statements.py) on a made-up article."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import random
 
 from test_reader_data import _day
 
-from rag.reader.news import sentence_texts
-from rag.reader.statements import SOURCE, VERB_CLASSES, statement_groups
+from training.news import sentence_texts
+from training.statements import SOURCE, VERB_CLASSES, statement_groups
 
 #: invented town news, so no article text is copied
 TOWN = (

@@ -2,7 +2,7 @@
 
 The reader is trained to pick the answering sentence out of what it will really be shown.
 This builds that: the usable questions of ``news-train.json``'s *training* weeks
-(``rag/reader/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
+(``eval/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
 date order, in parts of about ``chunk`` questions; each part's search-result and gold
 articles are indexed by the product in a temporary store and every question's candidate
 sentences pooled exactly as ``rag eval-errors`` pools them (:func:`eval.analysis.collect`).
@@ -11,9 +11,14 @@ on where it stopped.
 
 Every row keeps the quiz's answers, also for questions the data set marks as having no
 gold article: ``rag train-reader --pools`` labels candidates by the answer itself
-(``rag/reader/pools.py``).
+(``eval/pooled.py``'s :func:`~eval.pooled.label`).
 
-    python -m eval.pools --data ../shared/data --out runs/pools
+The training groups made from pools (:func:`pool_groups`): a group is the positives
+anywhere in the pool against the negatives among the first ``read`` candidates (what the
+product reads); a pool with no answer word anywhere is a group of negatives only
+(abstention).
+
+    python -m training.pools --data ../shared/data --out runs/pools
 """
 
 from __future__ import annotations
@@ -23,17 +28,19 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from eval.pooled import READ, Pooled, answer_pattern, label, write_pools
+from eval.splits import news_part
 from rag import Settings
-from rag.reader.news import NEWS_TRAIN, usable
-from rag.reader.pools import write_pools
-from rag.reader.splits import news_part
+from rag.reader.protocol import Passage
 
-from .analysis import collect
-from .datasets import load_news
+from .data import Candidate, Group, answer_span
+from .news import NEWS_TRAIN, usable
 
+SOURCE = "news-pools"
 CHUNK = 300
 
 
@@ -69,6 +76,10 @@ def build(
 ) -> list[Path]:
     """The pools files of ``part`` in ``out`` (made where missing; ``limit``: the first
     questions only, a quick run)."""
+    # the assistant (LangChain, Chroma) only here: rag train-reader reads pools without it
+    from eval.analysis import collect
+    from eval.datasets import load_news
+
     raw = json.loads((data / NEWS_TRAIN).read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -94,8 +105,39 @@ def build(
     return written
 
 
+def pool_files(folder: Path, part: str = "train") -> list[Path]:
+    """The pools files of one part of the news weeks in a folder (``PART-NNN.jsonl``, as
+    ``python -m training.pools`` names them), in order: a validation file is never read as
+    training data."""
+    return sorted(p for p in folder.glob(f"{part}-*.jsonl") if p.is_file())
+
+
+def pool_groups(rows: Iterable[Pooled], *, read: int = READ, source: str = SOURCE) -> list[Group]:
+    """Training groups from pools (see the module's docstring); pools with an unclear
+    candidate and no positive give no group."""
+    groups = []
+    for row in rows:
+        if not row.texts:
+            continue
+        labels = label(row)
+        pattern = answer_pattern(row.answers)
+        cands = []
+        for i, (text, before, lab) in enumerate(zip(row.texts, row.befores, labels, strict=True)):
+            if lab is None or (lab == 0.0 and i >= read):
+                continue
+            span = answer_span(text, pattern) if lab == 1.0 else None
+            cands.append(Candidate(Passage(text, before), lab, span))
+        positives = sum(c.label == 1.0 for c in cands)
+        if not cands or (positives == 0 and any(lab is None for lab in labels)):
+            continue
+        if positives == len(cands):  # nothing to tell apart
+            continue
+        groups.append(Group(row.query, cands, positives > 0, list(row.answers), source=source))
+    return groups
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.pools", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m training.pools", description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--part", choices=("train", "validation"), default="train")

@@ -29,9 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import bases
-from .data import Group
-from .network import (
+from rag.reader import bases
+from rag.reader.network import (
     MAX_LENGTH,
     Encoder,
     ReaderNet,
@@ -41,7 +40,9 @@ from .network import (
     load_trained,
     use_bf16,
 )
-from .protocol import reader_config
+from rag.reader.protocol import reader_config
+
+from .data import Group
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class TrainConfig:
     base: str = bases.MINILM
     #: also train on research-use-only sets (TrecQA train): not for a model that ships
     research_data: bool = False
-    #: a folder of pools (``python -m eval.pools``): the assistant's own candidates
+    #: a folder of pools (``python -m training.pools``): the assistant's own candidates
     pools: str | None = None
     #: transformer layers (None: as the base or ``init``); deeper: ``network.grow``
     layers: int | None = None
