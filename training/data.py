@@ -113,6 +113,52 @@ def heuristic_order(
     return [order[int(j)] for j in np.argsort(-score, kind="stable")]
 
 
+#: a run of capitalised words (a name: "Vladimir Medinsky", "Star Trek")
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+_NUMBER = re.compile(r"\d[\d,.]*")
+_QUESTION_WORDS = frozenset(
+    "who whom whose what which when where why how is are was were did does do the a an in on "
+    "at of for".split()
+)
+
+
+def _names(text: str, *, skip_first: bool) -> set[str]:
+    found = set()
+    for m in _NAME.finditer(text):
+        name = m.group()
+        if skip_first and m.start() == 0 and " " not in name:
+            continue  # a sentence's first word is capitalised anyway
+        if name.lower() not in _QUESTION_WORDS:
+            found.add(name.lower())
+    return found
+
+
+def role_negative(question: str, answers: Sequence[str], text: str) -> bool:
+    """A sentence that names someone or something the question names and offers another
+    answer of the answer's kind (a name for a name, a number for a number): the right
+    people in the wrong role ("Abrams will produce" for who directs). The caller has
+    checked that it holds no answer."""
+    asked = _names(question, skip_first=True)
+    if not asked or not _names(text, skip_first=False) & asked:
+        return False
+    if any(_NUMBER.search(a) for a in answers):
+        numbers = {m.group() for m in _NUMBER.finditer(question)}
+        return any(m.group() not in numbers for m in _NUMBER.finditer(text))
+    if any(a[:1].isupper() for a in answers):
+        return bool(_names(text, skip_first=True) - asked)
+    return False
+
+
+def role_first(
+    question: str, answers: Sequence[str], order: Sequence[int], texts: Sequence[str]
+) -> list[int]:
+    """``order`` with its role negatives (:func:`role_negative`) first, each part in its
+    order: the few negatives a group keeps are the confusable ones."""
+    role = [i for i in order if role_negative(question, answers, texts[i])]
+    taken = set(role)
+    return role + [i for i in order if i not in taken]
+
+
 def warm(embed: Embed | None, texts: Sequence[str]) -> None:
     """Embed ``texts`` in one batch ahead of many small calls (a :class:`CachedEmbed`)."""
     if isinstance(embed, CachedEmbed):

@@ -38,6 +38,7 @@ from .data import (
     IdfTable,
     answer_span,
     heuristic_order,
+    role_first,
     shortlist,
     warm,
 )
@@ -132,6 +133,7 @@ def _group(
         return None  # an answer is in the results, not next to the question's words: unsure
     clean_texts = [texts[i] for i in clean]
     order = heuristic_order(question, clean_texts, idf, embed, shortlist=24)
+    order = role_first(question, answers, order, clean_texts)
     taken: set[str] = set(seen)
     negatives = 0
     want = RESULT_NEGATIVES + (0 if cands else 2)

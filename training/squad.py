@@ -20,7 +20,16 @@ from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError
 from rag.reader.protocol import Passage
 
-from .data import Candidate, Embed, Group, IdfTable, heuristic_order, shortlist, warm
+from .data import (
+    Candidate,
+    Embed,
+    Group,
+    IdfTable,
+    heuristic_order,
+    role_first,
+    shortlist,
+    warm,
+)
 
 SQUAD_TRAIN = "squad2-train-part.json"
 SQUAD_DEV = "squad2-dev-a.json"
@@ -160,7 +169,8 @@ def _group(
         taken.add((pi, si))
         cands.append(Candidate(Passage(para.sentences[si], before(para, si)), 0.0))
     added = 0
-    for j in heuristic_order(qa["question"], flat_texts, idf, embed, shortlist=16):
+    order = heuristic_order(qa["question"], flat_texts, idf, embed, shortlist=16)
+    for j in role_first(qa["question"], texts, order, flat_texts):
         key = flat[j]
         if key in taken:
             continue

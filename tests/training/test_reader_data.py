@@ -242,3 +242,23 @@ def test_pool_groups_read_only_what_the_product_reads_and_abstain_when_clean() -
     assert pool_groups([_pool([*filler[:3], "Ortiz declined to comment."], ["Ana Ortiz"])]) == []
     # all positive: nothing to tell apart
     assert pool_groups([_pool([late], ["Ana Ortiz"])]) == []
+
+
+def test_role_negatives_name_the_questions_subject_and_offer_another_answer() -> None:
+    from training.data import role_first, role_negative
+
+    who = "Who will direct Star Trek 4?"
+    assert role_negative(who, ["Noah Hawley"], "J.J. Abrams will produce Star Trek 4.")
+    assert not role_negative(who, ["Noah Hawley"], "Star Trek 4 has been in development.")
+    assert not role_negative(who, ["Noah Hawley"], "J.J. Abrams directed a spy film.")
+    many = "How many bodies will Russia return?"
+    assert role_negative(many, ["6,000"], "Russia returned 1,200 prisoners last week.")
+    assert not role_negative(many, ["6,000"], "Russia said the talks went well.")
+    # an answer that is neither a name nor a number has no kind to match
+    assert not role_negative("What did Russia offer?", ["a ceasefire"], "Russia met Ukraine.")
+    texts = [
+        "Star Trek 4 is coming.",
+        "J.J. Abrams will produce Star Trek 4.",
+        "Filming starts soon.",
+    ]
+    assert role_first(who, ["Noah Hawley"], [0, 1, 2], texts) == [1, 0, 2]
