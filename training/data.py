@@ -133,14 +133,25 @@ def _names(text: str, *, skip_first: bool) -> set[str]:
     return found
 
 
+#: words that give a reason ("why" questions)
+_REASON = re.compile(
+    r"\b(because|since|due to|owing to|after|amid|over|following|citing|as a result|so that|"
+    r"in order to|reason|led to|caused|blamed|in response to|to protest)\b",
+    re.IGNORECASE,
+)
+
+
 def role_negative(question: str, answers: Sequence[str], text: str) -> bool:
     """A sentence that names someone or something the question names and offers another
     answer of the answer's kind (a name for a name, a number for a number): the right
-    people in the wrong role ("Abrams will produce" for who directs). The caller has
-    checked that it holds no answer."""
+    people in the wrong role ("Abrams will produce" for who directs); for a "why" question,
+    one that names them and gives no reason (a fact, not a reason). The caller has checked
+    that it holds no answer."""
     asked = _names(question, skip_first=True)
     if not asked or not _names(text, skip_first=False) & asked:
         return False
+    if question.lstrip().lower().startswith("why"):
+        return not _REASON.search(text)
     if any(_NUMBER.search(a) for a in answers):
         numbers = {m.group() for m in _NUMBER.finditer(question)}
         return any(m.group() not in numbers for m in _NUMBER.finditer(text))

@@ -256,6 +256,11 @@ def test_role_negatives_name_the_questions_subject_and_offer_another_answer() ->
     assert not role_negative(many, ["6,000"], "Russia said the talks went well.")
     # an answer that is neither a name nor a number has no kind to match
     assert not role_negative("What did Russia offer?", ["a ceasefire"], "Russia met Ukraine.")
+    why = "Why were the Indians deported from Texas?"
+    assert role_negative(
+        why, ["overstayed visas"], "The Indians were flown out of Texas on Friday."
+    )
+    assert not role_negative(why, ["overstayed visas"], "Texas deported them because of visas.")
     texts = [
         "Star Trek 4 is coming.",
         "J.J. Abrams will produce Star Trek 4.",
