@@ -33,12 +33,11 @@ from rag import Assistant, Settings
 from rag.answer.compose import Candidate
 from rag.answer.needs import short_span
 from rag.answer.question import understand
-from rag.dates import age_days, as_date
-from rag.reader import Passage, Reader
+from rag.reader import Reader
 
 from . import metrics
 from .datasets import Dataset, Example
-from .pooled import Pooled, label
+from .pooled import Pooled, label, passages_of
 from .runner import locate
 
 STAGES = ("right", "stated differently", "threshold", "ranking", "candidates", "retrieval")
@@ -111,20 +110,6 @@ class Scored:
     scores: list[float]
     spans: list[tuple[int, int] | None]
     deep_order: list[int]
-
-
-def passages_of(row: Pooled) -> list[Passage]:
-    """A pool's candidates as the product hands them to the reader (with their ages as of
-    the day asked and their offsets, where the pool recorded them)."""
-    asked = as_date(row.asked_on, "asked_on") if row.asked_on else None
-    published = row.published or [""] * len(row.texts)
-    offsets: Sequence[int | None] = row.offsets or [None] * len(row.texts)
-    return [
-        Passage(t, b, h, age=age_days(p, asked), offset=o)
-        for t, b, h, p, o in zip(
-            row.texts, row.befores, row.heuristic, published, offsets, strict=True
-        )
-    ]
 
 
 def score(rows: Sequence[Pooled], reader: Reader, *, read: int) -> list[Scored]:

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from rag.dates import age_days, as_date
 from rag.index.keyword import terms
+from rag.reader.protocol import Passage
 
 #: the candidates the product reads per question (``Settings.read_candidates``)
 READ = 16
@@ -115,3 +117,17 @@ def label(row: Pooled) -> list[float | None]:
         else:
             out.append(0.0)
     return out
+
+
+def passages_of(row: Pooled) -> list[Passage]:
+    """A pool's candidates as the product hands them to the reader (with their ages as of
+    the day asked and their offsets, where the pool recorded them)."""
+    asked = as_date(row.asked_on, "asked_on") if row.asked_on else None
+    published = row.published or [""] * len(row.texts)
+    offsets: Sequence[int | None] = row.offsets or [None] * len(row.texts)
+    return [
+        Passage(t, b, h, age=age_days(p, asked), offset=o)
+        for t, b, h, p, o in zip(
+            row.texts, row.befores, row.heuristic, published, offsets, strict=True
+        )
+    ]

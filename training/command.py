@@ -334,6 +334,7 @@ def new_config(net: ReaderNet, config: TrainConfig, record: dict[str, Any]) -> d
         "max_length": config.max_length,
         "max_question": config.max_question,
         "question_ends": True,
+        "age_words": config.age_words,
         "layers": depth(net),
         "temperature": 1.0,
         "bias": 0.0,

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import Pooled, label, read_pools
+from eval.pooled import Pooled, label, passages_of, read_pools
 from rag.errors import ConfigError, RagError
 from rag.reader.context import FEATURES, features
 
@@ -63,8 +63,6 @@ def _pool_rows(paths: Sequence[Path]) -> list[Pooled]:
 def pools(rows: Sequence[Pooled], reader: Any, *, gold: bool) -> list[Pool]:
     """The answerable pools with something right among the read candidates (``gold``: by
     the pool's gold flags where it has any, else by the label)."""
-    from eval.analysis import passages_of
-
     weights, reader.context_weights = reader.context_weights, {}
     try:
         out = []

@@ -27,6 +27,7 @@ from typing import Any
 
 from eval.pooled import answer_pattern, term_set
 from eval.splits import news_part
+from rag.dates import age_days, as_date
 from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError
 from rag.reader.protocol import Passage
@@ -92,9 +93,17 @@ def _group(
     embed: Embed | None,
     rng: random.Random,
     source: str,
+    published: dict[str, str] | None = None,
 ) -> Group | None:
+    """One quiz question's group; each candidate carries its article's age as of the quiz's
+    day (``published``: article id -> its date) as the product gives it to the reader."""
     question = str(q["question"])
     answers = [str(a) for a in q["answers"]]
+    asked = as_date(str(q.get("date") or "").replace("/", "-"), "date")
+
+    def age(doc_id: Any) -> int | None:
+        return age_days((published or {}).get(str(doc_id), ""), asked)
+
     pattern = answer_pattern(answers)
     qterms = term_set(question)
     cands: list[Candidate] = []
@@ -108,26 +117,33 @@ def _group(
                 continue
             overlap = len(qterms & term_set(s))
             if overlap >= 2:
-                scored.append((overlap, s, sentences[i - 1] if i else "", span))
+                scored.append((overlap, s, sentences[i - 1] if i else "", span, age(doc_id)))
     scored.sort(key=lambda x: -x[0])
     seen: set[str] = set()
-    for _, s, before, span in scored[:MAX_POSITIVES]:
+    for _, s, before, span, days in scored[:MAX_POSITIVES]:
         if s not in seen:
             seen.add(s)
-            cands.append(Candidate(Passage(s, before), 1.0, span))
+            cands.append(Candidate(Passage(s, before, age=days), 1.0, span))
+    # the quiz's own evidence has no article: it is of the quiz's week, dated as its
+    # freshest gold article (else its freshest search result), never left undated among
+    # dated negatives (which would teach "no date: the answer")
+    known = [a for d in (q.get("gold") or q.get("results") or []) if (a := age(d)) is not None]
+    evidence_age = min(known, default=None)
     evidence = sentence_texts(str(q.get("evidence") or ""))
     for i, s in enumerate(evidence):
         span = answer_span(s, pattern)
         if span is not None and s not in seen and len(seen) < MAX_POSITIVES + 1:
             seen.add(s)
-            cands.append(Candidate(Passage(s, evidence[i - 1] if i else ""), 1.0, span))
+            before = evidence[i - 1] if i else ""
+            cands.append(Candidate(Passage(s, before, age=evidence_age), 1.0, span))
             break
     # negatives: the question's own search results, as the assistant would rank them
-    pool: list[tuple[str, str]] = []
+    pool: list[tuple[str, str, int | None]] = []
     for doc_id in q.get("results") or []:
         sentences = docs.get(str(doc_id), [])
-        pool += [(s, sentences[i - 1] if i else "") for i, s in enumerate(sentences)]
-    texts = [s for s, _ in pool]
+        days = age(doc_id)
+        pool += [(s, sentences[i - 1] if i else "", days) for i, s in enumerate(sentences)]
+    texts = [s for s, _, _ in pool]
     clean = _clean(texts, answers, question)
     if not cands and len(clean) < len(texts):
         return None  # an answer is in the results, not next to the question's words: unsure
@@ -138,11 +154,11 @@ def _group(
     negatives = 0
     want = RESULT_NEGATIVES + (0 if cands else 2)
     for j in order:
-        s, before = pool[clean[j]]
+        s, before, days = pool[clean[j]]
         if s in taken or len(s) < 20:
             continue
         taken.add(s)
-        cands.append(Candidate(Passage(s, before), 0.0))
+        cands.append(Candidate(Passage(s, before, age=days), 0.0))
         negatives += 1
         if negatives >= want:
             break
@@ -155,9 +171,9 @@ def _group(
             if wrong_pattern.search(clean_texts[j]) and clean_texts[j] not in taken
         ]
         for j in naming[:CHOICE_NEGATIVES]:
-            s, before = pool[clean[j]]
+            s, before, days = pool[clean[j]]
             taken.add(s)
-            cands.append(Candidate(Passage(s, before), 0.0))
+            cands.append(Candidate(Passage(s, before, age=days), 0.0))
     if negatives == 0:
         return None
     answerable = any(c.label > 0.5 for c in cands)
@@ -199,15 +215,18 @@ def news_groups(
         str(d["id"]): sentence_texts(str(d["text"])) for d in raw["docs"] if str(d["id"]) in needed
     }
     idf = IdfTable([s for sentences in docs.values() for s in sentences])
+    published = {str(d["id"]): str(d.get("published") or "") for d in raw["docs"]}
     train: list[Group] = []
     visible = {k: v for k, v in docs.items() if k not in held_docs}
     _warm(train_q + held, docs, idf, embed)
     for q in train_q:
-        group = _group(q, visible, idf, embed, rng, "news-train")
+        group = _group(q, visible, idf, embed, rng, "news-train", published)
         if group is not None:
             train.append(group)
     validation = [
-        g for q in held if (g := _group(q, docs, idf, embed, rng, "news-validation")) is not None
+        g
+        for q in held
+        if (g := _group(q, docs, idf, embed, rng, "news-validation", published)) is not None
     ]
     return train, validation
 

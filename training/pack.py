@@ -34,13 +34,16 @@ import numpy as np
 
 from rag.errors import ConfigError, RagError
 from rag.reader import bases
+from rag.reader.context import AGE_PHRASES
 from rag.reader.network import WEIGHTS, Encoder, encoder_for
 from rag.reader.protocol import READER_DIR, reader_config
 
 from .data import Group
 from .trainer import TrainConfig
 
-PACK_VERSION = 1
+PACK_VERSION = 2
+#: ``c_age`` of a candidate without an age (undated, or no day asked)
+NO_AGE = -(1 << 30)
 DATA = "data.npz"
 EMBEDDINGS = "embeddings.safetensors"
 MANIFEST = "pack.json"
@@ -98,7 +101,9 @@ def pack_arrays(parts: dict[str, list[Group]], encoder: Encoder) -> dict[str, np
     """The groups of each part as flat arrays over the distinct texts' token ids."""
     texts = _Texts()
     sources: dict[str, int] = {}
-    names = "g_question g_first g_part g_source g_answerable c_sentence c_before c_label c_span"
+    names = (
+        "g_question g_first g_part g_source g_answerable c_sentence c_before c_label c_span c_age"
+    )
     rows: dict[str, list[Any]] = {k: [] for k in names.split()}
     spans_wanted: list[tuple[int, tuple[int, int]]] = []  # (candidate, char span)
     for p, (_, groups) in enumerate(parts.items()):
@@ -114,6 +119,7 @@ def pack_arrays(parts: dict[str, list[Group]], encoder: Encoder) -> dict[str, np
                 rows["c_sentence"].append(texts(c.passage.text))
                 rows["c_before"].append(texts(c.passage.before))
                 rows["c_label"].append(c.label)
+                rows["c_age"].append(NO_AGE if c.passage.age is None else c.passage.age)
                 # -1: no span known (ignored); -2: a negative ("no answer": position 0)
                 rows["c_span"].append((-1, -1) if c.label > 0.5 else (-2, -2))
     ordered = list(texts.index)
@@ -138,6 +144,7 @@ def pack_arrays(parts: dict[str, list[Group]], encoder: Encoder) -> dict[str, np
         "c_sentence": np.array(rows["c_sentence"], dtype=np.int32),
         "c_before": np.array(rows["c_before"], dtype=np.int32),
         "c_label": np.array(rows["c_label"], dtype=np.float16),
+        "c_age": np.array(rows["c_age"], dtype=np.int32),
         "c_span": np.array(rows["c_span"], dtype=np.int16).reshape(-1, 2),
         "sources": np.array(list(sources), dtype=object).astype(str),
     }
@@ -179,6 +186,12 @@ def write_pack(
             "max_question": encoder.max_question,
             "question_ends": encoder.question_ends,
             "segments": encoder.segments,
+            # what a run with --age-words appends to a candidate's context: each bucket's
+            # words (rag.reader.context.AGE_PHRASES) as tokens, and the buckets' upper ages
+            "age_phrases": [
+                encoder.tokenizer(f" ({p})", add_special_tokens=False)["input_ids"]
+                for p in AGE_PHRASES
+            ],
         },
         "parts": list(parts),
         "sources": [str(s) for s in arrays["sources"]],

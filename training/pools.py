@@ -29,13 +29,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from eval.pooled import READ, Pooled, answer_pattern, label, write_pools
+from eval.pooled import READ, Pooled, answer_pattern, label, passages_of, write_pools
 from eval.splits import news_part
 from rag import Settings
-from rag.reader.protocol import Passage
 
 from .data import Candidate, Group, answer_span
 from .news import NEWS_TRAIN, usable
@@ -122,11 +122,13 @@ def pool_groups(rows: Iterable[Pooled], *, read: int = READ, source: str = SOURC
         labels = label(row)
         pattern = answer_pattern(row.answers)
         cands = []
-        for i, (text, before, lab) in enumerate(zip(row.texts, row.befores, labels, strict=True)):
+        # as the product hands them to the reader: with their ages as of the day asked
+        passages = passages_of(row)
+        for i, (passage, lab) in enumerate(zip(passages, labels, strict=True)):
             if lab is None or (lab == 0.0 and i >= read):
                 continue
-            span = answer_span(text, pattern) if lab == 1.0 else None
-            cands.append(Candidate(Passage(text, before), lab, span))
+            span = answer_span(passage.text, pattern) if lab == 1.0 else None
+            cands.append(Candidate(replace(passage, offset=None), lab, span))
         positives = sum(c.label == 1.0 for c in cands)
         if not cands or (positives == 0 and any(lab is None for lab in labels)):
             continue

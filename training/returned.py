@@ -65,6 +65,7 @@ def join(returned: Path, name: str, out: Path, manifest: dict[str, Any]) -> dict
         "max_question": layout["max_question"],
         "max_before": layout["max_before"],
         "question_ends": layout["question_ends"],
+        "age_words": bool(record.get("age_words", False)),
         "layers": record.get("layers"),
         "weights": record.get("weights", "fp16"),
         "temperature": 1.0,

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # a GPU machine runs this file from a bare checkout
     sys.path.insert(0, str(ROOT))
 
+from rag.reader.context import age_bucket  # noqa: E402
 from rag.reader.network import (  # noqa: E402
     WEIGHTS,
     Encoder,
@@ -53,6 +54,7 @@ from rag.reader.network import (  # noqa: E402
     use_bf16,
 )
 from training.evaluation import auc, precision_and_rank, rounded_mean  # noqa: E402
+from training.pack import NO_AGE  # noqa: E402
 
 SHARD_BYTES = 15_000_000
 TRAIN, VALIDATION = "train", "validation"
@@ -87,15 +89,25 @@ class Pack:
         starts = self.a["token_starts"]
         return self.a["tokens"][starts[i] : starts[i + 1]].astype(np.int64).tolist()
 
-    def part(self, name: str, device: torch.device) -> Part:
-        return Part(self, self.parts.index(name), device)
+    def part(self, name: str, device: torch.device, *, age_words: bool = False) -> Part:
+        return Part(self, self.parts.index(name), device, age_words=age_words)
+
+    def age_tokens(self, i: int) -> list[int]:
+        """The words of candidate ``i``'s age (``rag.reader.context.AGE_PHRASES``) as the
+        reader's ``Encoder.context`` appends them; [] when it has none."""
+        if "c_age" not in self.a or int(self.a["c_age"][i]) == NO_AGE:
+            return []
+        bucket = age_bucket(int(self.a["c_age"][i]))
+        return [] if bucket is None else list(self.manifest["layout"]["age_phrases"][bucket])
 
 
 class Part:
     """The groups of one part: their rows (ids padded to the longest), where each row's
     sentence starts and how much of it is kept, labels and span targets, on ``device``."""
 
-    def __init__(self, pack: Pack, index: int, device: torch.device) -> None:
+    def __init__(
+        self, pack: Pack, index: int, device: torch.device, *, age_words: bool = False
+    ) -> None:
         a = pack.a
         groups = np.flatnonzero(a["g_part"] == index)
         first = a["g_first"]
@@ -123,8 +135,11 @@ class Part:
             question = pack.tokens(int(a["g_question"][g]))
             for c in range(lo, hi):
                 at = base + c
+                before = sentence(int(a["c_before"][at]))
+                if age_words:
+                    before = before + pack.age_tokens(at)
                 row, _, first_token, kept_tokens = pack.encoder.layout(
-                    question, sentence(int(a["c_sentence"][at])), sentence(int(a["c_before"][at]))
+                    question, sentence(int(a["c_sentence"][at])), before
                 )
                 ids[row_at, : len(row)] = row
                 length[row_at] = len(row)
@@ -378,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--save-teacher", type=Path, default=None)
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many (tests)")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument(
+        "--age-words",
+        action="store_true",
+        help="read each candidate's age as words after its context (the reader's age_words)",
+    )
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args(argv)
 
@@ -404,8 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     # sdpa on CUDA; eager on the CPU (its bf16 sdpa backward is slow: shared/STACK.md)
     net = build_net(pack_, args.init, args.layers, "sdpa" if cuda else "eager").to(device)
     net.train()
-    train = pack_.part(TRAIN, device)
-    held = {name: pack_.part(name, device) for name in pack_.parts if name != TRAIN}
+    train = pack_.part(TRAIN, device, age_words=args.age_words)
+    held = {
+        name: pack_.part(name, device, age_words=args.age_words)
+        for name in pack_.parts
+        if name != TRAIN
+    }
     teacher = None
     if args.teacher is not None:
         teacher = torch.from_numpy(np.load(args.teacher)).float().to(device)
@@ -500,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "name": args.name,
         "layers": layers,
+        "age_words": bool(args.age_words),
         "steps": step,
         "planned_steps": total,
         "train_seconds": round(train_seconds, 1),

@@ -82,6 +82,8 @@ class TrainConfig:
     checkpoint_every: int = 100
     #: bfloat16 autocast: "auto" (where the CPU has it natively), "on" or "off"
     precision: str = "auto"
+    #: read each candidate's age as words after its context (``Encoder.context``)
+    age_words: bool = False
 
     def key(self) -> str:
         """What a checkpoint must match to be resumed (the time limit may change)."""
@@ -91,6 +93,8 @@ class TrainConfig:
         d.pop("precision")
         if d["base"] == bases.MINILM:  # as before bases: earlier checkpoints go on
             d.pop("base")
+        if not d["age_words"]:
+            d.pop("age_words")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -246,7 +250,12 @@ def train(
     )
     if config.layers is not None and config.layers != depth(net):
         grow(net.encoder, config.layers)
-    encoder = encoder_for(base, max_length=config.max_length, max_question=config.max_question)
+    encoder = encoder_for(
+        base,
+        max_length=config.max_length,
+        max_question=config.max_question,
+        age_words=config.age_words,
+    )
     heads = [
         p for n, p in net.named_parameters() if not n.startswith("encoder.") and p.requires_grad
     ]

@@ -52,6 +52,12 @@ def add_commands(sub: Any) -> None:
         "('What did X offer?', training/statements.py; default 0)",
     )
     p.add_argument(
+        "--age-words",
+        action="store_true",
+        help="the reader reads each news candidate's age (as of the question's day) as words "
+        "after its context sentence",
+    )
+    p.add_argument(
         "--base",
         choices=["minilm", "e5-small"],
         help="the encoder a reader without --init starts from: all-MiniLM-L6-v2 (6 layers) "
@@ -145,6 +151,7 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         pools=str(args.pools.resolve()) if args.pools else None,
         layers=args.layers,
         statements=args.statements,
+        age_words=args.age_words,
         base=args.base or "minilm",
     )
     result = run(

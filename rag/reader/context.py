@@ -75,3 +75,33 @@ def adjust(
         z = math.log(p / (1 - p)) + sum(a * b for a, b in zip(w, row, strict=True))
         out.append(1 / (1 + math.exp(-z)))
     return out
+
+
+#: a reader trained with ``age_words`` reads each passage's age as words after its context
+#: sentence (``Encoder.context``): the age in the buckets below, "" when undated
+AGE_PHRASES = (
+    "published after the question",
+    "published that day",
+    "published that week",
+    "published weeks before",
+    "published months before",
+    "published years before",
+)
+
+
+def age_bucket(age: int | None) -> int | None:
+    """The index in :data:`AGE_PHRASES` of a passage's age (None undated)."""
+    if age is None:
+        return None
+    if age < -1:
+        return 0
+    for n, limit in enumerate((1, 7, 31, 365), 1):
+        if age <= limit:
+            return n
+    return 5
+
+
+def age_phrase(age: int | None) -> str:
+    """The words a reader with ``age_words`` reads for a passage's age ("" undated)."""
+    bucket = age_bucket(age)
+    return "" if bucket is None else AGE_PHRASES[bucket]

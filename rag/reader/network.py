@@ -27,7 +27,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from . import bases
-from .context import adjust
+from .context import adjust, age_phrase
 from .protocol import Passage, Reading, fuse, reader_config
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,11 @@ class Encoder:
         max_question: int = MAX_QUESTION,
         question_ends: bool = True,
         segments: bool = True,
+        age_words: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
+        #: each passage's age read as words after its context sentence (:meth:`context`)
+        self.age_words = age_words
         #: token type 1 for the passage (BERT's segments); False: type 0 throughout (a base
         #: trained without them: its parts are told apart by the separators alone)
         self.segments = segments
@@ -159,13 +162,21 @@ class Encoder:
         types = [0] * len(head) + [int(self.segments)] * (len(row) - len(head))
         return row, types, len(head), len(sent)
 
+    def context(self, passage: Passage) -> str:
+        """What the reader reads after the sentence: the sentence before it, and with
+        ``age_words`` its age in words ("... (published weeks before)")."""
+        phrase = age_phrase(passage.age) if self.age_words else ""
+        if not phrase:
+            return passage.before
+        return f"{passage.before} ({phrase})" if passage.before else f"({phrase})"
+
     def encode(self, questions: Sequence[str], passages: Sequence[Passage]) -> Batch:
         """Row i pairs ``questions[i]`` with ``passages[i]``."""
         unique_q = list(dict.fromkeys(questions))
         q_ids, _ = self._tokens(unique_q)
         q_of = dict(zip(unique_q, q_ids, strict=True))
         s_ids, s_offs = self._tokens([p.text for p in passages])
-        b_ids, _ = self._tokens([p.before for p in passages])
+        b_ids, _ = self._tokens([self.context(p) for p in passages])
         rows: list[list[int]] = []
         types: list[list[int]] = []
         firsts: list[int] = []
@@ -357,6 +368,7 @@ class TransformerReader:
             max_before=int(config.get("max_before", MAX_BEFORE)),
             max_question=int(config.get("max_question", MAX_QUESTION)),
             question_ends=bool(config.get("question_ends", False)),
+            age_words=bool(config.get("age_words", False)),
         )
 
     @classmethod

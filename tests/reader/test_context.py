@@ -110,3 +110,20 @@ def test_the_reader_is_given_each_passages_age_as_of_the_day_asked(
 
     with pytest.raises(QuestionError, match="asked_on must be a date"):
         assistant.ask("What happened to the harbour bridge?", asked_on="next week")
+
+
+def test_a_reader_trained_with_age_words_reads_the_age_after_the_context() -> None:
+    from rag.reader.context import AGE_PHRASES, age_phrase
+    from rag.reader.network import encoder_for
+
+    assert [age_phrase(a) for a in (None, -5, 0, 5, 20, 200, 900)] == ["", *AGE_PHRASES]
+    plain = encoder_for("minilm")
+    aged = encoder_for("minilm", age_words=True)
+    p = Passage("Ortiz won.", "The vote was close.", age=3)
+    assert plain.context(p) == "The vote was close."
+    assert aged.context(p) == "The vote was close. (published that week)"
+    assert aged.context(Passage("Ortiz won.", age=900)) == "(published years before)"
+    assert aged.context(Passage("Ortiz won.", "Before.")) == "Before."  # undated
+    # the sentence itself, and so every span's offsets, is untouched
+    batch = aged.encode(["Who won?"] * 2, [p, Passage("Ortiz won.", "The vote was close.")])
+    assert batch.offsets[0] == batch.offsets[1] and batch.mask[0].sum() > batch.mask[1].sum()

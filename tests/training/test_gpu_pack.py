@@ -24,10 +24,13 @@ def _groups(n: int, source: str) -> list[Group]:
     for i in range(n):
         who = ["Alvarez", "Okafor", "Lindqvist", "Tanaka"][i % 4]
         text = f"{who} was elected mayor of Springfield on Tuesday with 54 percent."
+        age = 2 if i % 2 else None  # half the groups dated (news), half not (SQuAD)
         cands = [
-            Candidate(Passage(text, "The vote was close."), 1.0, (0, len(who))),
+            Candidate(Passage(text, "The vote was close.", age=age), 1.0, (0, len(who))),
             Candidate(Passage(f"The council met {who}'s rival on Monday.", ""), 0.0),
-            Candidate(Passage("Turnout was the lowest in a decade, officials said.", text), 0.0),
+            Candidate(
+                Passage("Turnout was the lowest in a decade, officials said.", text, age=400), 0.0
+            ),
         ]
         out.append(
             Group(f"Who was elected mayor of Springfield? ({i})", cands, True, [who], source)
@@ -66,7 +69,7 @@ def test_a_tiny_pack_trains_on_the_cpu_and_comes_back_as_a_reader(tmp_path: Path
     assert manifest["init"]["sha256"] == pack.sha256(READER_DIR / "reader.safetensors")
     out = tmp_path / "out"
     teacher = tmp_path / "teacher.npy"
-    args = "--name s6 --max-steps 3 --batch-pairs 8 --evals 1 --device cpu".split()
+    args = "--name s6 --max-steps 3 --batch-pairs 8 --evals 1 --device cpu --age-words".split()
     args += ["--out", str(out), "--save-teacher", str(teacher)]
     script = str(ROOT / "training/train_gpu.py")
     run = subprocess.run(
@@ -95,6 +98,7 @@ def test_a_tiny_pack_trains_on_the_cpu_and_comes_back_as_a_reader(tmp_path: Path
     assert code == 0
     record = json.loads((folder / "config.json").read_text())
     assert record["layers"] == 6 and record["weights"] == "fp16"
+    assert record["age_words"] is True  # the reader reads ages as it was trained to
 
     from rag.reader.network import TransformerReader
 

@@ -42,8 +42,16 @@ OTHER = (
 
 def _news_set(tmp_path: Path) -> Path:
     train_day, held_day = _day("train"), _day("validation")
+    y, m, d = (int(x) for x in train_day.split("/"))
+    three_days_before = (date(y, m, d) - timedelta(days=3)).isoformat()
     docs = [
-        {"id": "a1", "url": "https://x.test/a1", "title": "Harbour", "text": ARTICLE},
+        {
+            "id": "a1",
+            "url": "https://x.test/a1",
+            "title": "Harbour",
+            "text": ARTICLE,
+            "published": three_days_before,
+        },
         {"id": "a2", "url": "https://x.test/a2", "title": "Festival", "text": OTHER},
         {"id": "h1", "url": "https://x.test/h1", "title": "Held", "text": ARTICLE + " Held."},
     ]
@@ -124,9 +132,14 @@ def test_news_groups_use_distant_supervision(tmp_path: Path) -> None:
     assert negatives and all("Ortiz" not in c.passage.text for c in negatives)
     # a sentence naming a wrong choice is a hard negative
     assert any("Braga" in c.passage.text for c in negatives)
+    # each candidate carries its article's age as of the quiz's day (a2 is undated); the
+    # evidence (no article) is dated as the freshest gold article
+    for c in group.candidates:
+        assert c.passage.age == (None if c.passage.text in OTHER else 3), c.passage.text
     # a question whose results hold no answer teaches abstention: negatives only
     festival = by_q["Which band headlined the festival in the old town?"]
     assert not festival.answerable and all(c.label == 0.0 for c in festival.candidates)
+    assert all(c.passage.age is None for c in festival.candidates)  # an undated article
     # true/false questions are left out; the held-out week is validation, not training
     assert not any(g.question.startswith("True or false") for g in train)
     assert [g.source for g in validation] == ["news-validation"]
