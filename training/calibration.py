@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import READ, Pooled, label, read_pools
+from eval.pooled import READ, Pooled, label, passages_of, read_pools
 from rag import Settings
-from rag.reader import Passage, Reader, load_reader
+from rag.reader import Reader, load_reader
 
 from .pools import build
 
@@ -56,10 +56,7 @@ def pool_threshold(
     unanswerable: list[float] = []
     for row in rows:
         labels = label(row)
-        passages = [
-            Passage(t, b, h)
-            for t, b, h in zip(row.texts[:read], row.befores[:read], row.heuristic, strict=False)
-        ]
+        passages = passages_of(row)[:read]  # as the assistant reads them (ages included)
         if not passages:
             continue
         best = max(r.score for r in reader.read(row.query, passages))
