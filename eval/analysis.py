@@ -113,15 +113,18 @@ class Scored:
 
 
 def score(rows: Sequence[Pooled], reader: Reader, *, read: int) -> list[Scored]:
-    """Read each pool with ``reader``: the product's ranking (first ``read`` sentences,
-    read together as the product reads them) and the deep one (the whole pool; the
-    sentences past ``read`` read with all the others)."""
+    """Read each pool with ``reader``: the product's ranking (first ``read`` sentences) and
+    the deep one (the whole pool). A reader with context weights reads the first ``read``
+    alone, as the product does (their ages are read against each other)."""
     out = []
     for row in rows:
         passages = passages_of(row)
-        readings = reader.read(row.query, passages[:read]) if passages else []
-        if len(passages) > read:
+        if getattr(reader, "context_weights", None) and len(passages) > read:
+            # what the product reads is read alone: the ages are read against each other
+            readings = reader.read(row.query, passages[:read])
             readings += reader.read(row.query, passages)[read:]
+        else:
+            readings = reader.read(row.query, passages) if passages else []
         scores = [r.score for r in readings]
         spans = [r.span for r in readings]
         product = sorted(range(min(read, len(scores))), key=lambda i: -scores[i])

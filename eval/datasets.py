@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.dates import iso_date
 from rag.documents.fetch import is_url
 from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError
 
-from .splits import PARTS, clapnq_part, squad_dev_part
+from .splits import PARTS, clapnq_part, quiz_day, squad_dev_part
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +213,7 @@ def load_news(path: Path, raw: dict[str, Any], work: Path) -> Dataset:
                 answers=[str(a) for a in q["answers"]] if q["answerable"] else [],
                 kind="news" if q["answerable"] else "news-unanswerable",
                 gold_docs=[urls[str(g)] for g in q.get("gold", [])] if q["answerable"] else [],
-                asked_on=iso_date(str(q.get("date") or "").replace("/", "-")) or "",
+                asked_on=quiz_day(q.get("date")),
             )
             for q in raw["questions"]
         ]

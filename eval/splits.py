@@ -40,3 +40,10 @@ def news_part(day: str) -> str:
     year, week, _ = date(y, m, d).isocalendar()
     digest = hashlib.sha256(f"{year}-W{week:02d}".encode()).digest()[0]
     return "validation" if digest % 6 == 0 else "train"
+
+
+def quiz_day(value: object) -> str:
+    """A news quiz's date (``2024/01/05``) as ISO ``YYYY-MM-DD``; "" when it is not one."""
+    from rag.dates import iso_date
+
+    return iso_date(str(value or "").replace("/", "-")) or ""

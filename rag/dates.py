@@ -60,5 +60,7 @@ def age_days(published: str, asked_on: date | None) -> int | None:
     when either is unknown."""
     if asked_on is None or not published:
         return None
+    if isinstance(asked_on, datetime):
+        asked_on = asked_on.date()
     day = iso_date(published)
     return None if day is None else (asked_on - date.fromisoformat(day)).days

@@ -27,12 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import Pooled, label, passages_of, read_pools
+from eval.pooled import READ, Pooled, label, passages_of, read_pools
 from rag.errors import ConfigError, RagError
 from rag.reader.context import FEATURES, features
 
-#: the candidates the product reads
-READ = 16
 L2 = 1.0
 
 
@@ -200,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             config["context_fit"] = {k: v for k, v in result.items() if k != "weights"}
             path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
             print(f"written to {path}", file=sys.stderr)
-    except RagError as exc:
+    except (OSError, ValueError, RagError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.pooled import answer_pattern, term_set
-from eval.splits import news_part
+from eval.splits import news_part, quiz_day
 from rag.dates import age_days, as_date
 from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError
@@ -99,7 +99,7 @@ def _group(
     day (``published``: article id -> its date) as the product gives it to the reader."""
     question = str(q["question"])
     answers = [str(a) for a in q["answers"]]
-    asked = as_date(str(q.get("date") or "").replace("/", "-"), "date")
+    asked = as_date(quiz_day(q.get("date")), "date")
 
     def age(doc_id: Any) -> int | None:
         return age_days((published or {}).get(str(doc_id), ""), asked)
@@ -124,11 +124,16 @@ def _group(
         if s not in seen:
             seen.add(s)
             cands.append(Candidate(Passage(s, before, age=days), 1.0, span))
+
     # the quiz's own evidence has no article: it is of the quiz's week, dated as its
-    # freshest gold article (else its freshest search result), never left undated among
-    # dated negatives (which would teach "no date: the answer")
-    known = [a for d in (q.get("gold") or q.get("results") or []) if (a := age(d)) is not None]
-    evidence_age = min(known, default=None)
+    # freshest gold article published by the quiz's day (else its freshest search result),
+    # never left undated among dated negatives (which would teach "no date: the answer")
+    def freshest(ids: Any) -> int | None:
+        return min((a for d in ids or [] if (a := age(d)) is not None and a >= -1), default=None)
+
+    evidence_age = freshest(q.get("gold"))
+    if evidence_age is None:
+        evidence_age = freshest(q.get("results"))
     evidence = sentence_texts(str(q.get("evidence") or ""))
     for i, s in enumerate(evidence):
         span = answer_span(s, pattern)

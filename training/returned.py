@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,8 @@ def measure(args: argparse.Namespace, manifest: dict[str, Any], record: dict[str
     from .command import assistant_embed, cached_splits, finish, new_config
     from .pack import default_cache
 
-    config = train_config(manifest)
+    # the groups as the pack built them; whether the reader reads ages, as the run trained
+    config = replace(train_config(manifest), age_words=bool(record.get("age_words", False)))
     embed = assistant_embed("auto")
     cache = args.cache or default_cache()
     splits = cached_splits(args.data, cache, embed, config)

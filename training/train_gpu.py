@@ -414,6 +414,11 @@ def main(argv: list[str] | None = None) -> int:
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
 
     pack_ = Pack(args.pack)
+    if args.age_words and "c_age" not in pack_.a:
+        raise SystemExit(
+            f"{args.pack}: a pack of version {pack_.manifest.get('version', 1)} has no ages for "
+            "--age-words: build it again (python -m training.pack)"
+        )
     if not (args.init / WEIGHTS).is_file():
         raise SystemExit(f"--init {args.init}: no reader weights there")
     if pack_.manifest.get("init"):

@@ -1,5 +1,5 @@
 """A passage's age and place as the reader weighs them (rag.reader.context) and the day a
-question is asked (the weights' fit: tests/training/test_context.py)."""
+question is asked (the weights' fit: tests/training/test_context_fit.py)."""
 
 from __future__ import annotations
 
@@ -127,3 +127,28 @@ def test_a_reader_trained_with_age_words_reads_the_age_after_the_context() -> No
     # the sentence itself, and so every span's offsets, is untouched
     batch = aged.encode(["Who won?"] * 2, [p, Passage("Ortiz won.", "The vote was close.")])
     assert batch.offsets[0] == batch.offsets[1] and batch.mask[0].sum() > batch.mask[1].sum()
+
+
+@pytest.mark.slow
+def test_a_reader_with_context_weights_applies_them_from_its_config(tmp_path: Path) -> None:
+    import shutil
+
+    from rag.reader import READER_DIR
+    from rag.reader.network import TransformerReader
+
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    shutil.copy(READER_DIR / "reader.safetensors", folder)
+    config = json.loads((READER_DIR / "config.json").read_text())
+    (folder / "config.json").write_text(
+        json.dumps({**config, "context_weights": {"older_over_a_year": -3.0}})
+    )
+    plain, weighted = TransformerReader(READER_DIR), TransformerReader(folder)
+    text = "Mayor Lena Ortiz said repairs would cost 4.5 million euros."
+    pool = [Passage(text, age=2), Passage(text, age=900)]
+    question = "How much will the repairs cost?"
+    fresh, old = (r.score for r in weighted.read(question, pool))
+    same = [r.score for r in plain.read(question, pool)]
+    assert same[0] == pytest.approx(same[1]) and fresh == pytest.approx(same[0])
+    z = np.log(same[1] / (1 - same[1])) - 3.0
+    assert old == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6) and old < fresh

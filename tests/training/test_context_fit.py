@@ -18,10 +18,11 @@ def test_fitting_learns_what_the_pools_reward() -> None:
         right[rng.integers(8)] = True
         feats[right, lead] = 1.0  # the right one is in the lead ...
         feats[rng.integers(8), lead] = 1.0  # ... as is, sometimes, another
+        feats[rng.integers(8), FEATURES.index("deep")] = 1.0  # noise: right or not alike
         logits = rng.normal(0, 1, 8) + right * 0.3  # a weak reader
         data.append(Pool(str(n), logits, feats, right, True, np.full(8, np.nan)))
     w = fit(data)
-    assert w[lead] > 1.0 and abs(w[FEATURES.index("deep")]) < 1e-9
+    assert w[lead] > 1.0 and abs(w[FEATURES.index("deep")]) < 0.5
     before, after = cross_validated(data)
     assert hits(data, np.zeros_like(w)) == before and after > before + 20
 

@@ -4,6 +4,7 @@ reader folder that the product loads and that scores rows as the trainer did."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,16 @@ def test_a_tiny_pack_trains_on_the_cpu_and_comes_back_as_a_reader(tmp_path: Path
         timeout=600,
     )
     assert wrong.returncode != 0 and "no source ['statements']" in wrong.stderr
+    # a pack built before ages (version 1) cannot train a reader that reads them
+    old = tmp_path / "old-pack"
+    shutil.copytree(tmp_path / "pack", old)
+    with np.load(old / "data.npz") as z:
+        arrays = {k: z[k] for k in z.files if k != "c_age"}
+    np.savez_compressed(old / "data.npz", **arrays)
+    stale = subprocess.run(
+        [sys.executable, script, str(old), *args], capture_output=True, text=True, timeout=600
+    )
+    assert stale.returncode != 0 and "has no ages for --age-words" in stale.stderr
     files = sorted(p.name for p in out.iterdir())
     assert files == ["s6-1.safetensors", "s6-2.safetensors"]  # ≤ 15 MB each
     assert all(p.stat().st_size <= 15_000_000 for p in out.iterdir())
