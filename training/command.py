@@ -191,7 +191,7 @@ def evaluate_reader(reader: TransformerReader, test: dict[str, list[Group]]) -> 
 def _data_key(folder: Path, config: TrainConfig) -> str:
     files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
     payload = json.dumps(
-        [files, config.seed, config.limit, config.squad11, config.squad2, 3], sort_keys=True
+        [files, config.seed, config.limit, config.squad11, config.squad2, 4], sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
