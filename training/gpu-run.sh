@@ -15,8 +15,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pack="${1:-.gpu/pack}"
-phase1="${2:-200}"
-phase2="${3:-200}"
+phase1="${2:-180}"
+phase2="${3:-180}"
 out="${OUT:?set OUT to the folder for the weights}"
 logs="$(mktemp -d)"
 extra="${GPU_RUN_ARGS:-}"  # e.g. "--max-steps 2 --device cpu" to try it on the CPU
