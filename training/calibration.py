@@ -113,7 +113,7 @@ def sure_threshold(
         answerable = any(lab == 1.0 for lab in label(row)[:read])
         bests.append((scores[best], right, answerable))
     total = sum(a for _, _, a in bests) or 1
-    table = []
+    table: list[dict[str, Any]] = []
     for t in SURE_STEPS:
         sure = [(r, a) for c, r, a in bests if c >= t]
         table.append(
@@ -124,8 +124,8 @@ def sure_threshold(
                 "answerable_sure_and_right": round(sum(r and a for r, a in sure) / total, 4),
             }
         )
-    fitting = [
-        r["threshold"]
+    fitting: list[float] = [
+        float(r["threshold"])
         for r in table
         if r["sure"] >= SURE_MIN and r["right"] is not None and r["right"] >= precision
     ]
