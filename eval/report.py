@@ -11,6 +11,10 @@ METRICS = [
     ("correct", "fully correct (answered + cited right, or abstained)", "pct"),
     ("answer_contains", "answer contains gold", "pct"),
     ("answer_f1", "answer token F1", "pct"),
+    ("sure_right", "sure answers that hold the gold", "pct"),
+    ("sure_coverage", "answerable answered sure and right", "pct"),
+    ("unanswerable_never_sure", "unanswerable never answered sure", "pct"),
+    ("with_alternatives_contains", "answer or its alternatives contain gold", "pct"),
     ("hit@1", "retrieval hit@1", "pct"),
     ("hit@k", "retrieval hit@k", "pct"),
     ("mrr", "retrieval MRR", "num"),
@@ -78,6 +82,7 @@ def tradeoff_table(run: dict[str, Any]) -> list[list[str]]:
             "fully correct (answerable)",
             "false abstentions",
             "unanswerable abstained",
+            "right when answered",
         ]
     ]
     chosen = run["config"].get("reader_threshold")
@@ -90,6 +95,7 @@ def tradeoff_table(run: dict[str, Any]) -> list[list[str]]:
                 fmt(line["correct_answerable"], "pct"),
                 fmt(line["false_abstention"], "pct"),
                 fmt(line["unanswerable_abstained"], "pct"),
+                fmt(line.get("right_when_answered"), "pct"),
             ]
         )
     if chosen is not None:
@@ -104,11 +110,16 @@ def table_at(run: dict[str, Any]) -> list[str]:
     correct = sum(r["correct"] for r in answerable) / len(answerable) if answerable else None
     false = sum(r["abstained"] for r in answerable) / len(answerable) if answerable else None
     abst = sum(r["abstained"] for r in unanswerable) / len(unanswerable) if unanswerable else None
+    given = [r for r in run["rows"] if not r["abstained"]]
+    right = (
+        sum(bool(r["answerable"] and r["contains"]) for r in given) / len(given) if given else None
+    )
     return [
         fmt(totals.get("answer_contains"), "pct"),
         fmt(correct, "pct"),
         fmt(false, "pct"),
         fmt(abst, "pct"),
+        fmt(right, "pct"),
     ]
 
 

@@ -38,6 +38,13 @@ def tradeoff(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     [float(kept(r) and r["open_correct"]) for r in answerable]
                 ),
                 "false_abstention": metrics.mean([float(not kept(r)) for r in answerable]),
+                # risk-coverage: of every answer given at this threshold, the share that
+                # holds the gold (an answer to an unanswerable question is wrong)
+                "right_when_answered": metrics.mean(
+                    [float(r["answerable"] and r["open_contains"]) for r in rows if kept(r)]
+                )
+                if any(kept(r) for r in rows)
+                else None,
                 "unanswerable_abstained": metrics.mean([float(not kept(r)) for r in unanswerable]),
             }
         )
@@ -61,6 +68,7 @@ def score(
         "answer": answer.text,
         "latency_ms": round(latency * 1000, 2),
         "confidence": answer.confidence,
+        "sure": answer.sure,
         "short_answer": answer.short_answer.text if answer.short_answer else None,
         "citations": len(answer.citations),
         "cited_chars": (
@@ -84,6 +92,12 @@ def score(
         # gold" when it quotes a gold sentence.
         row["contains"] = answered and (
             metrics.contains(answer.text, ex.answers) if ex.answers else bool(recall)
+        )
+        # the answer or one of the passages it offers when not sure holds the gold
+        row["with_alternatives"] = row["contains"] or (
+            answered
+            and bool(ex.answers)
+            and any(metrics.contains(c.quote, ex.answers) for c in answer.alternatives)
         )
         row["f1"] = metrics.f1(answer.text, ex.answers) if answered else 0.0
         row["citation_precision"] = precision if answered else None
@@ -145,6 +159,22 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
             out[f"recall@{depth}"] = metrics.mean(
                 [float(r["rank"] is not None and r["rank"] <= depth) for r in answerable]
             )
+    sure = [r for r in rows if r.get("sure")]
+    if any("sure" in r for r in rows):
+        # a sure answer is right when it holds the gold; one to an unanswerable question is wrong
+        out["sure_right"] = (
+            metrics.mean([float(r["answerable"] and r["contains"]) for r in sure]) if sure else None
+        )
+        out["sure_coverage"] = metrics.mean(
+            [float(bool(r.get("sure")) and r["contains"]) for r in answerable]
+        )
+        out["unanswerable_never_sure"] = metrics.mean(
+            [float(not r.get("sure")) for r in unanswerable]
+        )
+    if answerable and all("with_alternatives" in r for r in answerable):
+        out["with_alternatives_contains"] = metrics.mean(
+            [float(r["with_alternatives"]) for r in answerable]
+        )
     abst = metrics.abstention([r["abstained"] for r in rows], [not r["answerable"] for r in rows])
     out |= {f"abstention_{key}": value for key, value in abst.items()}
     return out

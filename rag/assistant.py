@@ -334,7 +334,7 @@ class Assistant(Stages):
 
     def _sourced(self, answer: Answer) -> Answer:
         """The answer with each citation's outlet, author, date, URL and PDF page."""
-        if not answer.citations:
+        if not answer.citations and not answer.alternatives:
             return answer
         return scope.sourced(answer, self.retriever.catalog(), self.store.document)
 

@@ -162,7 +162,11 @@ class Answer:
     ``query`` is the stand-alone question that was searched, when it differs.
     ``short_answer`` is the exact answer span the reader marked inside a cited sentence, and
     ``confidence`` the reader's probability that the best sentence answers the question
-    (None without the reader).
+    (None without the reader). ``sure`` is true when that confidence reaches the reader's
+    calibrated ``sure_threshold`` (on the news validation weeks, sure answers held the
+    answer at least 90% of the time); an answer that is not sure carries up to two
+    ``alternatives``: the next-best sentences the reader read, each an exact span like a
+    citation (numbered after the answer's own), which may answer instead.
     """
 
     question: str
@@ -177,6 +181,8 @@ class Answer:
     revisions: list[Revision] = field(default_factory=list)
     short_answer: ShortAnswer | None = None
     confidence: float | None = None
+    sure: bool = False
+    alternatives: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         short = self.short_answer
@@ -192,6 +198,8 @@ class Answer:
                 "end": short.end,
             },
             "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "sure": self.sure,
+            "alternatives": [_citation_dict(c) for c in self.alternatives],
             "abstained": self.abstained,
             "backend": self.backend,
             "reason": self.reason,
@@ -202,25 +210,26 @@ class Answer:
                 {"sentence": r.sentence, "action": r.action, "reason": r.reason}
                 for r in self.revisions
             ],
-            "citations": [
-                {
-                    "number": c.number,
-                    "doc_id": c.doc_id,
-                    "source": c.source,
-                    "title": c.title,
-                    "quote": c.quote,
-                    "start": c.start,
-                    "end": c.end,
-                    "score": round(c.score, 4),
-                    "site": c.site,
-                    "author": c.author,
-                    "published": c.published,
-                    "url": c.url,
-                    "page": c.page,
-                }
-                for c in self.citations
-            ],
+            "citations": [_citation_dict(c) for c in self.citations],
         }
+
+
+def _citation_dict(c: Citation) -> dict[str, Any]:
+    return {
+        "number": c.number,
+        "doc_id": c.doc_id,
+        "source": c.source,
+        "title": c.title,
+        "quote": c.quote,
+        "start": c.start,
+        "end": c.end,
+        "score": round(c.score, 4),
+        "site": c.site,
+        "author": c.author,
+        "published": c.published,
+        "url": c.url,
+        "page": c.page,
+    }
 
 
 @dataclass(frozen=True, slots=True)

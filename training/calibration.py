@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import READ, Pooled, label, passages_of, read_pools
+from eval.pooled import READ, Pooled, answer_pattern, label, passages_of, read_pools
 from rag import Settings
 from rag.reader import Reader, load_reader
 
@@ -84,3 +84,98 @@ def pool_threshold(
         "unanswerable": len(unanswerable),
         "rows": rows_out,
     }
+
+
+#: sure answers must hold the answer at least this often on the validation weeks
+SURE_PRECISION = 0.90
+#: and the threshold is chosen only where at least this many answers are sure
+SURE_MIN = 20
+SURE_STEPS = tuple(round(0.01 * n, 2) for n in range(50, 100))
+
+
+def sure_threshold(
+    reader: Reader, rows: Sequence[Pooled], *, read: int = READ, precision: float = SURE_PRECISION
+) -> dict[str, Any]:
+    """The confidence at and above which an answer is marked ``sure``: the lowest step at
+    which the best sentence holds the quiz's answer (whole words) for at least ``precision``
+    of the validation questions answered that confidently (unanswerable ones included: a
+    sure answer to them is a wrong one). Rows: per step, how many are sure, how often right,
+    and the share of the answerable (an answer among the sentences read) answered sure."""
+    bests: list[tuple[float, bool, bool]] = []  # (confidence, right, answerable)
+    for row in rows:
+        passages = passages_of(row)[:read]
+        if not passages:
+            continue
+        scores = [r.score for r in reader.read(row.query, passages)]
+        best = max(range(len(scores)), key=lambda i: scores[i])
+        pattern = answer_pattern(row.answers)
+        right = pattern is not None and bool(pattern.search(passages[best].text))
+        answerable = any(lab == 1.0 for lab in label(row)[:read])
+        bests.append((scores[best], right, answerable))
+    total = sum(a for _, _, a in bests) or 1
+    table: list[dict[str, Any]] = []
+    for t in SURE_STEPS:
+        sure = [(r, a) for c, r, a in bests if c >= t]
+        table.append(
+            {
+                "threshold": t,
+                "sure": len(sure),
+                "right": round(sum(r for r, _ in sure) / len(sure), 4) if sure else None,
+                "answerable_sure_and_right": round(sum(r and a for r, a in sure) / total, 4),
+            }
+        )
+    fitting: list[float] = [
+        float(r["threshold"])
+        for r in table
+        if r["sure"] >= SURE_MIN and r["right"] is not None and r["right"] >= precision
+    ]
+    return {
+        "sure_threshold": min(fitting) if fitting else None,
+        "rule": f"lowest confidence in 0.01 steps at which at least {precision:.0%} of the news "
+        f"validation questions answered that confidently (at least {SURE_MIN}) hold the answer",
+        "questions": len(bests),
+        "answerable": sum(a for _, _, a in bests),
+        "rows": table,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m training.calibration --pools runs/pools-val2 [--reader DIR] [--write]``:
+    the sure threshold of a reader on the validation weeks' pools."""
+    import argparse
+    import json
+    import sys
+
+    from rag.errors import RagError
+
+    ap = argparse.ArgumentParser(prog="python -m training.calibration", description=main.__doc__)
+    ap.add_argument("--pools", type=Path, required=True, help="the validation weeks' pools")
+    ap.add_argument("--reader", type=Path, default=None, help="reader folder (default: shipped)")
+    ap.add_argument("--write", action="store_true", help="store it in the reader's config.json")
+    args = ap.parse_args(argv)
+    try:
+        from rag.reader.protocol import READER_DIR
+
+        folder = args.reader or READER_DIR
+        files = (
+            sorted(args.pools.glob("validation-*.jsonl")) if args.pools.is_dir() else [args.pools]
+        )
+        rows = [row for f in files for row in read_pools(f)]
+        if not rows:
+            raise RagError(f"no validation pools in {args.pools}")
+        result = sure_threshold(load_reader(folder), rows)
+        print(json.dumps(result, indent=2))
+        if args.write:
+            path = folder / "config.json"
+            config = json.loads(path.read_text(encoding="utf-8"))
+            config["sure_threshold"] = result["sure_threshold"]
+            config["sure_calibration"] = result
+            path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -22,6 +22,8 @@ a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: po
 .rag-abstain { border-left: 4px solid #9ca3af; padding: .3em .6em; font-style: italic;
   color: var(--body-text-color-subdued); }
 .rag-error { border-left: 4px solid #dc2626; padding: .3em .6em; }
+.rag-unsure { border-left: 4px solid #d97706; padding: .3em .6em; margin-top: .5em; }
+.rag-alternatives .rag-source { opacity: .85; }
 .rag-badge { font-style: normal; font-size: .75em; font-weight: 600; text-transform: uppercase;
   letter-spacing: .04em; border-radius: 4px; padding: 1px 6px; margin-right: 6px;
   background: #e5e7eb; color: #374151; }

@@ -82,6 +82,16 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
         offset, text = passage(c.doc_id, c.start, c.end)
         parts.append(source_html(c, uid, text, offset, short=short))
     parts.append("</div>")
+    if answer.alternatives:
+        parts.append(
+            '<div class="rag-unsure"><span class="rag-badge">Not sure</span> '
+            "Other passages that may answer:</div>"
+        )
+        parts.append('<div class="rag-sources rag-alternatives">')
+        for c in answer.alternatives:
+            offset, text = passage(c.doc_id, c.start, c.end)
+            parts.append(source_html(c, uid, text, offset))
+        parts.append("</div>")
     if answer.revisions:
         items = "".join(
             f"<li><b>{escape(r.action)}</b>: “{escape(r.sentence)}” ({escape(r.reason)})</li>"

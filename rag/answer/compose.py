@@ -39,6 +39,10 @@ READ_CANDIDATES = 16
 #: (validation: top-1 alone 80.2% fully correct, 0.9 77.4% with 2.8 points more answers
 #: holding the gold, 0.7 68.9%)
 READ_RATIO = 0.9
+#: an answer that is not sure shows at most this many next-best sentences, each one the
+#: reader gives at least this probability
+ALTERNATIVES = 2
+ALTERNATIVE_FLOOR = 0.05
 
 ABSTAIN_TEXT = "I can't answer that from the indexed documents."
 #: a sentence that carries on the one before it: "He also ...", "In addition, ...", and one
@@ -110,6 +114,9 @@ class ExtractiveAnswerer:
         self.threshold = (
             threshold if threshold is not None else reader.threshold if reader else min_score
         )
+        #: the reader's calibrated confidence at and above which an answer is ``sure``
+        #: (None: no answer is marked sure)
+        self.sure_threshold: float | None = getattr(reader, "sure_threshold", None)
 
     def read(
         self,
@@ -153,7 +160,14 @@ class ExtractiveAnswerer:
         if best.score < self.threshold:
             return below_threshold(question, best.score, self.threshold)
         answer = compose(question, self._read_answer(candidates), self.name)
-        return replace(answer, short_answer=short_answer(best, question), confidence=best.score)
+        sure = self.sure_threshold is not None and best.score >= self.sure_threshold
+        return replace(
+            answer,
+            short_answer=short_answer(best, question),
+            confidence=best.score,
+            sure=sure,
+            alternatives=[] if sure else alternatives(candidates, answer.citations),
+        )
 
     def compose_parts(self, question: str, readings: Sequence[Reading]) -> Answer:
         """One answer to a compound question (``question.question_parts``): the sentences
@@ -180,10 +194,12 @@ class ExtractiveAnswerer:
                 return abstain(question, "nothing retrieved")
             return below_threshold(question, best_score, self.threshold)
         answer = compose(question, in_reading_order(chosen), self.name)
+        least = min(c.score for c in answered)
         return replace(
             answer,
             short_answer=short_answer(answered[0], first_part),
-            confidence=min(c.score for c in answered),
+            confidence=least,
+            sure=self.sure_threshold is not None and least >= self.sure_threshold,
             query=" | ".join(r.query for r in readings),
         )
 
@@ -316,6 +332,27 @@ def compose(question: str, chosen: list[Candidate], backend: str) -> Answer:
         abstained=False,
         backend=backend,
     )
+
+
+def alternatives(candidates: Sequence[Candidate], cited: Sequence[Citation]) -> list[Citation]:
+    """The next-best sentences the reader read (best first) that the answer does not cite
+    and that do not repeat one it cites, each given at least ``ALTERNATIVE_FLOOR``: at most
+    ``ALTERNATIVES``, numbered after the answer's citations. They come from what was read
+    already: nothing more is retrieved or read."""
+    taken = {(c.doc_id, c.start) for c in cited}
+    quotes = [" ".join(c.quote.split()) for c in cited]
+    out: list[Citation] = []
+    for cand in candidates:
+        if len(out) >= ALTERNATIVES or cand.score < ALTERNATIVE_FLOOR:
+            break
+        text = " ".join(cand.text.split())
+        if (cand.unit.doc_id, cand.unit.start) in taken or text in quotes:
+            continue
+        taken.add((cand.unit.doc_id, cand.unit.start))
+        quotes.append(text)
+        number = len(cited) + len(out) + 1
+        out.append(cite(number, cand.unit, cand.hit, cand.text, cand.score))
+    return out
 
 
 def cite(number: int, unit: StoredUnit, hit: ScoredChunk, quote: str, score: float) -> Citation:

@@ -173,16 +173,27 @@ def _stream(
     return answer
 
 
+#: what an answer that is not sure says before the next-best passages
+UNSURE = "Not sure."
+
+
+def _print_citations(citations: Any) -> None:
+    for c in citations:
+        origin = c.origin()
+        print(f"[{c.number}] {c.title}" + (f" — {origin}" if origin else ""))
+        print(f"    {c.url or c.source}, chars {c.start}-{c.end}")
+        print(f'    "{" ".join(c.quote.split())}"')
+
+
 def _print_details(answer: Any) -> None:
     if answer.query and answer.query != answer.question:
         print(f"(searched as: {answer.query})")
     if answer.citations:
         print("\nSources:")
-        for c in answer.citations:
-            origin = c.origin()
-            print(f"[{c.number}] {c.title}" + (f" — {origin}" if origin else ""))
-            print(f"    {c.url or c.source}, chars {c.start}-{c.end}")
-            print(f'    "{" ".join(c.quote.split())}"')
+        _print_citations(answer.citations)
+    if answer.alternatives:
+        print(f"\n{UNSURE} Other passages that may answer:")
+        _print_citations(answer.alternatives)
     if answer.revisions:
         print("\nVerification:")
         for r in answer.revisions:

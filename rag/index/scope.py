@@ -17,7 +17,7 @@ from ..dates import DateLike, as_date
 from ..documents.fetch import is_url
 from ..documents.loaders import page_of
 from ..errors import NotFoundError, QuestionError, RagError
-from ..records import Answer, DocumentInfo, ScoredChunk
+from ..records import Answer, Citation, DocumentInfo, ScoredChunk
 
 
 def resolve_source(docs: list[DocumentInfo], source: str) -> str:
@@ -87,25 +87,27 @@ def sourced(
     catalog: Mapping[str, DocumentInfo],
     lookup: Callable[[str], DocumentInfo | None],
 ) -> Answer:
-    """The answer with each citation's outlet, author, date, URL and PDF page
-    (``lookup``: a document the catalog does not hold yet)."""
-    if not answer.citations:
+    """The answer with each citation's (and alternative's) outlet, author, date, URL and PDF
+    page (``lookup``: a document the catalog does not hold yet)."""
+    if not answer.citations and not answer.alternatives:
         return answer
-    citations = []
-    for c in answer.citations:
+
+    def source(c: Citation) -> Citation:
         info = catalog.get(c.doc_id) or lookup(c.doc_id)
         if info is None:
-            citations.append(c)
-            continue
+            return c
         pages = info.pages
-        citations.append(
-            replace(
-                c,
-                site=info.site,
-                author=info.author,
-                published=info.published,
-                url=info.url,
-                page=page_of(pages, c.start) if pages else None,
-            )
+        return replace(
+            c,
+            site=info.site,
+            author=info.author,
+            published=info.published,
+            url=info.url,
+            page=page_of(pages, c.start) if pages else None,
         )
-    return replace(answer, citations=citations)
+
+    return replace(
+        answer,
+        citations=[source(c) for c in answer.citations],
+        alternatives=[source(c) for c in answer.alternatives],
+    )

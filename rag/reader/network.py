@@ -343,6 +343,10 @@ class TransformerReader:
         #: the threshold on the reader's own probability (``threshold`` applies to it fused
         #: with the heuristic score when ``heuristic_weight`` is set)
         self.reader_only_threshold = float(config.get("reader_only_threshold", self.threshold))
+        #: the confidence at and above which an answer is marked sure (calibrated on the news
+        #: validation weeks: ``python -m training.calibration --sure``); None: never
+        sure = config.get("sure_threshold")
+        self.sure_threshold = None if sure is None else float(sure)
         #: weight of the heuristic score added to the reader's logit (``protocol.fuse``)
         self.heuristic_weight = float(config.get("heuristic_weight", 0.0))
         #: what a passage's age and place add to its logit (:mod:`rag.reader.context`)

@@ -66,6 +66,14 @@ def test_ask_json_and_docs(tmp_path: Path) -> None:
     )
     assert not answer["abstained"] and "Medinsky" in answer["citations"][0]["quote"]
     assert "short_answer" in answer and 0 < answer["confidence"] <= 1
+    # an answer says whether it is sure; when not, the next-best passages, exact spans
+    assert isinstance(answer["sure"], bool) and len(answer["alternatives"]) <= 2
+    assert answer["sure"] or answer["alternatives"]
+    cited = {(c["doc_id"], c["start"]) for c in answer["citations"]}
+    for alt in answer["alternatives"]:
+        assert (alt["doc_id"], alt["start"]) not in cited and alt["end"] - alt["start"] == len(
+            alt["quote"]
+        )
     docs = json.loads(rag("docs", "--json", data=tmp_path).stdout)
     assert len(docs) == 1 and docs[0]["chunks"] > 0
 
