@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ..dates import url_date
@@ -150,10 +151,11 @@ def page_published(
     day = stated[:10]
     in_url = url_date(url or "")
     if in_url and _UTC.search(stated):
-        from datetime import date
-
-        if abs((date.fromisoformat(day) - date.fromisoformat(in_url)).days) <= 1:
-            return in_url
+        try:
+            if abs((date.fromisoformat(day) - date.fromisoformat(in_url)).days) <= 1:
+                return in_url
+        except ValueError:  # a stated day that is no calendar day (2024-02-30)
+            pass
     return day
 
 

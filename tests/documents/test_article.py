@@ -173,6 +173,9 @@ def test_the_published_date_is_the_pages_own_statement_first() -> None:
     assert page_published(utc) == "2019-11-19"
     assert page_published(utc, "https://x.example/2019/11/18/story") == "2019-11-18"
     assert page_published(utc, "https://x.example/2019/10/18/story") == "2019-11-19"
+    # a stated day that is no calendar day is compared with the URL's without a crash
+    odd = _ld({"@type": "NewsArticle", "datePublished": "2024-02-30T10:00:00Z"})
+    assert page_published(odd, "https://x.example/2024/02/29/story") == "2024-02-30"
 
 
 def test_a_modified_date_in_the_page_does_not_win(tmp_path: Path) -> None:
