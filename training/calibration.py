@@ -20,7 +20,7 @@ import numpy as np
 
 from eval.pooled import READ, Pooled, answer_pattern, label, passages_of, read_pools
 from rag import Settings
-from rag.reader import Reader, load_reader
+from rag.reader import Passage, Reader, load_reader
 
 from .pools import build
 
@@ -40,6 +40,18 @@ MOST_FALSE = 0.05
 STEPS = tuple(round(0.05 * n, 2) for n in range(1, 19))
 
 
+def best_read(reader: Reader, row: Pooled, read: int) -> tuple[float, Passage] | None:
+    """The reader's best of a pool's first ``read`` candidates, read as the assistant reads
+    them (fused with the heuristic, ages included): its confidence and the passage; None
+    for an empty pool."""
+    passages = passages_of(row)[:read]
+    if not passages:
+        return None
+    scores = [r.score for r in reader.read(row.query, passages)]
+    best = max(range(len(scores)), key=lambda i: scores[i])
+    return scores[best], passages[best]
+
+
 def pool_threshold(
     reader: Reader, rows: Sequence[Pooled], *, read: int = READ, most_false: float = MOST_FALSE
 ) -> dict[str, Any]:
@@ -56,10 +68,10 @@ def pool_threshold(
     unanswerable: list[float] = []
     for row in rows:
         labels = label(row)
-        passages = passages_of(row)[:read]  # as the assistant reads them (ages included)
-        if not passages:
+        found = best_read(reader, row, read)
+        if found is None:
             continue
-        best = max(r.score for r in reader.read(row.query, passages))
+        best = found[0]
         if any(lab == 1.0 for lab in labels[:read]):
             answerable.append(best)
         elif all(lab == 0.0 for lab in labels):
@@ -103,15 +115,14 @@ def sure_threshold(
     and the share of the answerable (an answer among the sentences read) answered sure."""
     bests: list[tuple[float, bool, bool]] = []  # (confidence, right, answerable)
     for row in rows:
-        passages = passages_of(row)[:read]
-        if not passages:
+        found = best_read(reader, row, read)
+        if found is None:
             continue
-        scores = [r.score for r in reader.read(row.query, passages)]
-        best = max(range(len(scores)), key=lambda i: scores[i])
+        confidence, passage = found
         pattern = answer_pattern(row.answers)
-        right = pattern is not None and bool(pattern.search(passages[best].text))
+        right = pattern is not None and bool(pattern.search(passage.text))
         answerable = any(lab == 1.0 for lab in label(row)[:read])
-        bests.append((scores[best], right, answerable))
+        bests.append((confidence, right, answerable))
     total = sum(a for _, _, a in bests) or 1
     table: list[dict[str, Any]] = []
     for t in SURE_STEPS:

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +127,7 @@ def pool_groups(rows: Iterable[Pooled], *, read: int = READ, source: str = SOURC
             if lab is None or (lab == 0.0 and i >= read):
                 continue
             span = answer_span(passage.text, pattern) if lab == 1.0 else None
-            cands.append(Candidate(replace(passage, offset=None), lab, span))
+            cands.append(Candidate(passage, lab, span))
         positives = sum(c.label == 1.0 for c in cands)
         if not cands or (positives == 0 and any(lab is None for lab in labels)):
             continue
