@@ -255,7 +255,11 @@ class Assistant(Stages):
             question, queries, k=k, source=source, doc_ids=doc_ids, asked_on=asked_on
         )
         query = reading.query
-        plain = self.answerer.compose(question, reading)
+        plain = None
+        if understood.statement and query == queries[0] and writer is None:
+            plain = self.answerer.attribute(question, reading, understood.statement)
+        if plain is None:
+            plain = self.answerer.compose(question, reading)
         if query != question:
             plain = replace(plain, query=query)
         if writer is None or plain.abstained:

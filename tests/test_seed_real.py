@@ -159,14 +159,36 @@ def test_a_compound_question_cites_what_answers_each_part(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the offer itself is answered with the wrong sentence, and "
-    "the follow-up cites the June response (2026-12-04)",
+    reason="the offer itself is answered with the wrong sentence (Russia's 'lasting peace', "
+    "which names no speaker), and the follow-up cites that sentence again (2026-12-04)",
 )
 def test_who_said_that_after_the_offer_names_medinsky(seeded) -> None:
     first = seeded.ask(OFFER)
     answer = seeded.ask("Who said that?", history=[(OFFER, first.text)])
     assert not answer.abstained, answer.reason
     assert "Medinsky" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "speaker"),
+    [
+        ("How did the Kremlin respond to Trump?", "emotional distress", "Kremlin"),
+        # "He also mentioned ...": the sentence before, which names him, is cited with it
+        ("What will Russia return to Kyiv?", "bodies of 6,000", "Vladimir Medinsky"),
+        ("How long should the ceasefire last?", "at least 30 days", "Rustem Umerov"),
+    ],
+)
+def test_who_said_that_cites_the_answer_with_its_speaker(
+    seeded, question: str, expected: str, speaker: str
+) -> None:
+    first = seeded.ask(question)
+    assert expected in quotes(first)
+    answer = seeded.ask("Who said that?", history=[(question, first.text)])
+    assert not answer.abstained, answer.reason
+    said = quotes(answer)
+    assert expected in said and speaker in said, said
+    for c in answer.citations:
+        assert seeded.document_text(c.doc_id)[c.start : c.end] == c.quote
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,29 @@ class ExtractiveAnswerer:
             alternatives=[] if sure else alternatives(candidates, answer.citations),
         )
 
+    def attribute(self, question: str, reading: Reading, statement: str) -> Answer | None:
+        """ "Who said that?" after an answer: the previous answer's ``statement`` cited
+        again with whoever said it, as a follow-up's answer; when it names the speaker only
+        as "he" or "she", the sentence before it, which names them, cited too. The short
+        answer is the name the reader marks, reading ``reading.query`` ("Who said that
+        Russia would exchange ...?"). None when the statement is not among the candidates
+        (the follow-up is then answered as any question)."""
+        said = next((c for c in reading.candidates if _same_text(c.text, statement)), None)
+        if said is None:
+            return None
+        named = _sentence_before(said, reading) if _PERSON_PRONOUN.match(said.text) else None
+        chosen = [said] if named is None else [named, said]
+        if self.reader is not None:
+            readings = self.reader.read(reading.query, [Passage(c.text, c.before) for c in chosen])
+            chosen = [replace(c, span=r.span) for c, r in zip(chosen, readings, strict=True)]
+        who = next((c for c in reversed(chosen) if _names_someone(c)), None)
+        answer = compose(question, chosen, self.name)
+        return replace(
+            answer,
+            short_answer=short_answer(who, question) if who is not None else None,
+            confidence=said.score,
+        )
+
     def compose_parts(self, question: str, readings: Sequence[Reading]) -> Answer:
         """One answer to a compound question (``question.question_parts``): the sentences
         that answer each part, cited together in reading order. A part that nothing
@@ -286,6 +309,47 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(nxt)
         return in_reading_order(chosen)
+
+
+#: a sentence whose speaker is named only before it: "He also mentioned ...", "Recently,
+#: she said ...", "They said ..."
+_PERSON_PRONOUN = re.compile(
+    r"^[\"“]?(?:[A-Z][\w ]{0,30},\s+)?(?:he|she|they)\b(?!\s+(?:and|or)\b)", re.IGNORECASE
+)
+#: a name: two capitalised words in a row ("Vladimir Medinsky"), or one after a title
+_NAME = re.compile(r"\b[A-Z][\w'’.-]+\s+(?:[A-Z]\.\s+)?[A-Z][\w'’-]+")
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _sentence_before(cand: Candidate, reading: Reading) -> Candidate | None:
+    """The sentence just before ``cand`` in its document (read or not), when it was
+    retrieved with it and names someone."""
+    for other in reading.candidates:
+        if other.unit.doc_id == cand.unit.doc_id and other.unit.index == cand.unit.index - 1:
+            return other if _NAME.search(other.text) else None
+    chunk = cand.hit.chunk
+    if not cand.before or not _NAME.search(cand.before):
+        return None
+    for unit in reading.units:
+        if (
+            unit.doc_id == cand.unit.doc_id
+            and unit.index == cand.unit.index - 1
+            and chunk.start <= unit.start
+            and unit.end <= chunk.end
+        ):
+            text = chunk.text[unit.start - chunk.start : unit.end - chunk.start]
+            return Candidate(unit, cand.hit, text, score=0.0)
+    return None
+
+
+def _names_someone(cand: Candidate) -> bool:
+    """Did the reader mark a short answer in ``cand`` that is not "he", "she" or "they"?"""
+    if cand.span is None:
+        return False
+    return not _PERSON_PRONOUN.fullmatch(cand.text[slice(*cand.span)].strip())
 
 
 def short_answer(best: Candidate, question: str) -> ShortAnswer | None:

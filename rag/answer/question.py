@@ -47,6 +47,9 @@ class Understood:
     question: str
     queries: tuple[str, ...]
     instruction: bool = False
+    #: "Who said that?": the previous answer's sentence it asks about (its first query
+    #: asks it in that sentence's words)
+    statement: str = ""
 
 
 def understand(question: str, history: list[tuple[str, str]]) -> Understood:
@@ -54,6 +57,10 @@ def understand(question: str, history: list[tuple[str, str]]) -> Understood:
     both joined to the previous question and alone; one that stands on its own, alone."""
     if looks_like_instruction(question):
         return Understood(question, (question,), instruction=True)
+    said = said_that(question, history)
+    if said is not None:
+        # "Who said that?": who said what the previous answer says, asked in its words
+        return Understood(question, (said,), statement=previous_statement(history[-1][1]))
     likely = contextualize(question, history)
     if likely == question:
         # it stands on its own (no "he/that/it", more than one content word): reading it
@@ -122,6 +129,57 @@ def _whole(pieces: Sequence[str]) -> tuple[str, ...] | None:
             return None
         out.append(piece[0].upper() + piece[1:] + "?")
     return tuple(out)
+
+
+#: "Who said that?", "When did he announce it?": a question about who said (or when, where,
+#: why, how) what the previous answer says
+_SAID_THAT = re.compile(
+    r"^(?P<ask>(?:who|when|where|why|how)\b.*?\b(?:said|say|says|saying|announced?|announces|"
+    r"claimed|claims?|stated?|states|reported|reports?|mentioned|mentions?|suggested|"
+    r"suggests?|told|tells?|wrote|writes?|wrote|argued|argues?|warned|warns?|promised|"
+    r"promises?|offered|offers?|proposed|proposes?))\s+(?:that|this|it)\s*\??$",
+    re.IGNORECASE,
+)
+#: what reports speech in a statement: "X announced that ...", "... by suggesting ...",
+#: "he also mentioned that ...": what follows is what was said
+_REPORTING = re.compile(
+    r"\b(?:said|says|announced|stated|claimed|reported|mentioned|noted|stressed|emphasi[sz]ed|"
+    r"confirmed|added|warned|suggested|suggesting|saying|argued|insisted|explained|wrote|"
+    r"told\s+\w+(?:\s+\w+)?|believes)\s+(?:that\s+)?(?=[\w\"“])",
+    re.IGNORECASE,
+)
+_FIRST_SENTENCE = re.compile(r"^(.*?)\s*\[\d+(?:\s*[-,–]\s*\d+)*\]")
+
+
+def said_that(question: str, history: list[tuple[str, str]]) -> str | None:
+    """For "Who said that?" after an answer: the question asked of the previous answer's
+    first sentence, in the words it reports ("Who said that Russia would exchange ...?");
+    None for any other question, or with no previous answer to refer to."""
+    match = _SAID_THAT.match(question.strip())
+    if match is None or not history:
+        return None
+    statement = previous_statement(history[-1][1])
+    if not statement:
+        return None
+    reported = _REPORTING.search(statement)
+    clause = statement[reported.end() :] if reported else statement
+    clause = clause.strip().rstrip(".!?").strip()
+    if len(terms(clause)) < 2:
+        clause = statement.rstrip(".!?")
+    first = clause.split(maxsplit=1)[0]
+    if not terms(first):  # "The Kremlin ...", "He ...": a common word, lowercased mid-question
+        clause = clause[0].lower() + clause[1:]
+    return f"{match.group('ask')} that {clause}?"
+
+
+def previous_statement(answer_text: str) -> str:
+    """The first cited sentence of an answer's text (its short-answer line and markers
+    dropped); "" when it cites nothing (an abstention, a model's uncited reply)."""
+    for line in answer_text.splitlines():
+        found = _FIRST_SENTENCE.match(line.strip())
+        if found and found.group(1).strip():
+            return found.group(1).strip()
+    return ""
 
 
 def joined_query(question: str, history: list[tuple[str, str]]) -> str:
