@@ -83,9 +83,10 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
         parts.append(source_html(c, uid, text, offset, short=short))
     parts.append("</div>")
     if answer.alternatives:
+        links = " ".join(_link(uid, c.number) for c in answer.alternatives)
         parts.append(
             '<div class="rag-unsure"><span class="rag-badge">Not sure</span> '
-            "Other passages that may answer:</div>"
+            f"Other passages that may answer: {links}</div>"
         )
         parts.append('<div class="rag-sources rag-alternatives">')
         for c in answer.alternatives:
@@ -191,6 +192,17 @@ def sources_pane(answer: Answer, uid: str, passage: Passage) -> str:
     for c in answer.citations:
         offset, text = passage(c.doc_id, c.start, c.end)
         cards.append(source_html(c, uid, text, offset, short=answer.short_answer, pane=True))
+    if answer.alternatives:
+        cards.append(
+            '<div class="rag-unsure"><span class="rag-badge">Not sure</span> '
+            "Other passages that may answer:</div>"
+        )
+        for c in answer.alternatives:
+            offset, text = passage(c.doc_id, c.start, c.end)
+            cards.append(
+                f'<div class="rag-alternatives">{source_html(c, uid, text, offset, pane=True)}'
+                "</div>"
+            )
     return (
         f'<div class="rag-pane"><div class="rag-pane-q">{escape(answer.question)}</div>'
         f"{''.join(cards)}</div>"

@@ -162,6 +162,35 @@ def test_an_abstention_looks_different(page) -> None:
     shot(page, "04-abstention.png")
 
 
+def test_an_unsure_answer_shows_the_next_best_passages(page) -> None:
+    # the seed's first example: the reader is not sure of it (no answer is, until a reader
+    # reaches 90% precision), so its next-best sentences are listed under "Not sure"
+    last = ask(page, "What did Russia offer?")
+    unsure = last.locator(".rag-unsure")
+    assert unsure.is_visible() and "not sure" in unsure.inner_text().lower()
+    links = unsure.locator("a.rag-cite")
+    assert 1 <= links.count() <= 2
+    # a wide screen: the answer's sources and then the others beside the conversation,
+    # each visible, exact sentences of the seed, none of them the answer's own
+    pane = page.locator("#rag-panel .rag-pane").first
+    cited = pane.locator(".rag-source:not(.rag-alternatives .rag-source) mark")
+    others = pane.locator(".rag-alternatives .rag-source")
+    assert others.count() == links.count()
+    assert all(others.nth(i).is_visible() for i in range(others.count()))
+    quotes = others.locator("mark").all_inner_texts()
+    seed = next(SEEDS.glob("*.txt")).read_text()
+    assert all(q in seed for q in quotes)
+    assert cited.count() >= 1 and not set(quotes) & set(cited.all_inner_texts())
+    assert pane.locator(".rag-unsure").is_visible()
+    # its marker brings the other passage into view, like any citation's
+    target = links.last.get_attribute("href").lstrip("#").replace("rag-src-", "rag-pane-")
+    links.last.click()
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('rag-flash')", arg=target
+    )
+    shot(page, "04b-not-sure.png")
+
+
 def upload(page, path: Path) -> str:
     page.get_by_role("tab", name="Documents").click()
     page.set_input_files("#rag-upload input[type=file]", str(path))

@@ -173,3 +173,20 @@ def test_a_short_answer_outside_a_quote_is_not_marked_in_it() -> None:
     answer = cited("The quoted sentence. [1]", [1], short_answer=ShortAnswer("x", "d2", 0, 1))
     html = answer_html(answer, "u", lambda *_: (0, TEXT))
     assert "rag-short-span" not in html
+
+
+def test_an_unsure_answers_other_passages_are_linked_and_in_the_side_panel() -> None:
+    from ui.render import sources_pane
+
+    other = Citation(2, "d1", "/data/news.txt", "t", "First sentence here.", 7, 27, 0.2)
+    answer = cited("The <b>quoted</b> sentence. [1]", [1], alternatives=[other])
+    html = answer_html(answer, "u1", lambda *_: (0, TEXT))
+    unsure = html[html.index('class="rag-unsure"') :]
+    assert '<a class="rag-cite" href="#rag-src-u1-2"' in unsure  # the marker in the chat
+    assert 'id="rag-src-u1-2"' in html  # its card under the answer (narrow screens)
+    pane = sources_pane(answer, "u1", lambda *_: (0, TEXT))
+    assert 'id="rag-pane-u1-1"' in pane and 'id="rag-pane-u1-2"' in pane
+    assert pane.index('id="rag-pane-u1-1"') < pane.index("Not sure") < pane.index("rag-pane-u1-2")
+    assert "<mark>First sentence here.</mark>" in pane
+    sure = sources_pane(cited("The <b>quoted</b> sentence. [1]", [1]), "u1", lambda *_: (0, TEXT))
+    assert "Not sure" not in sure and "rag-pane-u1-2" not in sure
