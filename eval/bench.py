@@ -147,6 +147,12 @@ def one_size(
     # --- ask latency ----------------------------------------------------------------------
     times = latencies(assistant.ask, sample, rounds)
     result["ask_p50_ms"], result["ask_p95_ms"] = ms(times, 50), ms(times, 95)
+    # briefings: everything indexed summarised, and a topic briefing per question asked
+    times = latencies(assistant.ask, ["Summarize everything."] * 5, rounds, warm=2)
+    result["digest_p50_ms"] = ms(times, 50)
+    topics = [f"What's the latest on {q.rstrip('?')}?" for q in sample[:20]]
+    times = latencies(assistant.ask, topics, rounds, warm=3)
+    result["briefing_p50_ms"], result["briefing_p95_ms"] = ms(times, 50), ms(times, 95)
     result["peak_mb"] = peak_mb()  # before the baseline loads its own copy of the model
     # the same index answered by the old heuristic (no reader), in the same run
     plain = Assistant(

@@ -42,6 +42,13 @@ def table(results: dict[str, Any]) -> str:
                 f"{s['heuristic_p50_ms']:.1f} / {s['heuristic_p95_ms']:.1f} ms | "
                 f"{s['ask_p50_ms'] / s['heuristic_p50_ms']:.2f}x |"
             )
+        if "digest_p50_ms" in s:
+            rows.append(
+                f'| briefings at {s["chunks"]:,} chunks: "Summarize everything." p50; "What\'s '
+                f'the latest on ...?" p50 / p95 | {s["digest_p50_ms"]:.1f} ms; '
+                f"{s['briefing_p50_ms']:.1f} / {s['briefing_p95_ms']:.1f} ms | `ask` p50: "
+                f"{s['ask_p50_ms']:.1f} ms | {s['briefing_p50_ms'] / s['ask_p50_ms']:.2f}x `ask` |"
+            )
         rows.append(
             f"| ingest of the {s['chunks']:,}-chunk corpus (repeated sentences embedded once) | "
             f"{s['ingest_s']:.0f} s | tutorial, with the same embedding cache: "

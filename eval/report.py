@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import summaries
+
 #: (key in totals, label, kind) in the order tables show them.
 METRICS = [
     ("correct", "fully correct (answered + cited right, or abstained)", "pct"),
@@ -129,7 +131,18 @@ def console(runs: list[dict[str, Any]]) -> str:
         if run.get("tradeoff"):
             text += f"\n\nreader threshold trade-off ({_label(run)}):\n"
             text += aligned(tradeoff_table(run))
+    for run in runs:
+        if run.get("summaries"):
+            text += "\n\n" + aligned(summaries.table(run["summaries"])) + "\n"
+            text += _summaries_note(run["summaries"])
     return text
+
+
+def _summaries_note(found: dict[str, Any]) -> str:
+    return (
+        f"(each answerable question's gold article summarised alone; span errors "
+        f"{found['span_errors']}; median {found['median_ms']} ms a summary)"
+    )
 
 
 def aligned(rows: list[list[str]]) -> str:
@@ -169,6 +182,11 @@ def write(runs: list[dict[str, Any]], out: Path, title: str) -> Path:
         if run.get("tradeoff"):
             lines += ["", f"## Reader threshold trade-off: {_label(run)}", ""]
             lines.append(markdown_table(tradeoff_table(run)))
+    for run in runs:
+        if run.get("summaries"):
+            lines += ["", "## Summaries beside the lead", ""]
+            lines.append(markdown_table(summaries.table(run["summaries"])))
+            lines += ["", _summaries_note(run["summaries"])]
     for run in runs:
         if run["by_kind"]:
             lines += ["", f"## By kind: {_label(run)}", ""]

@@ -32,11 +32,14 @@ class Run:
     by_kind: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the reader's threshold trade-off (rows of ``tradeoff()``), for the reader run
     tradeoff: list[dict[str, Any]] = field(default_factory=list)
+    #: news quizzes: the gold articles' summaries beside their leads (``eval.summaries``)
+    summaries: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "system": self.system,
             "tradeoff": self.tradeoff,
+            "summaries": self.summaries,
             "dataset": self.dataset,
             "config": self.config,
             "totals": self.totals,
@@ -158,6 +161,10 @@ def evaluate(
             )
         for run in runs:
             _check_integrity(run, docs)
+        if runs and runs[0].system == "rag":
+            from . import summaries
+
+            runs[0].summaries = summaries.score(assistant, dataset)
         return runs
 
 

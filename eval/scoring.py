@@ -69,6 +69,7 @@ def score(
         "latency_ms": round(latency * 1000, 2),
         "confidence": answer.confidence,
         "sure": answer.sure,
+        "answer_kind": answer.kind,
         "short_answer": answer.short_answer.text if answer.short_answer else None,
         "citations": len(answer.citations),
         "cited_chars": (

@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer.compose import Reading, abstain
+from .answer.compose import Reading, abstain, side_by_side
 from .answer.question import (
     INSTRUCTION_TEXT,
     check_history,
@@ -24,6 +25,8 @@ from .answer.question import (
     question_parts,
     understand,
 )
+from .answer.request import Request, request_of
+from .briefings import Briefings
 from .dates import DateLike, as_date
 from .documents.loaders import check_paths
 from .errors import NotFoundError, QuestionError
@@ -35,6 +38,7 @@ from .wiring import Stages
 
 if TYPE_CHECKING:
     from .index.lcretriever import AssistantRetriever
+    from .llm.generate import LLMAnswerer
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +244,10 @@ class Assistant(Stages):
         if understood.instruction:
             yield abstain(question, "instruction-like input", INSTRUCTION_TEXT)
             return
+        request = request_of(question)
+        if request.kind != "question":  # "Summarize the article.", "What's the latest on X?"
+            yield from self._briefing(question, request, history, source, doc_ids, asked_on, writer)
+            return
         split = writer is None and self.reader is not None and self.settings.compound_questions
         parts = question_parts(question) if split else (question,)
         if len(parts) > 1:  # "What did X say, and what did Y do?": each part read alone
@@ -251,13 +259,21 @@ class Assistant(Stages):
         if writer is not None and history and self.settings.rewrite_followups:
             rewritten = writer.rewrite(question, history)
             queries = (rewritten,) if rewritten else queries
-        reading, hits = self.reading(
-            question, queries, k=k, source=source, doc_ids=doc_ids, asked_on=asked_on
+        read = partial(
+            self.reading, question, k=k, source=source, doc_ids=doc_ids, asked_on=asked_on
         )
-        query = reading.query
         plain = None
-        if understood.statement and query == queries[0] and writer is None:
-            plain = self.answerer.attribute(question, reading, understood.statement)
+        if understood.statement and writer is None:
+            # "Who said that?": asked of the previous answer's sentence first; kept only if
+            # it finds that sentence (else it found someone saying something else)
+            reading, hits = read(queries[:1])
+            plain = self.answerer.attribute(question, reading, understood.statement, queries[0])
+            if plain is None:
+                reading, hits = read(queries[1:])
+                plain = self.answerer.attribute(question, reading, understood.statement, queries[0])
+        else:
+            reading, hits = read(queries)
+        query = reading.query
         if plain is None:
             plain = self.answerer.compose(question, reading)
         if query != question:
@@ -268,6 +284,33 @@ class Assistant(Stages):
             return
         assert reading.index is not None
         yield from writer.run(question, query, hits, reading.units, reading.index, plain)
+
+    def _briefing(
+        self,
+        question: str,
+        request: Request,
+        history: History,
+        source: str | None,
+        doc_ids: frozenset[str] | None,
+        asked_on: date | None,
+        writer: LLMAnswerer | None,
+    ) -> Iterator[str | Answer]:
+        """A briefing: the sentences chosen and cited; with a language model (``writer``),
+        its summary of those sentences alone, verified like any answer (the heading kept)."""
+        briefings = Briefings(self, self.document_text)
+        plain = briefings.answer(
+            question, request, history, source=source, doc_ids=doc_ids, asked_on=asked_on
+        )
+        if writer is None or plain.abstained:
+            yield from _in_pieces(plain)
+            return
+        hits, units = briefings.sources()
+        heading = plain.text.split("\n", 1)[0]
+        index = self.retriever.keyword_index()
+        for item in writer.run(question, question, hits, units, index, plain, answers_only=False):
+            if isinstance(item, Answer) and not item.fallback:
+                item = replace(item, text=f"{heading}\n{item.text}", kind=plain.kind)
+            yield item
 
     def _compound(
         self,
@@ -340,7 +383,8 @@ class Assistant(Stages):
         """The answer with each citation's outlet, author, date, URL and PDF page."""
         if not answer.citations and not answer.alternatives:
             return answer
-        return scope.sourced(answer, self.retriever.catalog(), self.store.document)
+        sourced = scope.sourced(answer, self.retriever.catalog(), self.store.document)
+        return side_by_side(sourced)  # sources that disagree: each with its outlet and date
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:
         """Hybrid retrieval as a LangChain ``BaseRetriever``."""

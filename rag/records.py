@@ -183,11 +183,17 @@ class Answer:
     confidence: float | None = None
     sure: bool = False
     alternatives: list[Citation] = field(default_factory=list)
+    #: what was asked for: "answer" (a question), "summary", "latest" or "timeline" (a
+    #: briefing, whose text opens with a line saying what it is); "disagreement" when the
+    #: best sentences of two documents answer a question with different values (each cited,
+    #: on its own line after its outlet and date)
+    kind: str = "answer"
 
     def to_dict(self) -> dict[str, Any]:
         short = self.short_answer
         return {
             "question": self.question,
+            "kind": self.kind,
             "text": self.text,
             "short_answer": None
             if short is None

@@ -292,3 +292,31 @@ def test_the_api_answers_the_designs_example(seed_api) -> None:
     quoted = " ".join(c["quote"] for c in answer["citations"])
     assert "exchange sick and severely injured prisoners of war" in quoted
     assert "bodies of 6,000 Ukrainian soldiers" in quoted
+
+
+def test_summarize_the_article_tells_the_ceasefire_call_the_rejection_and_the_exchange(
+    seeded,
+) -> None:
+    answer = seeded.ask("Summarize the article.")
+    assert answer.kind == "summary" and not answer.abstained, answer.reason
+    assert 3 <= len(answer.citations) <= 5
+    said = quotes(answer)
+    assert "full and unconditional ceasefire" in said  # Ukraine's call
+    assert any(  # Russia's rejection, in either of the article's words for it
+        r in said for r in ("has rejected the idea", "Instead of accepting an unconditional")
+    )
+    assert "exchange" in said  # the prisoner exchange of the headline
+    text = seeded.document_text(answer.citations[0].doc_id)
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.quote
+    starts = [c.start for c in answer.citations]
+    assert starts == sorted(starts)  # in reading order
+
+
+def test_the_latest_on_the_peace_talks_is_several_cited_sentences(seeded) -> None:
+    answer = seeded.ask("What's the latest on the peace talks?")
+    assert answer.kind == "latest" and not answer.abstained, answer.reason
+    assert len(answer.citations) >= 3
+    assert answer.text.startswith("The latest on the peace talks")
+    for c in answer.citations:
+        assert seeded.document_text(c.doc_id)[c.start : c.end] == c.quote

@@ -30,6 +30,7 @@ EXAMPLES = [
     "Who leads Russia's delegation?",
     "How many prisoners were exchanged in May?",
     "What did Zelensky ask for?",
+    "Summarize the article.",
 ]
 Chat = list[dict[str, Any]]
 #: {"panes": [HTML of each answer's sources, newest first], "again": question or ""}

@@ -8,6 +8,7 @@ from typing import Any
 CSS = """
 .rag-answer { line-height: 1.55; }
 .rag-short { margin-bottom: .35em; }
+.rag-brief-head { font-weight: 600; margin-bottom: .3em; }
 .rag-short-span { font-weight: 700; }
 a.rag-cite { text-decoration: none; font-weight: 600; padding: 0 1px; cursor: pointer; }
 .rag-sources { margin-top: .6em; border-top: 1px solid var(--border-color-primary); }

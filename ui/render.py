@@ -65,6 +65,9 @@ def answer_html(answer: Answer, uid: str, passage: Passage) -> str:
         lambda m: _link(uid, int(m.group(1))) if _cited(answer, int(m.group(1))) else m.group(),
         escape(answer.text).replace("&#91;", "[").replace("&#93;", "]"),
     )
+    if answer.kind != "answer" and "\n" in body:  # a briefing: its heading line set apart
+        head, rest = body.split("\n", 1)
+        body = f'<div class="rag-brief-head">{head}</div>{rest}'
     body = body.replace("\n", "<br>")
     parts = []
     short = answer.short_answer

@@ -159,6 +159,16 @@ class ExtractiveAnswerer:
         best = candidates[0]
         if best.score < self.threshold:
             return below_threshold(question, best.score, self.threshold)
+        other = disagreeing(candidates, question, self.threshold)
+        if other is not None:  # two outlets give different answers: both, side by side
+            answer = compose(question, [best, other], self.name)
+            return replace(
+                answer,
+                kind="disagreement",
+                confidence=best.score,
+                short_answer=None,
+                alternatives=alternatives(candidates, answer.citations),
+            )
         answer = compose(question, self._read_answer(candidates), self.name)
         sure = self.sure_threshold is not None and best.score >= self.sure_threshold
         return replace(
@@ -169,20 +179,22 @@ class ExtractiveAnswerer:
             alternatives=[] if sure else alternatives(candidates, answer.citations),
         )
 
-    def attribute(self, question: str, reading: Reading, statement: str) -> Answer | None:
+    def attribute(
+        self, question: str, reading: Reading, statement: str, asked: str
+    ) -> Answer | None:
         """ "Who said that?" after an answer: the previous answer's ``statement`` cited
         again with whoever said it, as a follow-up's answer; when it names the speaker only
         as "he" or "she", the sentence before it, which names them, cited too. The short
-        answer is the name the reader marks, reading ``reading.query`` ("Who said that
-        Russia would exchange ...?"). None when the statement is not among the candidates
-        (the follow-up is then answered as any question)."""
-        said = next((c for c in reading.candidates if _same_text(c.text, statement)), None)
-        if said is None:
+        answer is the name the reader marks, reading ``asked`` ("Who said that Russia
+        would exchange ...?"). None unless the reading finds the statement its best
+        sentence (the follow-up is then answered as any question)."""
+        said = reading.candidates[0] if reading.candidates else None
+        if said is None or not _same_text(said.text, statement):
             return None
         named = _sentence_before(said, reading) if _PERSON_PRONOUN.match(said.text) else None
         chosen = [said] if named is None else [named, said]
         if self.reader is not None:
-            readings = self.reader.read(reading.query, [Passage(c.text, c.before) for c in chosen])
+            readings = self.reader.read(asked, [Passage(c.text, c.before) for c in chosen])
             chosen = [replace(c, span=r.span) for c, r in zip(chosen, readings, strict=True)]
         who = next((c for c in reversed(chosen) if _names_someone(c)), None)
         answer = compose(question, chosen, self.name)
@@ -350,6 +362,97 @@ def _names_someone(cand: Candidate) -> bool:
     if cand.span is None:
         return False
     return not _PERSON_PRONOUN.fullmatch(cand.text[slice(*cand.span)].strip())
+
+
+#: a sentence of another document disagrees with the best one when the reader gives it at
+#: least this share of the best one's probability (and the answering threshold) and marks a
+#: different short answer of the same kind in it
+DISAGREE_RATIO = 0.5
+DISAGREE_LOOK = 6  # how far down the reading it is looked for
+#: two reports disagree only within one news cycle: both dated, this many days apart at
+#: most (further apart they are most often about two events: news-2024, docs/evaluation.md)
+DISAGREE_DAYS = 3
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def disagreeing(
+    candidates: Sequence[Candidate], question: str, threshold: float
+) -> Candidate | None:
+    """For a question asking a count, a date or a name: a sentence from another document
+    that answers nearly as well as the best one with a different value, the best one's
+    rival, shown beside it. None for other questions, when the best sentence marks no
+    short answer, or when no rival differs."""
+    kind = Needs.of(question, question).kind
+    if not kind:
+        return None  # only a count, a date or a name is compared ("how many", "when", "who")
+    best = candidates[0]
+    mine = short_answer(best, question)
+    if mine is None:
+        return None
+    floor = max(threshold, DISAGREE_RATIO * best.score)
+    day = _day(best.hit.published)
+    if day is None:
+        return None
+    for cand in candidates[1:DISAGREE_LOOK]:
+        if cand.score < floor:
+            break
+        other = _day(cand.hit.published)
+        if cand.unit.doc_id == best.unit.doc_id or other is None:
+            continue
+        if abs((other - day).days) > DISAGREE_DAYS:
+            continue
+        theirs = short_answer(cand, question)
+        if theirs is not None and differ(mine.text, theirs.text, kind):
+            return cand
+    return None
+
+
+def _day(published: str) -> date | None:
+    try:
+        return date.fromisoformat(published) if published else None
+    except ValueError:
+        return None
+
+
+def differ(a: str, b: str, kind: str = "") -> bool:
+    """Do two short answers give different values? Two amounts or dates differ when their
+    figures do ("6,000" / "5,000"; not "6,000" / "6,000 bodies"); two names, both
+    capitalised, when they share no word ("Abrams" / "Hawley"; not "Putin" / "Vladimir
+    Putin"). Anything else is not compared: an amount and a name, "two" and "twice", a
+    figure for a name asked (``kind``: "number", "date" or "name"; "" compares either)."""
+    numbers_a = {n.replace(",", "") for n in _FIGURE.findall(a)}
+    numbers_b = {n.replace(",", "") for n in _FIGURE.findall(b)}
+    if numbers_a or numbers_b:
+        if kind == "name":
+            return False
+        return bool(numbers_a) and bool(numbers_b) and not (numbers_a & numbers_b)
+    if kind in ("number", "date") or not (a[:1].isupper() and b[:1].isupper()):
+        return False
+    if _abbreviates(a, b) or _abbreviates(b, a):
+        return False  # "NYC" / "New York"
+    words_a, words_b = set(terms(a)), set(terms(b))
+    return bool(words_a) and bool(words_b) and not (words_a & words_b)
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Is ``short`` an acronym of ``long``'s words, or they of it ("NYC", "New York")?"""
+    letters = short.replace(".", "").strip()
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+        return False
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", long)).upper()
+    return len(initials) >= 2 and (letters.startswith(initials) or initials.startswith(letters))
+
+
+def side_by_side(answer: Answer) -> Answer:
+    """A disagreement's text once its citations carry outlet and date: "Sources differ:"
+    and each sentence on a line after where it comes from."""
+    if answer.kind != "disagreement":
+        return answer
+    lines = ["The sources differ:"]
+    for c in answer.citations:
+        origin = c.origin() or c.title or c.source
+        lines.append(f"{origin}: {' '.join(c.quote.split())} [{c.number}]")
+    return replace(answer, text="\n".join(lines))
 
 
 def short_answer(best: Candidate, question: str) -> ShortAnswer | None:

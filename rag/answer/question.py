@@ -48,7 +48,8 @@ class Understood:
     queries: tuple[str, ...]
     instruction: bool = False
     #: "Who said that?": the previous answer's sentence it asks about (its first query
-    #: asks it in that sentence's words)
+    #: asks it in that sentence's words; the assistant attributes it when the reading
+    #: kept finds that sentence best)
     statement: str = ""
 
 
@@ -59,8 +60,12 @@ def understand(question: str, history: list[tuple[str, str]]) -> Understood:
         return Understood(question, (question,), instruction=True)
     said = said_that(question, history)
     if said is not None:
-        # "Who said that?": who said what the previous answer says, asked in its words
-        return Understood(question, (said,), statement=previous_statement(history[-1][1]))
+        # "Who said that?": who said what the previous answer says, asked in its words; the
+        # question joined to the previous one (and alone) stay other readings, for when the
+        # previous answer was not what its question asked
+        alone = (question,) if contextualize(question, history) == question else ()
+        queries = (said, joined_query(question, history), *alone)
+        return Understood(question, queries, statement=previous_statement(history[-1][1]))
     likely = contextualize(question, history)
     if likely == question:
         # it stands on its own (no "he/that/it", more than one content word): reading it

@@ -233,8 +233,12 @@ class LLMAnswerer:
         units: list[StoredUnit],
         index: KeywordIndex,
         extractive: Answer,
+        *,
+        answers_only: bool = True,
     ) -> Iterator[str | Answer]:
-        """The draft as it is written, then the verified answer."""
+        """The draft as it is written, then the verified answer (``answers_only``: the
+        reader also drops supported sentences that do not answer the question; a briefing,
+        whose sources are already chosen, keeps every supported sentence)."""
         messages = build_messages(query, hits, self.settings.max_answer_sentences)
         parts: list[str] = []
         try:
@@ -250,7 +254,9 @@ class LLMAnswerer:
                 extractive, f"{message}; answered from the sources directly", "".join(parts), []
             )
             return
-        yield self.verify(question, query, "".join(parts), hits, units, index, extractive)
+        yield self.verify(
+            question, query, "".join(parts), hits, units, index, extractive, answers_only
+        )
 
     def verify(
         self,
@@ -261,6 +267,7 @@ class LLMAnswerer:
         units: list[StoredUnit],
         index: KeywordIndex,
         extractive: Answer,
+        answers_only: bool = True,
     ) -> Answer:
         claims = parse_draft(draft, len(hits))
         refusals = [c for c in claims if is_refusal(c.text)]
@@ -272,7 +279,9 @@ class LLMAnswerer:
         revisions = [
             Revision(v.claim.text, v.action, v.reason) for v in verdicts if v.action != "kept"
         ]
-        kept, off_topic = answering(self.reader, query, kept, evidence)
+        off_topic: list[Verdict] = []
+        if answers_only:
+            kept, off_topic = answering(self.reader, query, kept, evidence)
         revisions += [
             Revision(
                 v.claim.text, "removed", "true to the sources, but does not answer the question"

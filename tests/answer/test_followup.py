@@ -44,7 +44,8 @@ def test_who_said_that_asks_about_the_previous_answers_sentence(
     history = [("What did Russia offer?", answer)]
     assert said_that(follow_up, history) == query
     understood = understand(follow_up, history)
-    assert understood.queries == (query,)
+    assert understood.queries[0] == query  # then the question joined to the one before
+    assert understood.queries[1] == f"What did Russia offer? {follow_up}"
     assert understood.statement == answer.split(" [1]")[0]
 
 

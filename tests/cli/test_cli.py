@@ -204,6 +204,32 @@ def test_chat_keeps_the_conversation(tmp_path: Path) -> None:
     assert "(searched as" not in first
 
 
+def test_chat_summarizes_the_article_and_says_who_said_it(tmp_path: Path) -> None:
+    done = rag(
+        "chat",
+        stdin="Summarize the article.\nWhat will Russia return to Kyiv?\nWho said that?\n"
+        "What's the latest on the peace talks?\n",
+        data=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    summary, returned, who, latest = done.stdout.split("\n" + "-" * 60 + "\n")[:4]
+    assert summary.startswith("Summary of \u201cUkraine and Russia Remain Distant")
+    assert "[3]" in summary and "Sources:" in summary and "full and unconditional" in summary
+    assert "bodies of 6,000" in returned
+    assert "Vladimir Medinsky" in who and "bodies of 6,000" in who
+    assert latest.startswith("The latest on the peace talks") and "[3]" in latest
+
+
+def test_ask_json_says_what_kind_of_answer_it_is(tmp_path: Path) -> None:
+    summary = json.loads(rag("ask", "--json", "Summarize the article.", data=tmp_path).stdout)
+    assert summary["kind"] == "summary" and 3 <= len(summary["citations"]) <= 5
+    assert summary["confidence"] is None and not summary["alternatives"]
+    answer = json.loads(
+        rag("ask", "--json", "How many bodies will Russia return?", data=tmp_path).stdout
+    )
+    assert answer["kind"] == "answer"
+
+
 def test_ask_stream_prints_the_answer_once_for_the_extractive_backend(tmp_path: Path) -> None:
     done = rag("ask", "--stream", "How many bodies will Russia return?", data=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -66,6 +66,9 @@ def test_table_shows_ratios_against_the_baseline() -> None:
         "server_ask_p95_ms": 35.0,
         "server_baseline_p50_ms": 12.5,
         "server_baseline_p95_ms": 15.0,
+        "digest_p50_ms": 12.0,
+        "briefing_p50_ms": 40.0,
+        "briefing_p95_ms": 60.0,
     }
     results = {
         "machine": {"cpus": 2, "memory_gb": 24, "python": "3.11.7"},
@@ -89,6 +92,7 @@ def test_table_shows_ratios_against_the_baseline() -> None:
     assert "| `rag --help` in a new process | 0.06 s |" in text
     assert "| `rag docs` (no embedding model) in a new process | 0.90 s |" in text
     assert "ask --help" not in text  # a figure not measured is not shown
+    assert "| 12.0 ms; 40.0 / 60.0 ms | `ask` p50: 20.0 ms | 2.00x `ask` |" in text
 
 
 def test_bench_rejects_bad_sizes(tmp_path: Path) -> None:

@@ -281,6 +281,18 @@ def test_a_news_quiz_set_brings_its_documents_and_gold_documents(tmp_path: Path)
     )
     row = run.rows[0]
     assert row["contains"] and row["citation_recall"] == 1.0 and row["correct"]
+    # the gold article summarised beside its lead (its first five sentences)
+    found = run.summaries
+    assert found is not None and found["span_errors"] == 0
+    by = {r["system"]: r for r in found["rows"]}
+    assert set(by) == {"summary", "summary at the lead's length", "lead (first 5 sentences)"}
+    assert all(r["questions"] == 1 and r["articles"] == 1 for r in by.values())
+    assert by["lead (first 5 sentences)"]["holds_answer"] == 1.0  # "4.5 million euros"
+    assert by["summary"]["boilerplate_sentences"] == 0 and by["summary"]["mean_sentences"] >= 3
+    lead = by["lead (first 5 sentences)"]["total_chars"]
+    assert by["summary at the lead's length"]["total_chars"] <= lead * 1.05
+    shown = report.console([run.to_dict()])
+    assert "summaries" in shown and "lead (first 5 sentences)" in shown
 
 
 def test_doc_mode_citations_must_quote_a_gold_document_and_hold_the_answer() -> None:

@@ -325,3 +325,32 @@ def test_without_a_reader_true_sentences_are_all_kept(with_llm) -> None:
     assistant, _ = with_llm(draft)
     answer = assistant.ask("How much will the repairs cost?")
     assert "reopened on Monday" in answer.text and "4.5 million" in answer.text
+
+
+def test_a_summary_by_a_model_is_written_from_the_chosen_sentences_and_verified(
+    make_assistant, tmp_path: Path
+) -> None:
+    (tmp_path / "harbour.txt").write_text(STORY)
+    model = Scripted(
+        responses=[
+            "The harbour reopened on Monday after the storm damaged three piers [1]. "
+            "Repairs will cost 4.5 million euros, the mayor said [2]. "
+            "The harbour will be closed again next year [1]."
+        ]
+    )
+    assistant = make_assistant(min_score=0.2)
+    assistant._llm = model
+    assistant.ingest([tmp_path / "harbour.txt"])
+    answer = assistant.ask("Summarize the article.")
+    assert answer.kind == "summary" and answer.backend == "scripted" and not answer.fallback
+    assert answer.text.startswith("Summary of \u201cHarbour Reopens After Storm\u201d:\n")
+    # the model saw only the chosen sentences, each a numbered source of its own
+    prompt = model.prompts[0][-1].text
+    assert prompt.count("<source id=") == len(
+        assistant.ask("Summarize the article.", extractive=True).citations
+    )
+    assert "4.5 million euros" in answer.text
+    assert "closed again next year" not in answer.text  # not in its sources: removed
+    assert any(r.action == "removed" for r in answer.revisions)
+    body = replace(answer, text=answer.text.split("\n", 1)[1])
+    check_invariants(assistant, body)

@@ -172,6 +172,10 @@ def test_an_unsure_answer_shows_the_next_best_passages(page) -> None:
     assert 1 <= links.count() <= 2
     # a wide screen: the answer's sources and then the others beside the conversation,
     # each visible, exact sentences of the seed, none of them the answer's own
+    page.wait_for_function(
+        "() => (document.querySelector('#rag-panel .rag-pane-q') || {}).innerText"
+        " === 'What did Russia offer?'"
+    )
     pane = page.locator("#rag-panel .rag-pane").first
     cited = pane.locator(".rag-source:not(.rag-alternatives .rag-source) mark")
     others = pane.locator(".rag-alternatives .rag-source")
@@ -189,6 +193,40 @@ def test_an_unsure_answer_shows_the_next_best_passages(page) -> None:
         "id => document.getElementById(id).classList.contains('rag-flash')", arg=target
     )
     shot(page, "04b-not-sure.png")
+
+
+def test_summarize_the_article_is_a_cited_summary(page) -> None:
+    page.get_by_role("button", name="Summarize the article.").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#rag-chat .rag-answer')]"
+        ".some(e => e.innerText.startsWith('Summary of'))"
+    )
+    last = page.locator("#rag-chat .rag-answer").last
+    text = last.inner_text()
+    assert text.startswith("Summary of \u201cUkraine and Russia Remain Distant")
+    markers = last.locator("a.rag-cite")
+    assert 3 <= markers.count() <= 5
+    # beside the conversation: its sources, each a sentence of the seed, and no "Not sure"
+    # list (a summary is chosen, not guessed)
+    page.wait_for_function(
+        "() => (document.querySelector('#rag-panel .rag-pane-q') || {}).innerText"
+        " === 'Summarize the article.'"
+    )
+    pane = page.locator("#rag-panel .rag-pane").first
+    quotes = pane.locator(".rag-source mark").all_inner_texts()
+    seed = next(SEEDS.glob("*.txt")).read_text()
+    assert len(quotes) == markers.count() and all(q in seed for q in quotes)
+    assert pane.locator(".rag-unsure").count() == 0
+    shot(page, "04c-summary.png")
+
+
+def test_the_latest_on_the_peace_talks_is_a_cited_briefing(page) -> None:
+    last = ask(page, "What's the latest on the peace talks?")
+    answer = last.locator(".rag-answer")
+    assert (
+        answer.locator(".rag-brief-head").inner_text().startswith("The latest on the peace talks")
+    )
+    assert answer.locator("a.rag-cite").count() >= 3
 
 
 def upload(page, path: Path) -> str:

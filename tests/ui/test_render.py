@@ -190,3 +190,18 @@ def test_an_unsure_answers_other_passages_are_linked_and_in_the_side_panel() -> 
     assert "<mark>First sentence here.</mark>" in pane
     sure = sources_pane(cited("The <b>quoted</b> sentence. [1]", [1]), "u1", lambda *_: (0, TEXT))
     assert "Not sure" not in sure and "rag-pane-u1-2" not in sure
+
+
+def test_a_briefings_heading_line_is_set_apart() -> None:
+    answer = cited(
+        "Summary of \u201cA <i>title</i>\u201d:\nThe <b>quoted</b> sentence. [1]",
+        [1],
+        kind="summary",
+    )
+    html = answer_html(answer, "u1", lambda *_: (0, TEXT))
+    assert (
+        '<div class="rag-brief-head">Summary of \u201cA &lt;i&gt;title&lt;/i&gt;\u201d:</div>'
+        in html
+    )
+    plain = answer_html(cited("First.\nSecond. [1]", [1]), "u1", lambda *_: (0, TEXT))
+    assert "rag-brief-head" not in plain and "First.<br>Second." in plain

@@ -54,6 +54,16 @@ def test_ask_endpoint_returns_the_answer_as_json(served) -> None:
         assert c["source"].endswith("harbour.txt")
 
 
+def test_ask_endpoint_summarizes_the_article(served) -> None:
+    client, assistant = served
+    answer = client.predict("Summarize the article.", 4, api_name="/ask")
+    assert answer["kind"] == "summary" and not answer["abstained"]
+    assert answer["text"].startswith("Summary of \u201cHarbour Reopens After Storm\u201d")
+    assert 3 <= len(answer["citations"]) <= 5
+    for c in answer["citations"]:
+        assert assistant.document_text(c["doc_id"])[c["start"] : c["end"]] == c["quote"]
+
+
 def test_ask_endpoint_reports_user_mistakes(served) -> None:
     client, _ = served
     with pytest.raises(Exception, match="the question is empty"):
