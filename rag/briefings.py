@@ -145,6 +145,8 @@ class Briefings:
         doc_ids: frozenset[str] | None,
         asked_on: date | None,
     ) -> Answer:
+        """The briefing ``request`` asks for (``question`` in the user's words), of the
+        documents ``source`` and ``doc_ids`` allow that were published by ``asked_on``."""
         day = (asked_on or date.today()).isoformat()
         catalog = {  # as of the day asked: nothing published after it
             d: info
@@ -154,16 +156,17 @@ class Briefings:
         if source is not None:
             catalog = {d: info for d, info in catalog.items() if info.source == source}
         if not catalog:
-            return abstain(question, "no document to brief on")
+            return replace(abstain(question, "no document to brief on"), kind=request.kind)
         if request.kind == "summary" and request.scope == "document":
             doc_id = self._document_at_hand(catalog, history)
             if doc_id is None:
-                return abstain(question, "no document named", WHICH_DOCUMENT + _some(catalog))
+                which = abstain(question, "no document named", WHICH_DOCUMENT + _some(catalog))
+                return replace(which, kind="summary")
             return self.summary(question, catalog[doc_id])
         if request.kind == "summary" and request.scope == "topic" and request.topic:
-            named = _titled(catalog, request.topic)
-            if named is not None:
-                return self.summary(question, catalog[named])
+            titled = _titled(catalog, request.topic)
+            if titled is not None:
+                return self.summary(question, catalog[titled])
         # a follow-up ("What happened next?", "What's the latest?" in a conversation) is
         # about what the question before it asked
         topic = request.topic or (history[-1][0] if history else "")

@@ -234,7 +234,7 @@ def topic(
     that says what a chosen one says (cosine over ``SAME_THING``) in another document joins
     it as a second source. Groups in date order (undated first, newest last), each group's
     first sentence (its earliest report) the one shown."""
-    kept = [s for s in story(sentences) if s.relevance > float("-inf")]
+    kept = story(sentences)
     if not kept:
         return []
     floor = max(s.relevance for s in kept) - TOPIC_MARGIN

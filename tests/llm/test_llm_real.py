@@ -9,6 +9,7 @@ import importlib.util
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,19 @@ def test_answers_through_a_real_openai_compatible_server_hold_only_true_citation
     if not answer.fallback:
         assert answer.draft, "the model was not asked"
     assert_only_true_citations(via_server, answer)
+
+
+def test_a_real_model_summarizes_the_article_from_the_chosen_sentences(
+    via_server: Assistant,
+) -> None:
+    answer = via_server.ask("Summarize the article.")
+    assert answer.kind == "summary" and not answer.abstained
+    heading, body = answer.text.split("\n", 1)
+    assert heading.startswith("Summary of \u201cUkraine and Russia Remain Distant")
+    assert answer.backend == ("extractive" if answer.fallback else "openai:smollm2")
+    if not answer.fallback:
+        assert answer.draft, "the model was not asked"
+    assert_only_true_citations(via_server, replace(answer, text=body))
 
 
 def test_off_corpus_question_abstains_with_a_real_model(via_server: Assistant) -> None:
