@@ -141,7 +141,7 @@ def _whole(pieces: Sequence[str]) -> tuple[str, ...] | None:
 _SAID_THAT = re.compile(
     r"^(?P<ask>(?:who|when|where|why|how)\b.*?\b(?:said|say|says|saying|announced?|announces|"
     r"claimed|claims?|stated?|states|reported|reports?|mentioned|mentions?|suggested|"
-    r"suggests?|told|tells?|wrote|writes?|wrote|argued|argues?|warned|warns?|promised|"
+    r"suggests?|told|tells?|wrote|writes?|argued|argues?|warned|warns?|promised|"
     r"promises?|offered|offers?|proposed|proposes?))\s+(?:that|this|it)\s*\??$",
     re.IGNORECASE,
 )
@@ -170,7 +170,9 @@ def said_that(question: str, history: list[tuple[str, str]]) -> str | None:
     clause = statement[reported.end() :] if reported else statement
     clause = clause.strip().rstrip(".!?").strip()
     if len(terms(clause)) < 2:
-        clause = statement.rstrip(".!?")
+        clause = statement.rstrip(".!?").strip()
+    if not terms(clause):
+        return None  # nothing that was said ("... [1]" after punctuation alone)
     first = clause.split(maxsplit=1)[0]
     if not terms(first):  # "The Kremlin ...", "He ...": a common word, lowercased mid-question
         clause = clause[0].lower() + clause[1:]

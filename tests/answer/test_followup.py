@@ -56,6 +56,7 @@ def test_who_said_that_asks_about_the_previous_answers_sentence(
         ("Who is Umerov?", f"{STATEMENT} [1]"),  # not about the answer
         ("What did he say about that?", f"{STATEMENT} [1]"),  # asks for more, not who
         ("Who said that Russia would exchange prisoners?", f"{STATEMENT} [1]"),  # says what
+        ("Who said that?", "?! [1]"),  # a "sentence" of punctuation alone
     ],
 )
 def test_other_follow_ups_are_not_asked_of_the_answer(follow_up: str, answer: str) -> None:
