@@ -288,7 +288,9 @@ MONTHS = {
     )
     for m in names
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+#: a month's name or its abbreviation, the longest first ("september" before "sep")
+MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = rf"(?P<month>{MONTH_NAME})\.?"
 _YEAR = r"(?:19|20)\d\d"
 _DAY_IN_TEXT = re.compile(
     rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>{_YEAR}))?"

@@ -153,7 +153,7 @@ _REPORTING = re.compile(
     r"told\s+\w+(?:\s+\w+)?|believes)\s+(?:that\s+)?(?=[\w\"“])",
     re.IGNORECASE,
 )
-_FIRST_SENTENCE = re.compile(r"^(.*?)\s*\[\d+(?:\s*[-,–]\s*\d+)*\]")
+_FIRST_SENTENCE = re.compile(r"^(.*?)" + _MARKER.pattern)
 
 
 def said_that(question: str, history: list[tuple[str, str]]) -> str | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..index.keyword import terms
+from .briefing import MONTH_NAME
 
 Kind = Literal["question", "summary", "latest", "timeline"]
 #: what a summary is of: the article at hand, everything indexed, or a topic (or title)
@@ -63,10 +64,7 @@ _LATEST = re.compile(
     + r"|(?P<none>\s+(?:news|developments?|updates?))?$)",
     re.IGNORECASE | re.DOTALL,
 )
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH = rf"(?:{MONTH_NAME})\.?"
 #: "since May", "after May 16, 2024", "since 2023", "since last week": a day or a period
 _WHEN = (
     r"(?:(?:early|late|mid-?)\s*)?"

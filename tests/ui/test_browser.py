@@ -89,6 +89,14 @@ def ask(page, question: str) -> object:
     return page.locator("#rag-chat .message-row, #rag-chat [data-testid='bot']").last
 
 
+def panel_shows(page, question: str) -> None:
+    """Wait until the side panel's newest sources are those of ``question``."""
+    page.wait_for_function(
+        "q => (document.querySelector('#rag-panel .rag-pane-q') || {}).innerText === q",
+        arg=question,
+    )
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / name))
 
@@ -172,10 +180,7 @@ def test_an_unsure_answer_shows_the_next_best_passages(page) -> None:
     assert 1 <= links.count() <= 2
     # a wide screen: the answer's sources and then the others beside the conversation,
     # each visible, exact sentences of the seed, none of them the answer's own
-    page.wait_for_function(
-        "() => (document.querySelector('#rag-panel .rag-pane-q') || {}).innerText"
-        " === 'What did Russia offer?'"
-    )
+    panel_shows(page, "What did Russia offer?")
     pane = page.locator("#rag-panel .rag-pane").first
     cited = pane.locator(".rag-source:not(.rag-alternatives .rag-source) mark")
     others = pane.locator(".rag-alternatives .rag-source")
@@ -208,10 +213,7 @@ def test_summarize_the_article_is_a_cited_summary(page) -> None:
     assert 3 <= markers.count() <= 5
     # beside the conversation: its sources, each a sentence of the seed, and no "Not sure"
     # list (a summary is chosen, not guessed)
-    page.wait_for_function(
-        "() => (document.querySelector('#rag-panel .rag-pane-q') || {}).innerText"
-        " === 'Summarize the article.'"
-    )
+    panel_shows(page, "Summarize the article.")
     pane = page.locator("#rag-panel .rag-pane").first
     quotes = pane.locator(".rag-source mark").all_inner_texts()
     seed = next(SEEDS.glob("*.txt")).read_text()
