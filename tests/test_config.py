@@ -40,11 +40,17 @@ def test_overrides_beat_the_environment() -> None:
         ({"RAG_CHUNK_TOKENS": "1000"}, "256"),
         ({"RAG_COLLECTION": "a"}, "collection"),
         ({"RAG_CHUNK_OVERLAP_TOKENS": "150"}, "overlap"),
+        ({"RAG_EMBED_PRECISION": "fp8"}, "auto, bf16, fp32"),
     ],
 )
 def test_bad_values_are_clear_errors(env: dict[str, str], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         Settings.from_env(env)
+
+
+def test_the_embedder_precision_is_a_choice() -> None:
+    assert Settings().embed_precision == "auto"
+    assert Settings.from_env({"RAG_EMBED_PRECISION": " FP32 "}).embed_precision == "fp32"
 
 
 def test_settings_are_frozen() -> None:

@@ -152,7 +152,7 @@ def sure_threshold(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m training.calibration --pools runs/pools-val2 [--reader DIR] [--write]``:
-    the sure threshold of a reader on the validation weeks' pools."""
+    the answering and the sure thresholds of a reader on the validation weeks' pools."""
     import argparse
     import json
     import sys
@@ -174,11 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [row for f in files for row in read_pools(f)]
         if not rows:
             raise RagError(f"no validation pools in {args.pools}")
-        result = sure_threshold(load_reader(folder), rows)
-        print(json.dumps(result, indent=2))
+        reader = load_reader(folder)
+        answering = pool_threshold(reader, rows)
+        result = sure_threshold(reader, rows)
+        print(json.dumps({"answering": answering, "sure": result}, indent=2))
         if args.write:
             path = folder / "config.json"
             config = json.loads(path.read_text(encoding="utf-8"))
+            if answering["threshold"] is not None:
+                config["threshold"] = answering["threshold"]
+            config["answering_calibration"] = answering
             config["sure_threshold"] = result["sure_threshold"]
             config["sure_calibration"] = result
             path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

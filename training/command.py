@@ -29,6 +29,7 @@ from eval.pooled import read_pools
 from eval.splits import SQUAD_DEV_PARTS, clapnq_part
 from rag.config import packaged_seeds_dir
 from rag.errors import ConfigError
+from rag.hardware import use_bf16
 from rag.reader import bases
 from rag.reader.network import (
     WEIGHTS,
@@ -36,7 +37,6 @@ from rag.reader.network import (
     TransformerReader,
     base_model_path,
     pack_to_ship,
-    use_bf16,
 )
 
 from . import news, nq, squad, statements, trecqa

@@ -33,7 +33,8 @@ from typing import Any
 import torch
 
 from rag.errors import RagError
-from rag.reader.network import encoder_for, load_trained, use_bf16
+from rag.hardware import use_bf16
+from rag.reader.network import encoder_for, load_trained
 from rag.reader.protocol import READER_DIR
 
 from .data import Group

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # a GPU machine runs this file from a bare checkout
     sys.path.insert(0, str(ROOT))
 
+from rag.hardware import use_bf16  # noqa: E402
 from rag.reader.context import age_bucket  # noqa: E402
 from rag.reader.network import (  # noqa: E402
     WEIGHTS,
@@ -51,7 +52,6 @@ from rag.reader.network import (  # noqa: E402
     grow,
     pack_to_ship,
     unpack,
-    use_bf16,
 )
 from training.evaluation import auc, precision_and_rank, rounded_mean  # noqa: E402
 from training.pack import NO_AGE  # noqa: E402

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rag.hardware import use_bf16
 from rag.reader import bases
 from rag.reader.network import (
     MAX_LENGTH,
@@ -38,7 +39,6 @@ from rag.reader.network import (
     encoder_for,
     grow,
     load_trained,
-    use_bf16,
 )
 from rag.reader.protocol import reader_config
 

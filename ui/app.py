@@ -18,6 +18,7 @@ from rag import Assistant, RagError
 
 from . import render
 from .documents import documents_tab
+from .local import add_door
 from .page import CSS, FORGET, HEAD, PRESS_ASK, TAKE, theme
 from .pageview import add_route
 
@@ -88,6 +89,11 @@ def build(assistant: Assistant) -> Any:
         draft = ""
         answer = None
         try:
+            if assistant.empty:
+                raise RagError(
+                    "No documents are indexed yet: add some in the Documents tab (files or a "
+                    "web page), then ask."
+                )
             for item in assistant.stream(
                 question,
                 turns,
@@ -254,9 +260,13 @@ def build(assistant: Assistant) -> Any:
                 pending = gr.JSON([], visible="hidden", elem_id="rag-pending")
                 answered = gr.State(0)  # how many of ``pending`` are answered
                 api_chat = gr.Button(visible=False)
-                examples = gr.Examples(
-                    EXAMPLES, inputs=box, label="Examples from the seed document (click to ask)"
-                )
+                # the seed's questions only beside the seed (an index of one's own is not asked
+                # about Russia and Ukraine)
+                seeded = any(assistant.from_seeds(d.source) for d in assistant.documents())
+                with gr.Column(visible=seeded, elem_id="rag-examples"):
+                    examples = gr.Examples(
+                        EXAMPLES, inputs=box, label="Examples from the seed document (click to ask)"
+                    )
                 with gr.Accordion("Settings", open=False):
                     k = gr.Slider(
                         1, 20, value=settings.top_k, step=1, label="Number of sources to read"
@@ -378,8 +388,9 @@ def launch(
         auth_message="Log in to ask the documents." if auth else None,
     )
     add_route(app.app, assistant)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    add_door(app.app, assistant, f"http://{shown}:{port}")  # `rag ask` answers through it
     if block:
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         print(f"the web chat is on http://{shown}:{port}/ (Ctrl+C stops it)", flush=True)
         app.block_thread()
     return app

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..dates import iso_date
 from ..errors import QuestionError, RagError
+
+log = logging.getLogger(__name__)
 
 #: printed after each answer of ``rag chat``
 TURN_RULE = "\n" + "-" * 60
@@ -24,11 +29,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument(
         "--stream", action="store_true", help="print the answer as it is written, then verified"
     )
-    p.set_defaults(run=_ask, read_only=True)
+    p.set_defaults(run=_ask, read_only=True, door=_ask_door)
 
     p = sub.add_parser("chat", help="a conversation: one question per line, follow-ups allowed")
     _add_scope(p)
-    p.set_defaults(run=_chat, read_only=True)
+    p.set_defaults(run=_chat, read_only=True, door=_chat_door)
 
 
 def _check_source(assistant: Any, args: argparse.Namespace) -> None:
@@ -41,7 +46,9 @@ def _check_source(assistant: Any, args: argparse.Namespace) -> None:
 
 
 def _loading(assistant: Any) -> None:
-    """Say at once that the models are loading (a cold start takes seconds)."""
+    """Say at once that the models are loading (a cold start takes seconds); an empty index
+    is an error first (nothing to load the models for)."""
+    assistant.check_not_empty()
     print(f"loading the models and the index ({assistant.where}) ...", file=sys.stderr, flush=True)
 
 
@@ -73,6 +80,15 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
     """Questions from stdin, one per line; each answer sees the conversation so far."""
     _check_source(assistant, args)
     _loading(assistant)
+    return _converse(lambda question, history: _stream(assistant, question, history, _scope(args)))
+
+
+#: one turn of a conversation: (question, history) -> the answer, its text printed
+Turn = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def _converse(ask: Turn) -> int:
+    """The conversation on stdin: each line asked with the turns before it."""
     history: list[tuple[str, str]] = []
     interactive = sys.stdin.isatty()
     while True:
@@ -84,7 +100,7 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            answer = _stream(assistant, line.strip(), history, _scope(args))
+            answer = ask(line.strip(), history)
         except RagError as exc:  # a bad question does not end the conversation
             if not isinstance(exc, QuestionError):
                 raise
@@ -93,6 +109,91 @@ def _chat(assistant: Any, args: argparse.Namespace) -> int:
         _print_details(answer)
         print(TURN_RULE, flush=True)
         history.append((answer.question, answer.text))
+
+
+def _door(settings: Any, args: argparse.Namespace) -> Any:
+    """The running ``rag serve`` to answer through (``rag.door``), or None: load the models
+    here. ``-v`` says which."""
+    from ..door import find_door
+
+    if args.__dict__.get("stream") and settings.backend != "extractive":
+        log.info("--stream with a language model: answering here (the server sends no drafts)")
+        return None
+    door, why = find_door(settings)
+    if door is not None:
+        log.info("answering through %s", why)
+    else:
+        log.info("loading the models here: %s", why)
+    return door
+
+
+def _through(
+    door: Any, settings: Any, args: argparse.Namespace, question: str, history: Any
+) -> Any:
+    """Ask ``door``; the answer. OSError: the server did not answer; QuestionError: the
+    server found a mistake (a bad question, an unknown ``--source``, an empty index)."""
+    from ..records import Answer
+
+    source = args.source
+    if source and "://" not in source and Path(source).expanduser().exists():
+        source = str(Path(source).expanduser().resolve())  # the server's folder is not ours
+    request = _scope(args) | {"question": question, "history": history, "source": source}
+    status, body = door.ask(request, timeout=settings.llm_timeout + 60)
+    if status == 400:
+        raise QuestionError(str(body.get("error", "a bad request")))
+    if status != 200:
+        raise OSError(f"HTTP {status}: {body.get('error', '')}")
+    return Answer.from_dict(body)
+
+
+def _ask_door(settings: Any, args: argparse.Namespace) -> int | None:
+    """``rag ask`` through a running ``rag serve``; None when there is none (or it did not
+    answer): the caller loads the models instead."""
+    door = _door(settings, args)
+    if door is None:
+        return None
+    try:
+        answer = _through(door, settings, args, args.question, [])
+    except OSError as exc:
+        log.info("the running `rag serve` did not answer (%s): loading the models here", exc)
+        return None
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    _print_short(answer)
+    print(answer.text)
+    _print_details(answer)
+    return 0
+
+
+def _chat_door(settings: Any, args: argparse.Namespace) -> int | None:
+    """``rag chat`` through a running ``rag serve``; if it stops answering, the rest of the
+    conversation loads the models here."""
+    door = _door(settings, args)
+    if door is None:
+        return None
+    local: list[Any] = []
+
+    def ask(question: str, history: list[tuple[str, str]]) -> Any:
+        nonlocal door
+        if door is not None:
+            try:
+                answer = _through(door, settings, args, question, history)
+            except OSError as exc:
+                log.warning("the running `rag serve` stopped answering (%s): loading here", exc)
+                door = None
+            else:
+                _print_short(answer)
+                print(answer.text)
+                return answer
+        if not local:
+            from ..assistant import Assistant
+
+            local.append(Assistant(settings))
+            _check_source(local[0], args)
+        return _stream(local[0], question, history, _scope(args))
+
+    return _converse(ask)
 
 
 def _add_scope(p: argparse.ArgumentParser) -> None:

@@ -55,13 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(
             data_dir=args.data_dir,
-            seed=False if args.no_seed else None,
+            seed=_seed(args),
             backend=args.backend,
             llm_model=args.model,
             llm_base_url=args.base_url,
         )
         if getattr(args, "settings_only", False):
             return int(args.run(settings, args))
+        if getattr(args, "door", None) is not None:
+            done = args.door(settings, args)  # a running `rag serve` on this index answers
+            if done is not None:
+                return int(done)
         if getattr(args, "check", None) is not None:
             args.check(args)  # mistakes are found before the index is opened
         from ..assistant import Assistant
@@ -74,6 +78,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _seed(args: argparse.Namespace) -> bool | None:
+    """Whether a new index gets the seed documents: ``--seed`` / ``--no-seed``; an index named
+    with ``--data-dir`` never unasked; else ``RAG_SEED`` (None), which is off by default."""
+    if args.seed_docs:
+        return True
+    if args.no_seed or args.data_dir:
+        return False
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,8 +104,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir", help="where the index lives (default: $RAG_DATA_DIR or ~/.local/share/rag)"
     )
-    parser.add_argument(
-        "--no-seed", action="store_true", help="do not add the seed documents to a new index"
+    seeding = parser.add_mutually_exclusive_group()
+    seeding.add_argument(
+        "--seed",
+        dest="seed_docs",
+        action="store_true",
+        help="add the seed documents (seeds/) to a new index (scripts/run does on its own "
+        "first start; an index you name with --data-dir never gets them unasked)",
+    )
+    seeding.add_argument(
+        "--no-seed", action="store_true", help="never add the seed documents (the default)"
     )
     parser.add_argument(
         "--backend",
@@ -193,6 +215,8 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
             print(f"deleted {info.id} {info.source} ({info.chunks} chunks)")
         return 0
     docs = assistant.documents()
+    seeds = assistant.settings.resolved_seeds_dir
+    seeded = {d.id for d in docs if assistant.from_seeds(d.source)}
     if args.json:
         print(
             json.dumps(
@@ -207,6 +231,7 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
                         "author": d.author,
                         "published": d.published,
                         "url": d.url,
+                        "seed": d.id in seeded,
                     }
                     for d in docs
                 ],
@@ -223,6 +248,11 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
             print(f"{d.id}  {d.chunks:5d} chunks  {d.title[:60]}  ({d.url or d.source})")
             if news:
                 print(f"{'':18}  {news}")
+            if d.id in seeded:
+                print(
+                    f"{'':18}  a seed document (from {seeds}, added when this index was made "
+                    f"with the seed; `rag docs delete {d.id}` removes it)"
+                )
     return 0
 
 

@@ -163,6 +163,10 @@ class Store(CrashSafety):
         ]
         return sorted(infos, key=lambda d: (d.source, d.id))
 
+    def has_documents(self) -> bool:
+        """Whether any document is indexed (one record read, not the list)."""
+        return bool(self._docs.get(where={"type": "doc"}, limit=1, include=[])["ids"])
+
     def document(self, doc_id: str) -> DocumentInfo | None:
         got = self._docs.get(ids=[doc_id], include=["metadatas"])
         return _info(doc_id, got["metadatas"][0]) if got["ids"] else None

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..hardware import use_bf16
 from . import bases
 from .context import adjust, age_phrase
 from .protocol import Passage, Reading, fuse, reader_config
@@ -318,18 +319,6 @@ def load_trained(folder: Path) -> ReaderNet:
             f"unexpected {unexpected[:3]})"
         )
     return net
-
-
-def use_bf16(setting: str) -> bool:
-    """bfloat16 matrix products where the CPU has them natively (AVX512-BF16/AMX): about 3x
-    faster here, scores within 0.001 of fp32 (MODEL_CARD.md); elsewhere fp32."""
-    if setting in ("off", "false", "0"):
-        return False
-    try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # pragma: no cover - an older or odd torch build
-        native = False
-    return native if setting == "auto" else setting in ("on", "true", "1")
 
 
 class TransformerReader:

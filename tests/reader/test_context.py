@@ -148,7 +148,9 @@ def test_a_reader_with_context_weights_applies_them_from_its_config(tmp_path: Pa
     pool = [Passage(text, age=2), Passage(text, age=900)]
     question = "How much will the repairs cost?"
     fresh, old = (r.score for r in weighted.read(question, pool))
+    # the plain reader may read the ages itself (a reader trained with age words does); the
+    # weights come on top: none under a year, -3 on the logit past it
     same = [r.score for r in plain.read(question, pool)]
-    assert same[0] == pytest.approx(same[1]) and fresh == pytest.approx(same[0])
+    assert fresh == pytest.approx(same[0])
     z = np.log(same[1] / (1 - same[1])) - 3.0
-    assert old == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6) and old < fresh
+    assert old == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6) and old < same[1]

@@ -91,6 +91,7 @@ def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     env = {
         **os.environ,
         "RAG_DATA_DIR": str(data / "index"),
+        "RAG_SEED": "true",  # as scripts/run starts it
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
     }
