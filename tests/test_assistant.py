@@ -230,8 +230,12 @@ def test_fresh_index_gets_the_seed_documents_unless_told_not_to(
     assert make_assistant(seed=False, data_dir=tmp_path / "n").documents() == []
 
 
-def test_ingest_batches_embeddings(make_assistant, tmp_path: Path) -> None:
+def test_ingest_batches_embeddings(
+    make_assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from conftest import FakeEmbedder
+
+    monkeypatch.setattr("rag.index.ingest.GROUP_UNITS", 512)  # 1,800 sentences: 4 groups
 
     folder = tmp_path / "many"
     folder.mkdir()
@@ -242,6 +246,7 @@ def test_ingest_batches_embeddings(make_assistant, tmp_path: Path) -> None:
     make_assistant(embedder=embedder).ingest([folder], progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 1800) and seen[-1] == (1800, 1800)
     assert 1 < embedder.calls < 10  # grouped, not one call per sentence nor per document
+    assert [d for d, _ in seen] == [0, 540, 1080, 1620, 1800]  # progress after each group
 
 
 def test_a_sentence_shared_by_documents_is_embedded_once(make_assistant, tmp_path: Path) -> None:

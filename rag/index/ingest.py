@@ -19,13 +19,13 @@ from ..documents.loaders import IdDigest, Skip, iter_files, load, parse
 from ..documents.newsdump import read_dump
 from ..records import Document, DocumentInfo, IngestReport, SkippedFile
 from .embed import Embedder
-from .store import TEXT_PART_CHARS, Store
+from .store import TEXT_PART_CHARS, Store, Written
 
 log = logging.getLogger(__name__)
 
 #: progress(units embedded so far, units to embed in all)
 Progress = Callable[[int, int], None]
-GROUP_UNITS = 1024
+GROUP_UNITS = 4096
 #: Sentence vectors remembered within one ingest (identical sentences are embedded once).
 CACHE_UNITS = 200_000
 
@@ -198,17 +198,21 @@ def _flush(
     texts = [p.doc.text[u.start : u.end] for p in group for u in p.split.units]
     vectors = embed_cached(texts, embedder, cache)
     offset = 0
+    batch = []
     for item in group:
         n = len(item.split.units)
         unit_vectors = vectors[offset : offset + n]
         offset += n
-        store.write_document(
-            item.doc,
-            item.split.chunks,
-            chunk_vectors(item.split, unit_vectors),
-            [(u.start, u.end) for u in item.split.units],
-            unit_vectors,
+        batch.append(
+            Written(
+                item.doc,
+                item.split.chunks,
+                chunk_vectors(item.split, unit_vectors),
+                [(u.start, u.end) for u in item.split.units],
+                unit_vectors,
+            )
         )
+    store.write_documents(batch)  # one call per collection for the group
     done += len(texts)
     if progress:
         progress(done, total)

@@ -32,8 +32,11 @@ STALE_PENDING = 600.0
 _WRITER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+PENDING_SUFFIX = "~pending"
+
+
 def pending_id(doc_id: str) -> str:
-    return f"{doc_id}~pending"
+    return f"{doc_id}{PENDING_SUFFIX}"
 
 
 class CrashSafety:
@@ -67,12 +70,15 @@ class CrashSafety:
         self.delete_document(doc_id, bump=False)
         self.touch_pending(doc_id)
 
-    def touch_pending(self, doc_id: str) -> None:
-        """Write (or refresh) the marker that says a writer is working on ``doc_id``."""
+    def touch_pending(self, *doc_ids: str) -> None:
+        """Write (or refresh) the markers that say a writer is working on ``doc_ids``."""
+        since = self.now()
         self._docs.upsert(
-            ids=[pending_id(doc_id)],
-            embeddings=[[1.0]],
-            metadatas=[{"type": "pending", "of": doc_id, "since": self.now(), "by": _WRITER}],
+            ids=[pending_id(d) for d in doc_ids],
+            embeddings=[[1.0]] * len(doc_ids),
+            metadatas=[
+                {"type": "pending", "of": d, "since": since, "by": _WRITER} for d in doc_ids
+            ],
         )
 
     def now(self) -> float:

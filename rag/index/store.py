@@ -33,7 +33,7 @@ from ..config import Settings
 from ..errors import ConfigError, StoreError
 from ..records import Chunk, Document, DocumentInfo
 from .chroma import Guarded, guard, is_http, store_error
-from .recovery import CrashSafety, pending_id
+from .recovery import PENDING_SUFFIX, CrashSafety, pending_id
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -46,6 +46,9 @@ TEXT_PART_CHARS = 200_000
 META_ID = "__meta__"
 REVISION_ID = "__revision__"
 _PAGE = 5000
+#: the units' vectors are read by id, never searched: a sparse graph is enough, and it
+#: halves the cost of writing them (docs/benchmarks.md; an index made before keeps its own)
+UNITS_HNSW: Any = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ class Store(CrashSafety):
                 self._chunks_name, configuration=cosine, embedding_function=None
             )
             self._units = client.get_or_create_collection(
-                f"{prefix}-units", configuration=cosine, embedding_function=None
+                f"{prefix}-units", configuration=UNITS_HNSW, embedding_function=None
             )
             self._docs = client.get_or_create_collection(f"{prefix}-docs", embedding_function=None)
             self._batch = int(client.get_max_batch_size())
@@ -197,20 +200,64 @@ class Store(CrashSafety):
         unit_vectors: np.ndarray,
     ) -> None:
         """Replace whatever is stored under ``doc.id`` with this document, record last."""
-        self.begin_document(doc.id)
-        headings = frozenset(
-            i
-            for i, (start, end) in enumerate(units)
-            if any(h.start < end and start < h.end for h in doc.headings)
+        self.write_documents([Written(doc, chunks, chunk_vectors, units, unit_vectors)])
+
+    def write_documents(self, batch: Sequence[Written]) -> None:
+        """Write several documents with one call per collection and step (each call into
+        Chroma costs tens of milliseconds whatever it carries: docs/benchmarks.md), in the
+        crash-safe order of :mod:`rag.index.recovery`: the pending markers, then units,
+        chunks and text of all, then the records, then the markers removed. Whatever is
+        stored under one of their ids (an older write, an interrupted one) is cleared
+        first."""
+        if not batch:
+            return
+        ids = [w.doc.id for w in batch]
+        there = self._docs.get(ids=ids + [pending_id(i) for i in ids], include=[])["ids"]
+        for stored in dict.fromkeys(i.removesuffix(PENDING_SUFFIX) for i in there):
+            self.delete_document(stored, bump=False)  # replaced, or an interrupted write
+        self.touch_pending(*ids)
+        unit_ids: list[str] = []
+        unit_meta: list[dict[str, Any]] = []
+        for w in batch:
+            headings = frozenset(
+                i
+                for i, (start, end) in enumerate(w.units)
+                if any(h.start < end and start < h.end for h in w.doc.headings)
+            )
+            unit_ids += [unit_id(w.doc.id, i) for i in range(len(w.units))]
+            unit_meta += _unit_metadata(w.doc.id, 0, w.units, headings)
+        dim = batch[0].unit_vectors.shape[1] if batch[0].unit_vectors.ndim == 2 else 0
+        self._add(
+            self._units,
+            unit_ids,
+            embeddings=_stacked([w.unit_vectors for w in batch], dim),
+            metadatas=unit_meta,
         )
-        self.add_units(doc.id, 0, units, unit_vectors, headings=headings)
-        self.add_chunks(doc, chunks, chunk_vectors)
-        parts = [
-            doc.text[i : i + TEXT_PART_CHARS] for i in range(0, len(doc.text), TEXT_PART_CHARS)
-        ]
-        self.add_text_parts(doc.id, 0, parts)
-        self.finish_document(
-            doc, chars=len(doc.text), chunks=len(chunks), units=len(units), parts=len(parts)
+        self._add(
+            self._chunks,
+            [c.id for w in batch for c in w.chunks],
+            embeddings=_stacked([w.chunk_vectors for w in batch], dim),
+            documents=[c.text for w in batch for c in w.chunks],
+            metadatas=[m for w in batch for m in _chunk_metadata(w.doc, w.chunks)],
+        )
+        parts = [_text_parts(w.doc.text) for w in batch]
+        self._add(
+            self._docs,
+            [f"{w.doc.id}#{i}" for w, ps in zip(batch, parts, strict=True) for i in range(len(ps))],
+            embeddings=np.ones((sum(len(ps) for ps in parts), 1), dtype=np.float32),
+            documents=[p for ps in parts for p in ps],
+            metadatas=[
+                {"type": "text", "doc_id": w.doc.id}
+                for w, ps in zip(batch, parts, strict=True)
+                for _ in ps
+            ],
+        )
+        self._finish(
+            [
+                _record(w.doc, len(w.doc.text), len(w.chunks), len(w.units), len(ps))
+                for w, ps in zip(batch, parts, strict=True)
+            ],
+            ids,
         )
 
     def add_units(
@@ -228,32 +275,16 @@ class Store(CrashSafety):
             self._units,
             [unit_id(doc_id, first + i) for i in range(len(spans))],
             embeddings=vectors,
-            metadatas=[
-                {"doc_id": doc_id, "i": first + i, "start": s, "end": e}
-                | ({"h": True} if i in headings else {})
-                for i, (s, e) in enumerate(spans)
-            ],
+            metadatas=_unit_metadata(doc_id, first, spans, headings),
         )
 
     def add_chunks(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
         self._add(
             self._chunks,
             [c.id for c in chunks],
             embeddings=vectors,
             documents=[c.text for c in chunks],
-            metadatas=[
-                {
-                    **base,
-                    "index": c.index,
-                    "start": c.start,
-                    "end": c.end,
-                    "first": c.first_sentence,
-                    "last": c.last_sentence,
-                    "tokens": c.tokens,
-                }
-                for c in chunks
-            ],
+            metadatas=_chunk_metadata(doc, chunks),
         )
 
     def add_text_parts(self, doc_id: str, first: int, parts: Sequence[str]) -> None:
@@ -271,19 +302,14 @@ class Store(CrashSafety):
         self, doc: Document, *, chars: int, chunks: int, units: int, parts: int
     ) -> None:
         """Write the record that makes the document visible, then drop its pending marker."""
-        record = {
-            "source": doc.source,
-            "title": doc.title,
-            "type": "doc",
-            "complete": True,
-            "chars": chars,
-            "chunks": chunks,
-            "units": units,
-            "parts": parts,
-            "metadata": json.dumps(doc.metadata, default=str),
-        }
-        self._docs.upsert(ids=[doc.id], embeddings=[[1.0]], metadatas=[record])
-        self._docs.delete(ids=[pending_id(doc.id)])
+        self._finish([_record(doc, chars, chunks, units, parts)], [doc.id])
+
+    def _finish(self, records: list[dict[str, Any]], ids: list[str]) -> None:
+        """The records of documents ``ids``, then their pending markers removed."""
+        self._add(
+            self._docs, ids, embeddings=np.ones((len(ids), 1), dtype=np.float32), metadatas=records
+        )
+        self._docs.delete(ids=[pending_id(i) for i in ids])
 
     def delete_document(self, doc_id: str, *, bump: bool = True) -> None:
         where = {"doc_id": doc_id}
@@ -395,3 +421,64 @@ def _info(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
             "complete": bool(meta.get("complete")),
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A document to write: its chunks and units with their vectors."""
+
+    doc: Document
+    chunks: Sequence[Chunk]
+    chunk_vectors: np.ndarray
+    units: Sequence[tuple[int, int]]
+    unit_vectors: np.ndarray
+
+
+def _stacked(parts: list[np.ndarray], dim: int) -> np.ndarray:
+    kept = [p for p in parts if len(p)]
+    return np.concatenate(kept) if kept else np.zeros((0, dim), dtype=np.float32)
+
+
+def _text_parts(text: str) -> list[str]:
+    return [text[i : i + TEXT_PART_CHARS] for i in range(0, len(text), TEXT_PART_CHARS)]
+
+
+def _unit_metadata(
+    doc_id: str, first: int, spans: Sequence[tuple[int, int]], headings: frozenset[int]
+) -> list[dict[str, Any]]:
+    return [
+        {"doc_id": doc_id, "i": first + i, "start": s, "end": e}
+        | ({"h": True} if i in headings else {})
+        for i, (s, e) in enumerate(spans)
+    ]
+
+
+def _chunk_metadata(doc: Document, chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
+    base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
+    return [
+        {
+            **base,
+            "index": c.index,
+            "start": c.start,
+            "end": c.end,
+            "first": c.first_sentence,
+            "last": c.last_sentence,
+            "tokens": c.tokens,
+        }
+        for c in chunks
+    ]
+
+
+def _record(doc: Document, chars: int, chunks: int, units: int, parts: int) -> dict[str, Any]:
+    """The metadata of a document's record (``complete``: it is whole and visible)."""
+    return {
+        "source": doc.source,
+        "title": doc.title,
+        "type": "doc",
+        "complete": True,
+        "chars": chars,
+        "chunks": chunks,
+        "units": units,
+        "parts": parts,
+        "metadata": json.dumps(doc.metadata, default=str),
+    }

@@ -1,0 +1,100 @@
+"""The store's layout (rag/index/store.py): several documents written with one call per
+collection, in the crash-safe order, replacing what was under their ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conftest import STORY
+
+from rag.documents.chunking import split_document
+from rag.documents.loaders import load
+from rag.index.ingest import chunk_vectors
+from rag.index.recovery import pending_id
+from rag.index.store import Store, Written
+
+
+def written(store: Store, embedder: Any, path: Path) -> Written:
+    doc = load(path)
+    split = split_document(doc, embedder, chunk_tokens=40, overlap_tokens=8)
+    vectors = embedder.embed([doc.text[u.start : u.end] for u in split.units])
+    units = [(u.start, u.end) for u in split.units]
+    return Written(doc, split.chunks, chunk_vectors(split, vectors), units, vectors)
+
+
+def counting(store: Store) -> dict[str, int]:
+    """How many upserts each collection gets from here on."""
+    calls: dict[str, int] = {}
+    for name in ("_units", "_chunks", "_docs"):
+        guarded = getattr(store, name)
+        inner = guarded._inner
+
+        class Counted:
+            def __init__(self, inner: Any, key: str) -> None:
+                self._inner, self._key = inner, key
+
+            def upsert(self, **kw: Any) -> Any:
+                calls[self._key] = calls.get(self._key, 0) + 1
+                return self._inner.upsert(**kw)
+
+            def __getattr__(self, attr: str) -> Any:
+                return getattr(self._inner, attr)
+
+        guarded._inner = Counted(inner, name)
+    return calls
+
+
+def test_documents_are_written_together_and_replace_what_was_there(
+    make_assistant, tmp_path: Path
+) -> None:
+    paragraphs = STORY.split("\n\n")
+    for n in range(3):
+        (tmp_path / f"d{n}.md").write_text(f"# Bulletin {n}\n\n" + "\n\n".join(paragraphs[n:]))
+    assistant = make_assistant()
+    store, embedder = assistant.store, assistant.embedder
+    batch = [written(store, embedder, tmp_path / f"d{n}.md") for n in range(3)]
+    calls = counting(store)
+    store.write_documents(batch)
+    # units, chunks: one call each for three documents; docs: markers, text parts, records
+    assert calls == {"_units": 1, "_chunks": 1, "_docs": 3}
+    assert sorted(d.id for d in store.documents()) == sorted(w.doc.id for w in batch)
+    assert store.check() == [] and store.pending() == []
+    first = store.document(batch[0].doc.id)
+    assert first is not None and first.chunks == len(batch[0].chunks) > 1
+    # the same id written again with fewer chunks: none of the old ones is left
+    shorter = Written(
+        batch[0].doc,
+        batch[0].chunks[:1],
+        batch[0].chunk_vectors[:1],
+        batch[0].units,
+        batch[0].unit_vectors,
+    )
+    store.write_documents([shorter])
+    assert store.check() == []
+    left = [m for _, _, m in store.iter_chunks() if m["doc_id"] == batch[0].doc.id]
+    assert len(left) == 1
+
+
+def test_an_interrupted_write_under_an_id_is_cleared_before_writing(
+    make_assistant, tmp_path: Path
+) -> None:
+    (tmp_path / "a.md").write_text(STORY)
+    assistant = make_assistant()
+    store = assistant.store
+    item = written(store, assistant.embedder, tmp_path / "a.md")
+    store.touch_pending(item.doc.id)  # what a killed writer leaves: a marker, some chunks
+    store.add_chunks(item.doc, item.chunks, item.chunk_vectors)
+    store.write_documents([item])
+    assert store.check() == [] and store.pending() == []
+    assert store._docs.get(ids=[pending_id(item.doc.id)])["ids"] == []
+
+
+def test_a_new_index_keeps_a_sparse_graph_for_the_units_it_never_searches(
+    make_assistant,
+) -> None:
+    store = make_assistant().store
+    units = store._units._inner.configuration["hnsw"]
+    chunks = store._chunks._inner.configuration["hnsw"]
+    assert (units["space"], units["max_neighbors"], units["ef_construction"]) == ("cosine", 4, 16)
+    assert (chunks["space"], chunks["max_neighbors"]) == ("cosine", 16)  # searched: as before
