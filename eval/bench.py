@@ -43,6 +43,11 @@ def ms(values: list[float], q: int) -> float:
     return percentile(values, q) * 1000
 
 
+def folder_mb(folder: Path) -> float:
+    """Megabytes of the files under ``folder`` (an index on disk)."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -154,6 +159,7 @@ def one_size(
     report = assistant.ingest([tmp / "docs"])
     result |= {"documents": len(docs), "chunks": report.chunks, "ingest_s": report.seconds}
     result["peak_mb_after_ingest"] = peak_mb()
+    result["index_mb"] = folder_mb(tmp / "index")
 
     # --- ask latency ----------------------------------------------------------------------
     times = latencies(assistant.ask, sample, rounds)
@@ -184,6 +190,7 @@ def one_size(
     add_in_batches(store, chunks)
     result["baseline_ingest_s"] = time.perf_counter() - started
     result["baseline_chunks"] = len(chunks)
+    result["baseline_index_mb"] = folder_mb(tmp / "baseline")
     times = latencies(lambda q: store.similarity_search(q, k=4), sample, rounds)
     result["baseline_p50_ms"], result["baseline_p95_ms"] = ms(times, 50), ms(times, 95)
 

@@ -62,6 +62,12 @@ def table(results: dict[str, Any]) -> str:
             f"{s['ingest_s']:.0f} s | tutorial, with the same embedding cache: "
             f"{s['baseline_ingest_s']:.0f} s | {s['ingest_s'] / s['baseline_ingest_s']:.2f}x |"
         )
+        if "index_mb" in s:
+            rows.append(
+                f"| index on disk at {s['chunks']:,} chunks | {s['index_mb']:.0f} MB | "
+                f"tutorial's Chroma folder at {s['baseline_chunks']:,} chunks: "
+                f"{s['baseline_index_mb']:.0f} MB | {s['index_mb'] / s['baseline_index_mb']:.2f}x |"
+            )
         rows.append(
             f"| peak memory (RSS) at {s['chunks']:,} chunks | {s['peak_mb_after_ingest']:.0f} MB "
             f"after ingest, {s['peak_mb']:.0f} MB after asking | not measured separately | – |"

@@ -46,6 +46,10 @@ TEXT_PART_CHARS = 200_000
 META_ID = "__meta__"
 REVISION_ID = "__revision__"
 _PAGE = 5000
+#: a dense search over more documents than this is not filtered by id in Chroma: it looks
+#: WIDER times deeper and keeps the allowed ones (a filter that long is slow)
+MOST_IDS_FILTERED = 256
+WIDER = 4
 #: the units' vectors are read by id, never searched: a sparse graph is enough, and it
 #: halves the cost of writing them (docs/benchmarks.md; an index made before keeps its own)
 UNITS_HNSW: Any = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
@@ -343,8 +347,20 @@ class Store(CrashSafety):
         where: list[dict[str, Any]] = []  # Chroma's metadata filter
         if source:
             where.append({"source": source})
+        if doc_ids is not None and len(doc_ids) > MOST_IDS_FILTERED:
+            # a long "$in" filter costs seconds at 100k chunks (docs/benchmarks.md): search
+            # wider without it and keep the allowed; only when too few are left, filter
+            wider = self._query(vector, k * WIDER, where)
+            kept = [hit for hit in wider if hit[2].get("doc_id") in doc_ids]
+            if len(kept) >= k or len(wider) < k * WIDER:
+                return kept[:k]
         if doc_ids is not None:
             where.append({"doc_id": {"$in": sorted(doc_ids)}})
+        return self._query(vector, k, where)
+
+    def _query(
+        self, vector: np.ndarray, k: int, where: list[dict[str, Any]]
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
         got = self._chunks.query(
             query_embeddings=[vector.tolist()],
             n_results=k,

@@ -54,6 +54,8 @@ def test_table_shows_ratios_against_the_baseline() -> None:
         "baseline_p95_ms": 12.0,
         "peak_mb_after_ingest": 900.0,
         "peak_mb": 950.0,
+        "index_mb": 120.0,
+        "baseline_index_mb": 40.0,
         "ingest_s": 30.0,
         "baseline_ingest_s": 12.0,
         "unique_chunks": 430,
@@ -96,6 +98,7 @@ def test_table_shows_ratios_against_the_baseline() -> None:
     assert (
         "| bf16: 500 sentences/s | fp32 (what the tutorial runs): 167 sentences/s | 3.00x" in text
     )
+    assert "| index on disk at 1,000 chunks | 120 MB | tutorial's Chroma folder at 800" in text
     assert "Machine: 2 CPUs, 24 GiB" in text
     assert "| `rag --help` in a new process | 0.06 s |" in text
     assert "| `rag docs` (no embedding model) in a new process | 0.90 s |" in text

@@ -98,3 +98,27 @@ def test_a_new_index_keeps_a_sparse_graph_for_the_units_it_never_searches(
     chunks = store._chunks._inner.configuration["hnsw"]
     assert (units["space"], units["max_neighbors"], units["ef_construction"]) == ("cosine", 4, 16)
     assert (chunks["space"], chunks["max_neighbors"]) == ("cosine", 16)  # searched: as before
+
+
+def test_a_search_kept_to_many_documents_finds_what_the_filtered_one_finds(
+    make_assistant, tmp_path: Path, monkeypatch
+) -> None:
+    """Past MOST_IDS_FILTERED ids the dense search looks wider and keeps the allowed ones
+    (a long Chroma "$in" filter is slow); the hits are the filtered search's."""
+    import rag.index.store as layout
+
+    paragraphs = [p for p in STORY.split("\n\n") if p.strip()]
+    for n, paragraph in enumerate(paragraphs):
+        (tmp_path / f"p{n}.md").write_text(f"# Part {n}\n\n{paragraph}")
+    assistant = make_assistant()
+    assistant.ingest([tmp_path])
+    store = assistant.store
+    ids = sorted(d.id for d in store.documents())
+    vector = assistant.embedder.embed(["harbour storm damage"])[0]
+    for allowed in (frozenset(ids[:-1]), frozenset(ids[:1]), frozenset(ids)):
+        filtered = store.dense(vector, 3, doc_ids=allowed)
+        monkeypatch.setattr(layout, "MOST_IDS_FILTERED", 0)
+        wide = store.dense(vector, 3, doc_ids=allowed)
+        monkeypatch.setattr(layout, "MOST_IDS_FILTERED", 256)
+        assert [h[0] for h in wide] == [h[0] for h in filtered]
+        assert all(h[2]["doc_id"] in allowed for h in wide) and wide
