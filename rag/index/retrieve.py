@@ -11,7 +11,7 @@ import numpy as np
 from ..records import Chunk, DocumentInfo, ScoredChunk
 from .embed import Embedder
 from .keyword import KeywordIndex, terms
-from .store import Store
+from .store import Store, chunk_place
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +101,17 @@ class HybridRetriever:
 
 def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:
     meta = entry["meta"]
+    index, first, last, tokens = chunk_place(meta)
     chunk = Chunk(
         id=chunk_id,
         doc_id=str(meta["doc_id"]),
-        index=int(meta["index"]),
+        index=index,
         start=int(meta["start"]),
         end=int(meta["end"]),
         text=entry["text"],
-        first_sentence=int(meta["first"]),
-        last_sentence=int(meta["last"]),
-        tokens=int(meta.get("tokens", 0)),
+        first_sentence=first,
+        last_sentence=last,
+        tokens=tokens,
     )
     return ScoredChunk(
         chunk=chunk,

@@ -384,13 +384,7 @@ class Store(CrashSafety):
         got = self._units.get(ids=list(ids), include=["embeddings", "metadatas"])
         units = [
             StoredUnit(
-                i,
-                m["doc_id"],
-                int(m["i"]),
-                int(m["start"]),
-                int(m["end"]),
-                np.asarray(v, dtype=np.float32),
-                bool(m.get("h", False)),
+                i, m["doc_id"], *unit_place(m), np.asarray(v, dtype=np.float32), bool(m.get("h"))
             )
             for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
         ]
@@ -462,27 +456,43 @@ def _text_parts(text: str) -> list[str]:
 def _unit_metadata(
     doc_id: str, first: int, spans: Sequence[tuple[int, int]], headings: frozenset[int]
 ) -> list[dict[str, Any]]:
+    # one packed key instead of three: each metadata key is a row Chroma writes
+    # (docs/benchmarks.md); :func:`unit_place` reads both this and the older layout
     return [
-        {"doc_id": doc_id, "i": first + i, "start": s, "end": e}
-        | ({"h": True} if i in headings else {})
+        {"doc_id": doc_id, "at": f"{first + i}:{s}:{e}"} | ({"h": True} if i in headings else {})
         for i, (s, e) in enumerate(spans)
     ]
 
 
 def _chunk_metadata(doc: Document, chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
     base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
+    # what LangChain users read stays as it was (doc_id, source, title, start, end); the
+    # rest is one packed key (:func:`chunk_place` reads both layouts)
     return [
         {
             **base,
-            "index": c.index,
             "start": c.start,
             "end": c.end,
-            "first": c.first_sentence,
-            "last": c.last_sentence,
-            "tokens": c.tokens,
+            "at": f"{c.index}:{c.first_sentence}:{c.last_sentence}:{c.tokens}",
         }
         for c in chunks
     ]
+
+
+def unit_place(meta: dict[str, Any]) -> tuple[int, int, int]:
+    """(index, start, end) of a stored unit, in either metadata layout."""
+    if "at" in meta:
+        i, start, end = (int(x) for x in str(meta["at"]).split(":"))
+        return i, start, end
+    return int(meta["i"]), int(meta["start"]), int(meta["end"])
+
+
+def chunk_place(meta: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(index, first sentence, last sentence, tokens) of a stored chunk, in either layout."""
+    if "at" in meta:
+        index, first, last, tokens = (int(x) for x in str(meta["at"]).split(":"))
+        return index, first, last, tokens
+    return int(meta["index"]), int(meta["first"]), int(meta["last"]), int(meta.get("tokens", 0))
 
 
 def _record(doc: Document, chars: int, chunks: int, units: int, parts: int) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def _chunks_written(db: Path, doc_id: str) -> bool:
             row = conn.execute(
                 "SELECT count(*) FROM embedding_metadata a JOIN embedding_metadata b "
                 "ON a.id = b.id WHERE a.key = 'doc_id' AND a.string_value = ? "
-                "AND b.key = 'index'",
+                "AND b.key = 'source'",  # chunks carry their source; units and text do not
                 (doc_id,),
             ).fetchone()
     except sqlite3.Error:

@@ -122,3 +122,23 @@ def test_a_search_kept_to_many_documents_finds_what_the_filtered_one_finds(
         monkeypatch.setattr(layout, "MOST_IDS_FILTERED", 256)
         assert [h[0] for h in wide] == [h[0] for h in filtered]
         assert all(h[2]["doc_id"] in allowed for h in wide) and wide
+
+
+def test_units_and_chunks_of_an_older_layout_are_read_as_before(make_assistant) -> None:
+    """Indexes written before 2026-12-05 keep one metadata key per field; new writes pack
+    them into "at" (fewer rows for Chroma to write). Both read the same."""
+    from rag.index.store import chunk_place, unit_place
+
+    assert unit_place({"doc_id": "d", "at": "3:120:180"}) == (3, 120, 180)
+    assert unit_place({"doc_id": "d", "i": 3, "start": 120, "end": 180}) == (3, 120, 180)
+    new = {"doc_id": "d", "start": 0, "end": 90, "at": "2:4:6:37"}
+    old = {"doc_id": "d", "start": 0, "end": 90, "index": 2, "first": 4, "last": 6, "tokens": 37}
+    assert chunk_place(new) == chunk_place(old) == (2, 4, 6, 37)
+    assert chunk_place({k: v for k, v in old.items() if k != "tokens"}) == (2, 4, 6, 0)
+    store = make_assistant().store
+    vector = [[1.0] + [0.0] * 7]
+    store._units.upsert(  # a unit as an older version wrote it
+        ids=["d:u3"], embeddings=vector, metadatas=[{"doc_id": "d", "i": 3, "start": 5, "end": 9}]
+    )
+    [unit] = store.units(["d:u3"])
+    assert (unit.doc_id, unit.index, unit.start, unit.end, unit.heading) == ("d", 3, 5, 9, False)
