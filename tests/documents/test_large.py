@@ -17,6 +17,7 @@ from rag.documents.htmltext import html_text
 from rag.documents.large import LargeText, scan, sections
 from rag.documents.loaders import document_id, load, parse
 from rag.index import store
+from rag.index.store import chunk_place
 from rag.records import Document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +93,7 @@ def test_streamed_ingest_keeps_exact_offsets(
     indexes = []
     for _, text, meta in assistant.store.iter_chunks():
         assert whole.text[meta["start"] : meta["end"]] == text
-        indexes.append(meta["index"])
+        indexes.append(chunk_place(meta)[0])
     assert sorted(indexes) == list(range(len(indexes)))
     answer = assistant.ask("What reopened on day 17?")
     assert "day 17" in answer.text
