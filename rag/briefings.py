@@ -265,7 +265,7 @@ class Briefings:
         stages = self.stages
         vector = stages.embedder.embed([topic])[0]
         hits, index = stages.retriever.search_with_index(
-            topic, TOPIC_CHUNKS, source=source, vector=vector, doc_ids=self._allowed(catalog)
+            topic, TOPIC_CHUNKS, source=source, vector=vector, doc_ids=frozenset(catalog)
         )
         hits = scope.dated(hits, stages.retriever.catalog())
         ids = [
@@ -298,11 +298,6 @@ class Briefings:
         published = catalog[doc_id].published if doc_id is not None else ""
         return date.fromisoformat(published) if published else None
 
-    def _allowed(self, catalog: Mapping[str, DocumentInfo]) -> frozenset[str] | None:
-        """The ids a search must keep to: None when ``catalog`` is every indexed document
-        (no filter to pay for)."""
-        return None if len(catalog) == len(self.stages.retriever.catalog()) else frozenset(catalog)
-
     def _document_at_hand(
         self, catalog: Mapping[str, DocumentInfo], history: list[tuple[str, str]]
     ) -> str | None:
@@ -320,7 +315,7 @@ class Briefings:
             statement = previous_statement(answer)
             if not statement:
                 continue
-            for hit in self.stages.retriever.search(statement, 3, doc_ids=self._allowed(catalog)):
+            for hit in self.stages.retriever.search(statement, 3, doc_ids=frozenset(catalog)):
                 if " ".join(statement.split()) in " ".join(hit.chunk.text.split()):
                     return hit.chunk.doc_id
         return None

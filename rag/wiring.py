@@ -125,10 +125,15 @@ class Stages:
     def seeds_pending(self) -> bool:
         """Whether opening the index will add the seed documents: it does not exist yet and
         seeding is on (checked without loading a model)."""
-        if not self.settings.seed or self.settings.resolved_seeds_dir is None:
+        if not self._seeding:
             return False
         with self._open_lock:
             return self._retriever is None and self._opened().meta() is None
+
+    @property
+    def _seeding(self) -> bool:
+        """Whether a new index gets the seed documents."""
+        return self.settings.seed and self.settings.resolved_seeds_dir is not None
 
     def from_seeds(self, source: str) -> bool:
         """Whether a document's source is one of the seed documents (the seeds folder's)."""
@@ -146,12 +151,9 @@ class Stages:
         read without loading a model, so that a question to an empty index is told so at
         once."""
         with self._open_lock:
-            if self._retriever is not None:
-                assert self._store is not None
-                return not self._store.has_documents()
             store = self._opened()
-            if store.meta() is None:
-                return not self.seeds_pending
+            if self._retriever is None and store.meta() is None:
+                return not self._seeding
             return not store.has_documents()
 
     def check_not_empty(self) -> None:

@@ -89,11 +89,6 @@ def build(assistant: Assistant) -> Any:
         draft = ""
         answer = None
         try:
-            if assistant.empty:
-                raise RagError(
-                    "No documents are indexed yet: add some in the Documents tab (files or a "
-                    "web page), then ask."
-                )
             for item in assistant.stream(
                 question,
                 turns,
@@ -110,6 +105,11 @@ def build(assistant: Assistant) -> Any:
                     yield chat, turns, box_value, side
                 else:
                     answer = item
+            if answer is not None and answer.abstained and assistant.empty:
+                raise RagError(
+                    "No documents are indexed yet: add some in the Documents tab (files or a "
+                    "web page), then ask."
+                )
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
             yield chat, turns, box_value, side

@@ -26,7 +26,6 @@ def answer_request(assistant: Assistant, request: dict[str, Any]) -> dict[str, A
         raise RagError("the request needs a question")
     history = [(str(q), str(a)) for q, a in request.get("history") or [] if isinstance(q, str)]
     source = request.get("source")
-    assistant.check_not_empty()
     answer = assistant.ask(
         request["question"],
         history,
@@ -37,6 +36,8 @@ def answer_request(assistant: Assistant, request: dict[str, Any]) -> dict[str, A
         undated=bool(request.get("undated", True)),
         asked_on=request.get("asked_on"),
     )
+    if answer.abstained:  # only an abstention can come from an empty index: say which
+        assistant.check_not_empty()
     return answer.to_dict()
 
 

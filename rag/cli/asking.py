@@ -60,20 +60,26 @@ def _ask(assistant: Any, args: argparse.Namespace) -> int:
         answer = _stream(assistant, args.question, [], _scope(args))
     else:
         answer = assistant.ask(args.question, **_scope(args))
+    return _show(answer, args, printed=bool(args.stream))
+
+
+def _show(answer: Any, args: argparse.Namespace, *, printed: bool = False) -> int:
+    """``rag ask``'s output: the JSON, or the text (unless ``printed`` as it was written)
+    and the details."""
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    if not args.stream:
-        _print_short(answer)
-        print(answer.text)
+    if not printed:
+        _print_text(answer)
     _print_details(answer)
     return 0
 
 
-def _print_short(answer: Any) -> None:
-    """The short answer first, when the reader marked one."""
+def _print_text(answer: Any) -> None:
+    """The short answer first, when the reader marked one, then the answer."""
     if answer.short_answer is not None:
         print(f"Answer: {' '.join(answer.short_answer.text.split())}\n")
+    print(answer.text)
 
 
 def _chat(assistant: Any, args: argparse.Namespace) -> int:
@@ -116,7 +122,7 @@ def _door(settings: Any, args: argparse.Namespace) -> Any:
     here. ``-v`` says which."""
     from ..door import find_door
 
-    if args.__dict__.get("stream") and settings.backend != "extractive":
+    if getattr(args, "stream", False) and settings.backend != "extractive":
         log.info("--stream with a language model: answering here (the server sends no drafts)")
         return None
     door, why = find_door(settings)
@@ -157,13 +163,7 @@ def _ask_door(settings: Any, args: argparse.Namespace) -> int | None:
     except OSError as exc:
         log.info("the running `rag serve` did not answer (%s): loading the models here", exc)
         return None
-    if args.json:
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-        return 0
-    _print_short(answer)
-    print(answer.text)
-    _print_details(answer)
-    return 0
+    return _show(answer, args)
 
 
 def _chat_door(settings: Any, args: argparse.Namespace) -> int | None:
@@ -183,8 +183,7 @@ def _chat_door(settings: Any, args: argparse.Namespace) -> int | None:
                 log.warning("the running `rag serve` stopped answering (%s): loading here", exc)
                 door = None
             else:
-                _print_short(answer)
-                print(answer.text)
+                _print_text(answer)
                 return answer
         if not local:
             from ..assistant import Assistant
@@ -255,8 +254,7 @@ def _stream(
     answer: Any = None
     if assistant.llm is None:
         answer = assistant.ask(question, history, **scope)
-        _print_short(answer)
-        print(answer.text)
+        _print_text(answer)
         return answer
     shown = []
     for item in assistant.stream(question, history, **scope):

@@ -76,6 +76,8 @@ class HybridRetriever:
         index = self.keyword_index()
         if doc_ids is not None and not doc_ids:
             return [], index
+        if doc_ids is not None and index.complete <= doc_ids:
+            doc_ids = None  # every document allowed: no filter to pay for (a long one is slow)
         n = max(self._candidates, k)
         dense = self._store.dense(vector, n, source, doc_ids) if len(index) else []
         # never a chunk of a half-written document
