@@ -103,8 +103,11 @@ def shot(page, name: str) -> None:
 
 
 def test_page_loads_with_seed_examples(page) -> None:
+    from playwright.sync_api import expect
+
     assert page.title() == "rag: cited answers"
-    assert page.get_by_role("button", name="What did Russia offer?").first.is_visible()
+    # waits: Gradio mounts the examples after the question box (CI once looked too early)
+    expect(page.get_by_role("button", name="What did Russia offer?").first).to_be_visible()
     shot(page, "01-start.png")
 
 
@@ -340,6 +343,8 @@ def test_a_pdf_citation_opens_its_page_with_the_sentence_highlighted(page, tmp_p
 
 
 def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(page) -> None:
+    from playwright.sync_api import expect
+
     ask(page, "How long a ceasefire is Ukraine calling for?")
     chat = page.locator("#rag-chat").bounding_box()
     source = page.locator("#rag-panel .rag-source").first
@@ -351,7 +356,8 @@ def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(page) -> None:
     narrow.goto(page.url)
     narrow.wait_for_selector("#rag-question textarea")
     ask(narrow, "How long a ceasefire is Ukraine calling for?")
-    assert narrow.locator("#rag-chat .rag-source").first.is_visible()  # under the answer
+    source = narrow.locator("#rag-chat .rag-source").first
+    expect(source).to_be_visible()  # under the answer
     assert not narrow.locator("#rag-panel").is_visible()
     narrow.close()
     shot(page, "10-wide.png")
