@@ -1,4 +1,5 @@
-"""What a larger reader would cost per question: the shipped reader beside larger shapes.
+"""What a larger reader would cost per question: the shipped reader beside larger shapes,
+and beside itself computed by transformers (as it was before ``rag.bert``).
 
 The assistant reads ``read_candidates`` sentences per question with the reader. This times
 that read (the real ``TransformerReader.read``: the same tokenizer, the same padding by
@@ -60,6 +61,15 @@ def timed(read: Any, question: str, passages: list[Any], rounds: int) -> list[fl
     return out
 
 
+def on_transformers(reader: Any) -> Any:
+    """The shipped reader computed as it was before :mod:`rag.bert`: transformers'
+    ``BertModel``, fp32 weights cast by autocast at every call, padded batches."""
+    from rag.reader import READER_DIR
+    from rag.reader.network import TransformerReader, load_trained
+
+    return TransformerReader.wrap(load_trained(READER_DIR).eval(), reader.encoder, reader)
+
+
 def larger(reader: Any, shape: tuple[int, int, int, int]) -> Any:
     """The shipped reader with its network swapped for a random-weight encoder of ``shape``."""
     from transformers import BertConfig, BertModel
@@ -91,6 +101,8 @@ def run(rounds: int, count: int, question: str) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     base_ms = statistics.median(timed(reader.read, question, passages, rounds))
     rows.append({"reader": "shipped (MiniLM-L6: 384 wide, 6 layers)", "p50_ms": base_ms})
+    ms = statistics.median(timed(on_transformers(reader).read, question, passages, rounds))
+    rows.append({"reader": "shipped, on transformers' BertModel (before rag.bert)", "p50_ms": ms})
     for name, shape in SHAPES.items():
         ms = statistics.median(timed(larger(reader, shape).read, question, passages, rounds))
         rows.append({"reader": name, "p50_ms": ms})

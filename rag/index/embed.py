@@ -135,31 +135,31 @@ class SentenceTransformerEmbedder(_Tokenized):
 
 class TransformerEmbedder(_Tokenized):
     """The same vectors as :class:`SentenceTransformerEmbedder` for a model folder that is a
-    transformer, mean pooling and (optionally) normalisation (all-MiniLM-L6-v2 is), computed
-    with transformers directly. Loading it skips the sentence-transformers import (about
-    2.3 s of a cold ``rag ask`` on 2 cores, docs/benchmarks.md); ``tests/index/test_embed.py``
-    checks the vectors against sentence-transformers itself.
+    BERT, mean pooling and (optionally) normalisation (all-MiniLM-L6-v2 is), computed with
+    the plain-torch BERT of :mod:`rag.bert`. Loading it skips the sentence-transformers and
+    transformers imports (about 2.3 s and 1.5 s of a cold ``rag ask`` on 2 cores,
+    docs/benchmarks.md); ``tests/index/test_embed.py`` checks the vectors against
+    sentence-transformers itself.
     """
 
     def __init__(
         self, path: Path, *, batch_size: int = 64, name: str = "", precision: str = "auto"
     ) -> None:
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+        from ..bert import Bert, Tokenizer, for_reading
+
         config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-            self._model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+            self._tokenizer = Tokenizer.load(path)
+            self._model = Bert.load(path)
         except Exception as exc:
             raise ConfigError(f"cannot load embedding model from {path}: {exc}") from None
         self._torch = torch
         #: bf16 matrix products where the CPU has them natively (``rag.hardware``): about 3x
         #: fp32's paragraphs/s, vectors ≥ 0.9999 cosine to fp32's (docs/benchmarks.md)
         self.bf16 = use_bf16(precision)
+        for_reading(self._model, bf16=self.bf16)  # the same numbers, faster
         self._lock = threading.Lock()
         self._lower = bool(config.get("do_lower_case"))
         self._normalize = _modules(path)[-1] == "sentence_transformers.models.Normalize"
@@ -184,16 +184,9 @@ class TransformerEmbedder(_Tokenized):
         ):
             for at in range(0, len(order), self.batch_size):
                 rows = order[at : at + self.batch_size]
-                batch = self._tokenizer(
-                    [items[i] for i in rows],
-                    padding=True,
-                    truncation="longest_first",
-                    max_length=self.seq_length,
-                    return_tensors="pt",
-                )
-                tokens = self._model(**batch).last_hidden_state
-                tokens = tokens.float()
-                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                ids, attention = self._tokenizer.batch([items[i] for i in rows], self.seq_length)
+                tokens = self._model(ids, attention)[0].float()
+                mask = attention.unsqueeze(-1).to(tokens.dtype)
                 pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 if self._normalize:
                     pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
@@ -210,8 +203,17 @@ def _modules(path: Path) -> list[str]:
 
 
 def _mean_pooled(path: Path) -> bool:
-    """Is the folder a transformer, mean pooling and optionally a normalisation, and
-    nothing else (what :class:`TransformerEmbedder` computes)?"""
+    """Is the folder a BERT with its ``tokenizer.json``, mean pooling and optionally a
+    normalisation, and nothing else (what :class:`TransformerEmbedder` computes)?"""
+    from ..bert import BertConfig
+
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        if config.get("model_type") != "bert" or not (path / "tokenizer.json").is_file():
+            return False
+        BertConfig.of(config)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
     kinds = _modules(path)
     base = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"]
     if kinds not in (base, [*base, "sentence_transformers.models.Normalize"]):
@@ -229,7 +231,7 @@ def load_embedder(
     model: str = DEFAULT_MODEL, *, batch_size: int = 64, precision: str = "auto"
 ) -> Embedder:
     """The embedding model a setting names: a mean-pooled model folder (the default is one)
-    is run with transformers directly, any other with sentence-transformers; ``precision``
+    is run in plain torch (:mod:`rag.bert`), any other with sentence-transformers; ``precision``
     "auto": bf16 where the CPU has it natively, else fp32 ("bf16"/"fp32" force one)."""
     path, name = model_folder(model)
     if _mean_pooled(path):

@@ -51,39 +51,51 @@ def uses_segments(base: str) -> bool:
     return base == MINILM
 
 
-def encoder(base: str, *, layers: bool = True) -> Any:
+def encoder(base: str, *, layers: bool = True, plain: bool = False) -> Any:
     """The base's transformer (a fresh copy each call), its embeddings frozen. Without
     ``layers`` a packed base's transformer layers are left unread (uninitialized): a
-    trained reader brings its own."""
+    trained reader brings its own. ``plain``: :class:`rag.bert.Bert` (for reading: no
+    transformers import), else transformers' ``BertModel`` (for training: its dropout)."""
     check_base(base)
     if base == MINILM:
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-
         from ..index.embed import default_model_path
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-        model = AutoModel.from_pretrained(
-            str(default_model_path()), add_pooling_layer=False, local_files_only=True
-        )
+        if plain:
+            from ..bert import Bert
+
+            model = Bert.load(default_model_path())
+        else:
+            from transformers import AutoModel
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+            model = AutoModel.from_pretrained(
+                str(default_model_path()), add_pooling_layer=False, local_files_only=True
+            )
     else:
-        model = _e5_model(e5_path(), layers=layers)
+        model = _e5_model(e5_path(), layers=layers, plain=plain)
     for p in model.embeddings.parameters():  # frozen: shipped by the base package
         p.requires_grad = False
     return model
 
 
-def tokenizer(base: str) -> Any:
-    """The base's fast tokenizer: ``cls``/``sep``/``pad`` ids and character offsets."""
+def tokenizer(base: str, *, plain: bool = False) -> Any:
+    """The base's fast tokenizer: ``cls``/``sep``/``pad`` ids and character offsets.
+    ``plain``: :class:`rag.bert.Tokenizer` (the same ids and offsets, without importing
+    transformers), else transformers' (training and eval call more of it)."""
     check_base(base)
+    from ..index.embed import default_model_path
+
+    if base == MINILM and plain:
+        from ..bert import Tokenizer
+
+        return Tokenizer.load(default_model_path())
     if base == MINILM:
         from transformers import AutoTokenizer
 
-        from ..index.embed import default_model_path
-
         return AutoTokenizer.from_pretrained(str(default_model_path()), local_files_only=True)
-    return _e5_tokenizer(e5_path())
+    return _e5_tokenizer(e5_path(), plain)
 
 
 def e5_path() -> Path:
@@ -192,15 +204,23 @@ _LAYER = {
 }
 
 
-def _e5_model(path: Path, *, layers: bool) -> Any:
+def _e5_model(path: Path, *, layers: bool, plain: bool) -> Any:
     import torch
-    from transformers import BertConfig, BertModel
-    from transformers.initialization import no_init_weights
 
     packed = _packed(path)
-    config = BertConfig(**packed.config, pad_token_id=packed.pad, hidden_act="gelu")
-    with no_init_weights():  # every weight is read below (or brought by a trained reader)
-        model = BertModel(config, add_pooling_layer=False)
+    model: Any
+    if plain:
+        from ..bert import Bert, BertConfig
+
+        model = Bert(BertConfig.of({**packed.config, "pad_token_id": packed.pad}))
+    else:
+        from transformers import BertConfig as HFConfig
+        from transformers import BertModel
+        from transformers.initialization import no_init_weights
+
+        config = HFConfig(**packed.config, pad_token_id=packed.pad, hidden_act="gelu")
+        with no_init_weights():  # every weight is read below (or brought by a trained reader)
+            model = BertModel(config, add_pooling_layer=False)
     c = packed.config
     state = {
         "embeddings.word_embeddings.weight": packed.tensor("emb.word", c["vocab_size"]),
@@ -229,10 +249,9 @@ def _e5_model(path: Path, *, layers: bool) -> Any:
     return model.eval()
 
 
-@lru_cache(maxsize=2)
-def _e5_tokenizer(path: Path) -> Any:
+@lru_cache(maxsize=4)
+def _e5_tokenizer(path: Path, plain: bool) -> Any:
     from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
 
     packed = _packed(path)
     vocabulary = list(zip(packed.pieces, packed.scores, strict=True))
@@ -258,6 +277,12 @@ def _e5_tokenizer(path: Path) -> Any:
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, packed.bos), (eos, packed.eos)],
     )
+    if plain:
+        from ..bert import Tokenizer as Plain
+
+        return Plain(tok, cls=bos, sep=eos, pad=names[packed.pad])
+    from transformers import PreTrainedTokenizerFast
+
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=names[packed.bos],

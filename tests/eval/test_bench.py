@@ -125,9 +125,25 @@ def test_reader_cost_times_the_real_read_for_each_shape(tmp_path: Path) -> None:
     out = tmp_path / "cost.json"
     assert reader_cost.main(["--rounds", "1", "--candidates", "4", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert [r["reader"].split(" ")[0] for r in result["rows"]] == ["shipped", "MiniLM-L12", "base"]
+    names = [r["reader"].split(" ")[0] for r in result["rows"]]
+    assert names == ["shipped", "shipped,", "MiniLM-L12", "base"]
     assert result["rows"][0]["ratio"] == 1.0
     assert all(r["p50_ms"] > 0 for r in result["rows"])
+
+
+def test_reader_cost_s_transformers_reader_reads_as_the_shipped_one() -> None:
+    from eval import reader_cost
+    from rag.bert import Bert
+    from rag.reader import load_reader
+
+    reader = load_reader()
+    before = reader_cost.on_transformers(reader)
+    assert not isinstance(before.net.encoder, Bert) and isinstance(reader.net.encoder, Bert)
+    passages = reader_cost.candidates(6)
+    ours = reader.read("What did Russia offer?", passages)
+    theirs = before.read("What did Russia offer?", passages)
+    assert [r.span for r in ours] == [r.span for r in theirs]
+    assert max(abs(a.score - b.score) for a, b in zip(ours, theirs, strict=True)) < 0.01
 
 
 def test_reader_cost_swapped_network_has_the_shape_and_reads() -> None:

@@ -1,0 +1,282 @@
+"""A BERT encoder and its tokenizer in plain torch and ``tokenizers``, for answering.
+
+The embedder (all-MiniLM-L6-v2) and the reader (a cross-encoder on the same model) are
+BERTs. Reading them through transformers costs a cold ``rag ask`` about 1.5 s of imports
+on 2 cores (transformers pulls in torch's distributed and compiler packages), more than
+the models take to load and run. :class:`Bert` computes what transformers' ``BertModel``
+computes at inference (absolute positions, GELU, post-norm layers; no pooler, no dropout),
+with the same parameter names, so the same weight files load into either; training keeps
+transformers' model (its dropout). :class:`Tokenizer` is the model's own ``tokenizer.json``
+read by the ``tokenizers`` library, answering the few calls the embedder and the reader
+make of transformers' fast tokenizer with the same ids and offsets.
+``tests/test_bert.py`` checks both against transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+
+@dataclass
+class BertConfig:
+    """The shape of a BERT (the names of transformers' ``config.json``)."""
+
+    vocab_size: int
+    hidden_size: int = 384
+    num_hidden_layers: int = 6
+    num_attention_heads: int = 12
+    intermediate_size: int = 1536
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    layer_norm_eps: float = 1e-12
+    pad_token_id: int = 0
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> BertConfig:
+        """From a ``config.json``'s dict (other keys ignored); ValueError if it is not a
+        BERT this module computes (another activation or position scheme)."""
+        if values.get("hidden_act", "gelu") != "gelu" or values.get(
+            "position_embedding_type", "absolute"
+        ) not in ("absolute", None):
+            raise ValueError("not a plain BERT (GELU, absolute positions)")
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+    @classmethod
+    def read(cls, folder: Path) -> BertConfig:
+        return cls.of(json.loads((folder / "config.json").read_text(encoding="utf-8")))
+
+
+class _Embeddings(nn.Module):
+    def __init__(self, c: BertConfig) -> None:
+        super().__init__()
+        self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size, c.pad_token_id)
+        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
+        self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
+        self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+
+    def forward(self, ids: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(ids.shape[1], device=ids.device)
+        x = self.word_embeddings(ids) + self.token_type_embeddings(types)
+        return self.LayerNorm(x + self.position_embeddings(positions)[None])
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, c: BertConfig) -> None:
+        super().__init__()
+        self.heads = c.num_attention_heads
+        self.query = nn.Linear(c.hidden_size, c.hidden_size)
+        self.key = nn.Linear(c.hidden_size, c.hidden_size)
+        self.value = nn.Linear(c.hidden_size, c.hidden_size)
+        #: query, key and value in one product, once loaded (:func:`for_reading`)
+        self.qkv: nn.Linear | None = None
+
+    def fuse(self) -> None:
+        """One linear layer for the three (the same numbers; one matrix product, not
+        three); the three are dropped."""
+        hidden = self.query.in_features
+        qkv = nn.Linear(hidden, 3 * hidden).to(self.query.weight.dtype)
+        with torch.no_grad():
+            qkv.weight.copy_(torch.cat([self.query.weight, self.key.weight, self.value.weight]))
+            qkv.bias.copy_(torch.cat([self.query.bias, self.key.bias, self.value.bias]))
+        self.qkv = qkv
+        del self.query, self.key, self.value
+
+    def forward(
+        self, x: torch.Tensor, keep: torch.Tensor, shape: torch.Size, bias: torch.Tensor
+    ) -> torch.Tensor:
+        """``x``: the real tokens' states (N, hidden), ``keep`` their places in the padded
+        (batch, length) ``shape``; attention runs padded, the rest on real tokens only."""
+        b, t = shape
+        h = x.shape[-1]
+        if self.qkv is not None:
+            qkv = self.qkv(x)
+        else:
+            qkv = torch.cat([self.query(x), self.key(x), self.value(x)], dim=-1)
+        padded = qkv.new_zeros(b * t, 3 * h)
+        padded[keep] = qkv
+        q, k, v = padded.view(b, t, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
+        out = functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
+        return out.transpose(1, 2).reshape(b * t, h)[keep]
+
+
+class _DenseNorm(nn.Module):
+    """A projection, then the residual added and normalised (BERT's "output" blocks)."""
+
+    def __init__(self, inputs: int, c: BertConfig) -> None:
+        super().__init__()
+        self.dense = nn.Linear(inputs, c.hidden_size)
+        self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        return self.LayerNorm(self.dense(x) + residual)
+
+
+class _Attention(nn.Module):
+    def __init__(self, c: BertConfig) -> None:
+        super().__init__()
+        self.self = _SelfAttention(c)
+        self.output = _DenseNorm(c.hidden_size, c)
+
+
+class _Intermediate(nn.Module):
+    def __init__(self, c: BertConfig) -> None:
+        super().__init__()
+        self.dense = nn.Linear(c.hidden_size, c.intermediate_size)
+
+
+class _Layer(nn.Module):
+    def __init__(self, c: BertConfig) -> None:
+        super().__init__()
+        self.attention = _Attention(c)
+        self.intermediate = _Intermediate(c)
+        self.output = _DenseNorm(c.intermediate_size, c)
+
+    def forward(
+        self, x: torch.Tensor, keep: torch.Tensor, shape: torch.Size, bias: torch.Tensor
+    ) -> torch.Tensor:
+        x = self.attention.output(self.attention.self(x, keep, shape, bias), x)
+        return self.output(functional.gelu(self.intermediate.dense(x)), x)
+
+
+class _Layers(nn.Module):
+    def __init__(self, c: BertConfig) -> None:
+        super().__init__()
+        self.layer = nn.ModuleList(_Layer(c) for _ in range(c.num_hidden_layers))
+
+
+class Bert(nn.Module):
+    """BERT's encoder at inference: ``(hidden states,)`` as transformers' ``BertModel``
+    returns them first, under the same parameter names."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embeddings = _Embeddings(config)
+        self.encoder = _Layers(config)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor]:
+        types = torch.zeros_like(input_ids) if token_type_ids is None else token_type_ids
+        x = self.embeddings(input_ids, types)
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        # padding keys get a large negative bias (the value transformers uses)
+        bias = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        # every product but attention's on the real tokens only (a batch of sentences is
+        # about a quarter padding): the same numbers for them, padding's states are zeros
+        shape = input_ids.shape
+        keep = attention_mask.reshape(-1).nonzero().squeeze(1)
+        real = x.reshape(-1, x.shape[-1])[keep]
+        for layer in self.encoder.layer:
+            real = layer(real, keep, shape, bias)
+        out = real.new_zeros(shape[0] * shape[1], real.shape[-1])
+        out[keep] = real
+        return (out.view(*shape, -1),)
+
+    @classmethod
+    def load(cls, folder: Path) -> Bert:
+        """The model in a transformers-style folder (``config.json``, ``model.safetensors``)."""
+        from safetensors.torch import load_file
+
+        model = cls(BertConfig.read(folder))
+        state = load_file(str(folder / "model.safetensors"))
+        state = {k.removeprefix("bert."): v for k, v in state.items()}
+        missing, _ = model.load_state_dict(state, strict=False)  # the pooler is not used
+        if missing:
+            raise ValueError(f"{folder} lacks {missing[:3]}")
+        return model.eval()
+
+
+class Tokenizer:
+    """A ``tokenizer.json`` read by ``tokenizers``, called as transformers' fast tokenizer is
+    by this package: ``tok(texts, add_special_tokens=False, return_offsets_mapping=True)``,
+    ``cls_token_id``, ``sep_token_id``, ``pad_token_id``, ``num_special_tokens_to_add()``;
+    :meth:`batch` pads and cuts a batch for a model."""
+
+    def __init__(self, tok: Any, *, cls: str, sep: str, pad: str) -> None:
+        tok.no_truncation()
+        tok.no_padding()
+        self._tok = tok
+        ids = {name: tok.token_to_id(name) for name in (cls, sep, pad)}
+        if None in ids.values():
+            raise ValueError(f"the tokenizer lacks one of {cls} {sep} {pad}")
+        self.cls_token_id, self.sep_token_id, self.pad_token_id = ids[cls], ids[sep], ids[pad]
+
+    @classmethod
+    def load(cls, folder: Path) -> Tokenizer:
+        """The folder's ``tokenizer.json`` with the special tokens its
+        ``special_tokens_map.json`` names (BERT's by default)."""
+        from tokenizers import Tokenizer as Fast
+
+        names = {"cls_token": "[CLS]", "sep_token": "[SEP]", "pad_token": "[PAD]"}
+        special = folder / "special_tokens_map.json"
+        if special.is_file():
+            for key, value in json.loads(special.read_text(encoding="utf-8")).items():
+                if key in names:
+                    names[key] = value["content"] if isinstance(value, dict) else str(value)
+        tok = Fast.from_file(str(folder / "tokenizer.json"))
+        return cls(tok, cls=names["cls_token"], sep=names["sep_token"], pad=names["pad_token"])
+
+    def num_special_tokens_to_add(self, pair: bool = False) -> int:
+        return 3 if pair else 2
+
+    def __call__(
+        self,
+        texts: str | Sequence[str],
+        *,
+        add_special_tokens: bool = False,
+        return_offsets_mapping: bool = False,
+        truncation: bool = False,
+    ) -> dict[str, Any]:
+        if add_special_tokens or truncation:
+            raise ValueError("only plain token ids and offsets are computed here")
+        one = isinstance(texts, str)
+        encoded = self._tok.encode_batch([texts] if one else list(texts), add_special_tokens=False)
+        out: dict[str, Any] = {"input_ids": [e.ids for e in encoded]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [e.offsets for e in encoded]
+        return {k: v[0] for k, v in out.items()} if one else out
+
+    def batch(self, texts: Sequence[str], max_length: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(ids, attention mask) of ``[CLS] text [SEP]`` rows, each cut to ``max_length``
+        tokens and padded to the longest (transformers' ``padding=True, truncation=True``)."""
+        rows = [
+            [self.cls_token_id, *ids[: max_length - 2], self.sep_token_id]
+            for ids in self(texts)["input_ids"]
+        ]
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = 1
+        return ids, mask
+
+
+def for_reading(model: nn.Module, *, bf16: bool) -> nn.Module:
+    """``model`` (a :class:`Bert` or a module holding one) made ready to read, its
+    weights final: each layer's query, key and value in one product; with ``bf16`` (to run
+    under bf16 autocast only) its linear layers' weights stored in bf16, as autocast casts
+    them at every call, so the results are the same bit for bit. Together about a fifth
+    less time a read (docs/benchmarks.md); its state_dict no longer loads into a BERT."""
+    for module in list(model.modules()):
+        if isinstance(module, _SelfAttention) and module.qkv is None:
+            module.fuse()
+    if bf16:
+        for module in model.modules():
+            if isinstance(module, nn.Linear):
+                module.to(torch.bfloat16)
+    return model.eval()

@@ -1,0 +1,107 @@
+"""rag.bert: the plain-torch BERT and tokenizer the embedder and the reader answer with,
+checked against transformers' own on both reader bases and on awkward text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rag.bert import Bert, BertConfig, Tokenizer
+from rag.reader import bases
+
+TEXTS = [
+    "What did Russia offer?",
+    "Ukraine’s President said — “no” — at the café, naïve 東京 ðŸ.",
+    "  leading spaces\tand\nnewlines ",
+    "",
+    "word " * 400,  # past every model's length
+]
+
+
+@pytest.mark.parametrize("base", bases.BASES)
+def test_the_tokenizer_gives_transformers_ids_and_offsets(base: str) -> None:
+    theirs = bases.tokenizer(base)
+    ours = bases.tokenizer(base, plain=True)
+    assert isinstance(ours, Tokenizer)
+    a = theirs(TEXTS, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    b = ours(TEXTS, add_special_tokens=False, return_offsets_mapping=True)
+    assert b["input_ids"] == a["input_ids"]
+    assert [list(map(tuple, o)) for o in b["offset_mapping"]] == [
+        list(map(tuple, o)) for o in a["offset_mapping"]
+    ]
+    assert ours(TEXTS[0])["input_ids"] == a["input_ids"][0]  # one text: one row
+    special = (ours.cls_token_id, ours.sep_token_id, ours.pad_token_id)
+    assert special == (theirs.cls_token_id, theirs.sep_token_id, theirs.pad_token_id)
+
+
+def test_a_batch_is_padded_and_cut_as_transformers_does() -> None:
+    theirs = bases.tokenizer(bases.MINILM)
+    ours = bases.tokenizer(bases.MINILM, plain=True)
+    for width in (8, 256):
+        enc = theirs(TEXTS, padding=True, truncation=True, max_length=width, return_tensors="pt")
+        ids, mask = ours.batch(TEXTS, width)
+        assert torch.equal(ids, enc["input_ids"]) and torch.equal(mask, enc["attention_mask"])
+
+
+@pytest.mark.parametrize("base", bases.BASES)
+@pytest.mark.parametrize("bf16", [False, True])
+def test_the_encoder_computes_what_transformers_bert_computes(base: str, bf16: bool) -> None:
+    theirs = bases.encoder(base).eval()
+    ours = bases.encoder(base, plain=True)
+    assert isinstance(ours, Bert) and not isinstance(theirs, Bert)
+    ids, mask = bases.tokenizer(base, plain=True).batch(TEXTS, 128)
+    types = torch.zeros_like(ids)
+    types[:, 4:] = int(bases.uses_segments(base))
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        a = theirs(input_ids=ids, attention_mask=mask, token_type_ids=types)[0].float()
+        b = ours(ids, mask, types)[0].float()
+    real = mask.bool()
+    # fp32: the same up to summation order; bf16 (12 layers of e5): rounding in another order
+    assert (a - b)[real].abs().max().item() <= (2e-2 if bf16 else 1e-4)
+    cosine = torch.nn.functional.cosine_similarity(a[real], b[real]).min().item()
+    assert cosine > (0.9995 if bf16 else 0.99999)
+
+
+def test_a_bert_of_another_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="plain BERT"):
+        BertConfig.of({"vocab_size": 10, "hidden_act": "relu"})
+    with pytest.raises(ValueError, match="plain BERT"):
+        BertConfig.of({"vocab_size": 10, "position_embedding_type": "relative_key"})
+
+
+def test_answering_imports_neither_transformers_nor_sentence_transformers() -> None:
+    code = (
+        "import sys\n"
+        "from rag.index.embed import load_embedder\n"
+        "from rag.reader.network import TransformerReader\n"
+        "from rag.reader.protocol import Passage\n"
+        "from rag.reader import READER_DIR\n"
+        "e = load_embedder(); e.embed(['x']); e.count_tokens(['x']); e.token_spans('x y')\n"
+        "TransformerReader(READER_DIR).read('Who?', [Passage('Ann ran.', '')])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'transformers', 'sentence_transformers'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_made_ready_to_read_it_computes_the_same_numbers(bf16: bool) -> None:
+    from rag.bert import for_reading
+
+    model = bases.encoder(bases.MINILM, plain=True)
+    ready = for_reading(bases.encoder(bases.MINILM, plain=True), bf16=bf16)
+    layer = ready.encoder.layer[0].attention.self
+    assert layer.qkv is not None and not hasattr(layer, "query")
+    assert (ready.encoder.layer[0].intermediate.dense.weight.dtype == torch.bfloat16) == bf16
+    ids, mask = bases.tokenizer(bases.MINILM, plain=True).batch(TEXTS, 128)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        a = model(ids, mask)[0].float()
+        b = ready(ids, mask)[0].float()
+    assert torch.equal(a, b)
+    assert not b[~mask.bool()].any()  # padding's states are zeros
