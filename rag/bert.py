@@ -24,6 +24,9 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+#: the real tokens' rows are computed in multiples of this (:meth:`Bert.forward`)
+ROWS = 64
+
 
 @dataclass
 class BertConfig:
@@ -94,18 +97,20 @@ class _SelfAttention(nn.Module):
         self, x: torch.Tensor, keep: torch.Tensor, shape: torch.Size, bias: torch.Tensor
     ) -> torch.Tensor:
         """``x``: the real tokens' states (N, hidden), ``keep`` their places in the padded
-        (batch, length) ``shape``; attention runs padded, the rest on real tokens only."""
+        (batch, length) ``shape`` (place batch x length: a spare row, see :meth:`Bert.forward`);
+        attention runs padded, the rest on real tokens only."""
         b, t = shape
         h = x.shape[-1]
         if self.qkv is not None:
             qkv = self.qkv(x)
         else:
             qkv = torch.cat([self.query(x), self.key(x), self.value(x)], dim=-1)
-        padded = qkv.new_zeros(b * t, 3 * h)
+        padded = qkv.new_zeros(b * t + 1, 3 * h)
         padded[keep] = qkv
-        q, k, v = padded.view(b, t, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = padded[:-1].view(b, t, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
         out = functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
-        return out.transpose(1, 2).reshape(b * t, h)[keep]
+        out = out.transpose(1, 2).reshape(b * t, h)
+        return torch.cat([out, out.new_zeros(1, h)])[keep]
 
 
 class _DenseNorm(nn.Module):
@@ -176,15 +181,21 @@ class Bert(nn.Module):
         # padding keys get a large negative bias (the value transformers uses)
         bias = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         # every product but attention's on the real tokens only (a batch of sentences is
-        # about a quarter padding): the same numbers for them, padding's states are zeros
+        # about a quarter padding): the same numbers for them, padding's states are zeros.
+        # Their count is rounded up to a multiple of ROWS with a spare row (the place after
+        # the last): the math library keeps a kernel for each shape it meets, and every
+        # count its own would grow memory by a few hundred MB over a few hundred questions.
         shape = input_ids.shape
+        spare = shape[0] * shape[1]
         keep = attention_mask.reshape(-1).nonzero().squeeze(1)
-        real = x.reshape(-1, x.shape[-1])[keep]
+        keep = functional.pad(keep, (0, -len(keep) % ROWS), value=spare)
+        x = torch.cat([x.reshape(spare, -1), x.new_zeros(1, x.shape[-1])])
+        real = x[keep]
         for layer in self.encoder.layer:
             real = layer(real, keep, shape, bias)
-        out = real.new_zeros(shape[0] * shape[1], real.shape[-1])
+        out = real.new_zeros(spare + 1, real.shape[-1])
         out[keep] = real
-        return (out.view(*shape, -1),)
+        return (out[:-1].view(*shape, -1),)
 
     @classmethod
     def load(cls, folder: Path) -> Bert:

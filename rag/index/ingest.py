@@ -17,6 +17,7 @@ from ..documents.fetch import fetch, is_url
 from ..documents.large import LARGE_BYTES, LargeText, is_large, scan, sections
 from ..documents.loaders import IdDigest, Skip, iter_files, load, parse
 from ..documents.newsdump import read_dump
+from ..hardware import release_memory
 from ..records import Document, DocumentInfo, IngestReport, SkippedFile
 from .embed import Embedder
 from .store import TEXT_PART_CHARS, Store, Written
@@ -99,6 +100,7 @@ def ingest(
         store.bump_revision()
     report.seconds = time.perf_counter() - started
     log.info("ingest: %s", report.summary())
+    release_memory()  # the batches' pages back to the system (a server lives on)
     return report
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..hardware import release_memory
 from ..records import Chunk, DocumentInfo, ScoredChunk
 from .embed import Embedder
 from .keyword import KeywordIndex, terms
@@ -42,6 +43,7 @@ class HybridRetriever:
                 complete = frozenset(d.id for d in documents)
                 self._index = KeywordIndex(self._store.iter_chunks(), revision, complete)
                 self._catalog = {d.id: d for d in documents}
+                release_memory()  # the build's token lists back to the system
             return self._index
 
     def catalog(self) -> dict[str, DocumentInfo]:
