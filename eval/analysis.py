@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.answer.compose import Candidate
+from rag.answer.cited import Candidate
 from rag.answer.needs import short_span
 from rag.answer.question import understand
 from rag.reader import Reader

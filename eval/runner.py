@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Answer, Assistant, Settings
-from rag.answer.compose import below_threshold
+from rag.answer.cited import below_threshold
 from rag.answer.question import contextualize
 from rag.errors import ConfigError
 

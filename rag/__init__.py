@@ -32,7 +32,7 @@ from .records import (
 if TYPE_CHECKING:
     from .assistant import Assistant
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from .answer import briefing
 from .answer.briefing import Sentence
-from .answer.compose import abstain
+from .answer.cited import abstain
 from .answer.question import previous_statement
 from .answer.request import Request
 from .index import scope
 from .index.keyword import terms
-from .index.store import StoredUnit, unit_id
+from .index.rows import StoredUnit, unit_id
 from .records import Answer, Chunk, Citation, DocumentInfo, ScoredChunk
 
 if TYPE_CHECKING:

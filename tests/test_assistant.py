@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeEmbedder
+from helpers import STORY, FakeEmbedder
 
 from rag import QuestionError
 from rag.errors import ConfigError, NotFoundError
@@ -196,7 +196,7 @@ def test_an_unknown_or_shared_source_name_is_an_error_that_lists_matches(
 
 def test_index_remembers_documents_across_restarts(make_assistant, docs: Path) -> None:
     make_assistant().ingest([docs])
-    from conftest import clear_chroma
+    from helpers import clear_chroma
 
     clear_chroma()
     again = make_assistant()
@@ -221,7 +221,7 @@ def test_a_store_built_with_another_model_is_refused(make_assistant, docs: Path)
 def test_fresh_index_gets_the_seed_documents_unless_told_not_to(
     make_assistant, tmp_path: Path
 ) -> None:
-    from conftest import SEEDS
+    from helpers import SEEDS
 
     seeded = make_assistant(seed=True, seeds_dir=SEEDS, data_dir=tmp_path / "s")
     assert len(seeded.documents()) == len(list(SEEDS.glob("*.txt")))
@@ -233,7 +233,7 @@ def test_fresh_index_gets_the_seed_documents_unless_told_not_to(
 def test_ingest_batches_embeddings(
     make_assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import FakeEmbedder
+    from helpers import FakeEmbedder
 
     monkeypatch.setattr("rag.index.ingest.GROUP_UNITS", 512)  # 1,800 sentences: 4 groups
 
@@ -339,7 +339,7 @@ def test_citations_carry_outlet_date_and_url(make_assistant, tmp_path: Path) -> 
 
 
 def test_pdf_citations_have_their_page(make_assistant, tmp_path: Path) -> None:
-    from pdfs import pages_pdf
+    from helpers.pdfs import pages_pdf
 
     path = tmp_path / "minutes.pdf"
     path.write_bytes(
@@ -386,7 +386,7 @@ def test_a_sentence_carrying_on_the_answers_subject_joins_it(make_assistant, tmp
     """ "She called for ..." names no one: read alone it answers nothing, yet it is what the
     sentence naming its subject goes on to say (item 3 of issue 17: an answer spread over
     two sentences cites both). A sentence that does not carry on stays out."""
-    from conftest import FakeReader
+    from helpers import FakeReader
 
     (tmp_path / "talks.txt").write_text(
         "Mayor Lena Ortiz met the fishermen on Monday. She called for a new harbour budget. "

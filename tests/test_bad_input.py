@@ -9,9 +9,9 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeEmbedder, free_port
-from test_cli import rag
-from test_loaders import text_pdf
+from helpers import STORY, FakeEmbedder, free_port
+from helpers.cli import rag
+from helpers.pdfs import text_pdf
 
 from rag import Assistant, QuestionError, Settings
 
@@ -209,7 +209,7 @@ def test_bad_uploads_are_refused_one_by_one_and_lose_nothing(web, tmp_path: Path
 def test_the_extractive_answer_never_quotes_an_injected_instruction(
     make_assistant, tmp_path: Path
 ) -> None:
-    from test_llm_real import INJECTED
+    from helpers.llms import INJECTED
 
     (tmp_path / "i.txt").write_text(INJECTED)
     assistant = make_assistant(min_score=0.0)

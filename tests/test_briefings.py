@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import STORY
+from helpers import STORY
 
 #: three outlets on one strike (written for the test); two tell the ending in one sentence
 STRIKE = [
@@ -177,7 +177,7 @@ def flood(tmp_path: Path, second: str) -> Path:
 def test_sources_that_give_different_numbers_are_shown_side_by_side(
     make_assistant, tmp_path: Path
 ) -> None:
-    from conftest import FakeReader
+    from helpers import FakeReader
 
     assistant = make_assistant(reader=FakeReader())
     assistant.ingest([flood(tmp_path, "In the flood 95 people died, the mayor said on Tuesday.")])
@@ -195,7 +195,7 @@ def test_sources_that_give_different_numbers_are_shown_side_by_side(
 
 
 def test_sources_that_agree_are_one_answer(make_assistant, tmp_path: Path) -> None:
-    from conftest import FakeReader
+    from helpers import FakeReader
 
     assistant = make_assistant(reader=FakeReader())
     assistant.ingest([flood(tmp_path, "In the flood 120 people died, the mayor said on Tuesday.")])
@@ -218,7 +218,7 @@ def test_sources_that_agree_are_one_answer(make_assistant, tmp_path: Path) -> No
     ],
 )
 def test_which_short_answers_differ(a: str, b: str, expected: bool) -> None:
-    from rag.answer.compose import differ
+    from rag.answer.disagree import differ
 
     assert differ(a, b) is expected
 
@@ -226,7 +226,7 @@ def test_which_short_answers_differ(a: str, b: str, expected: bool) -> None:
 def test_reports_a_week_apart_are_two_events_not_a_disagreement(
     make_assistant, tmp_path: Path
 ) -> None:
-    from conftest import FakeReader
+    from helpers import FakeReader
 
     assistant = make_assistant(reader=FakeReader())
     rows = [json.loads(line) for line in flood(tmp_path, "x").read_text().splitlines()]

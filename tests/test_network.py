@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, free_port, running
-from test_article import news_page
+from helpers import SEEDS, free_port, running
+from helpers.pages import news_page
 
 GUARD = Path(__file__).resolve().parent / "netguard"
 RAG = str(Path(sys.executable).with_name("rag"))

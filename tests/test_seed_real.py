@@ -266,8 +266,8 @@ def test_a_models_supported_answer_to_the_offer_keeps_both_parts(seeded) -> None
 
 @pytest.fixture(scope="module")
 def seed_api(seeded):
-    from conftest import free_port
     from gradio_client import Client
+    from helpers import free_port
 
     from ui.app import launch
 

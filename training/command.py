@@ -36,8 +36,8 @@ from rag.reader.network import (
     ReaderNet,
     TransformerReader,
     base_model_path,
-    pack_to_ship,
 )
+from rag.reader.weights import pack_to_ship
 
 from . import news, nq, squad, statements, trecqa
 from .data import CachedEmbed, Embed, Group, Splits

@@ -50,9 +50,8 @@ from rag.reader.network import (  # noqa: E402
     Encoder,
     ReaderNet,
     grow,
-    pack_to_ship,
-    unpack,
 )
+from rag.reader.weights import pack_to_ship, unpack  # noqa: E402
 from training.evaluation import auc, precision_and_rank, rounded_mean  # noqa: E402
 from training.pack import NO_AGE  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Each candidate sentence (a *unit* of a retrieved chunk) gets a heuristic score: cosine
 similarity to the question plus an IDF-weighted share of the question's content words it
-contains. The trained reader (``reader.py``) then reads the heuristic's best candidates and
+contains. The trained reader (:mod:`rag.reader`) then reads the heuristic's best candidates and
 gives each the probability that it answers the question, and the short answer inside it.
 The answer is the best sentence, the others close to it, and a sentence that directly
 continues a chosen one ("He also ...", "He called for ...", "These demands include ..."),
@@ -14,37 +14,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 
 from ..dates import age_days
 from ..index.keyword import KeywordIndex, terms
-from ..index.store import StoredUnit
+from ..index.rows import StoredUnit
 from ..reader import Passage, Reader
-from ..records import Answer, Citation, ScoredChunk, ShortAnswer
-from .needs import Needs, short_span
+from ..records import Answer, ScoredChunk
+from .cited import (
+    Candidate,
+    Reading,
+    abstain,
+    alternatives,
+    answer_of,
+    below_threshold,
+    in_reading_order,
+    redundant,
+    short_answer,
+)
+from .disagree import disagreeing
+from .needs import Needs
 from .question import looks_like_instruction
 
 LEXICAL_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per place the sentence's chunk sits below the best chunk
 MARGIN = 0.03
 CONTINUATION_SLACK = 0.12
-REDUNDANT = 0.9
-#: sentences the reader reads: the heuristic's best (on the validation part, 12, 16 and 24
-#: found the same answers; docs/evaluation.md)
+#: sentences the reader reads: the heuristic's best (docs/evaluation.md, "The answerer's
+#: constants")
 READ_CANDIDATES = 16
 #: other sentences join the best when the reader gives them this share of its probability
-#: (validation: top-1 alone 80.2% fully correct, 0.9 77.4% with 2.8 points more answers
-#: holding the gold, 0.7 68.9%)
+#: (docs/evaluation.md, "The answerer's constants")
 READ_RATIO = 0.9
-#: an answer that is not sure shows at most this many next-best sentences, each one the
-#: reader gives at least this probability
-ALTERNATIVES = 2
-ALTERNATIVE_FLOOR = 0.05
-
-ABSTAIN_TEXT = "I can't answer that from the indexed documents."
 #: a sentence that carries on the one before it: "He also ...", "In addition, ...", and one
 #: whose subject is the one before's ("He called for ...", "These demands include ...")
 _CONTINUATION = re.compile(
@@ -54,39 +58,6 @@ _CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 FIT_CANDIDATES = 8  # how far down the ranking an answer that fits the question is looked for
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A source sentence considered for the answer."""
-
-    unit: StoredUnit
-    hit: ScoredChunk
-    text: str
-    #: what ranks it: the reader's probability that it answers, or the heuristic score
-    score: float
-    #: cosine + weighted word overlap − rank penalty (what picks the sentences the reader reads)
-    heuristic: float = 0.0
-    #: (start, end) of the short answer inside ``text``, as the reader marked it
-    span: tuple[int, int] | None = None
-    before: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """The candidates for one query, best first; ``read`` when the reader scored them.
-    ``units`` and ``index`` are what they were read from (a language model drafts from
-    them)."""
-
-    query: str
-    candidates: list[Candidate]
-    read: bool
-    units: list[StoredUnit] = field(default_factory=list)
-    index: KeywordIndex | None = None
-
-    @property
-    def best(self) -> float:
-        return self.candidates[0].score if self.candidates else float("-inf")
 
 
 class ExtractiveAnswerer:
@@ -161,7 +132,7 @@ class ExtractiveAnswerer:
             return below_threshold(question, best.score, self.threshold)
         other = disagreeing(candidates, question, self.threshold)
         if other is not None:  # two outlets give different answers: both, side by side
-            answer = compose(question, [best, other], self.name)
+            answer = answer_of(question, [best, other], self.name)
             return replace(
                 answer,
                 kind="disagreement",
@@ -169,7 +140,7 @@ class ExtractiveAnswerer:
                 short_answer=None,
                 alternatives=alternatives(candidates, answer.citations),
             )
-        answer = compose(question, self._read_answer(candidates), self.name)
+        answer = answer_of(question, self._read_answer(candidates), self.name)
         sure = self.sure_threshold is not None and best.score >= self.sure_threshold
         return replace(
             answer,
@@ -197,7 +168,7 @@ class ExtractiveAnswerer:
             readings = self.reader.read(asked, [Passage(c.text, c.before) for c in chosen])
             chosen = [replace(c, span=r.span) for c, r in zip(chosen, readings, strict=True)]
         who = next((c for c in reversed(chosen) if _names_someone(c)), None)
-        answer = compose(question, chosen, self.name)
+        answer = answer_of(question, chosen, self.name)
         return replace(
             answer,
             short_answer=short_answer(who, question) if who is not None else None,
@@ -221,14 +192,14 @@ class ExtractiveAnswerer:
             first_part = first_part or reading.query
             answered.append(candidates[0])
             for cand in self._read_answer(candidates):
-                if not any(_redundant(cand, c) for c in chosen):
+                if not any(redundant(cand, c) for c in chosen):
                     chosen.append(cand)
         if not answered:
             best_score = max((r.best for r in readings), default=float("-inf"))
             if best_score == float("-inf"):
                 return abstain(question, "nothing retrieved")
             return below_threshold(question, best_score, self.threshold)
-        answer = compose(question, in_reading_order(chosen), self.name)
+        answer = answer_of(question, in_reading_order(chosen), self.name)
         least = min(c.score for c in answered)
         return replace(
             answer,
@@ -256,7 +227,7 @@ class ExtractiveAnswerer:
             return abstain(question, f"no passage {need.describe()}")
         floor = max(self.min_score, fitting[0].score - MARGIN)
         chosen = self._select(fitting, floor, self.min_score - CONTINUATION_SLACK)
-        return compose(question, chosen, self.name)
+        return answer_of(question, chosen, self.name)
 
     def score(
         self,
@@ -308,7 +279,7 @@ class ExtractiveAnswerer:
         for cand in ranked:
             if len(chosen) >= self.max_sentences or (chosen and cand.score < floor):
                 break
-            if any(_redundant(cand, c) for c in chosen):
+            if any(redundant(cand, c) for c in chosen):
                 continue
             chosen.append(cand)
             nxt = by_position.get((cand.unit.doc_id, cand.unit.index + 1))
@@ -362,185 +333,3 @@ def _names_someone(cand: Candidate) -> bool:
     if cand.span is None:
         return False
     return not _PERSON_PRONOUN.fullmatch(cand.text[slice(*cand.span)].strip())
-
-
-#: a sentence of another document disagrees with the best one when the reader gives it at
-#: least this share of the best one's probability (and the answering threshold) and marks a
-#: different short answer of the same kind in it
-DISAGREE_RATIO = 0.5
-DISAGREE_LOOK = 6  # how far down the reading it is looked for
-#: two reports disagree only within one news cycle: both dated, this many days apart at
-#: most (further apart they are most often about two events: news-2024, docs/evaluation.md)
-DISAGREE_DAYS = 3
-_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
-
-
-def disagreeing(
-    candidates: Sequence[Candidate], question: str, threshold: float
-) -> Candidate | None:
-    """For a question asking a count, a date or a name: a sentence from another document
-    that answers nearly as well as the best one with a different value, the best one's
-    rival, shown beside it. None for other questions, when the best sentence marks no
-    short answer, or when no rival differs."""
-    kind = Needs.of(question, question).kind
-    if not kind:
-        return None  # only a count, a date or a name is compared ("how many", "when", "who")
-    best = candidates[0]
-    mine = short_answer(best, question)
-    if mine is None:
-        return None
-    floor = max(threshold, DISAGREE_RATIO * best.score)
-    day = _day(best.hit.published)
-    if day is None:
-        return None
-    for cand in candidates[1:DISAGREE_LOOK]:
-        if cand.score < floor:
-            break
-        other = _day(cand.hit.published)
-        if cand.unit.doc_id == best.unit.doc_id or other is None:
-            continue
-        if abs((other - day).days) > DISAGREE_DAYS:
-            continue
-        theirs = short_answer(cand, question)
-        if theirs is not None and differ(mine.text, theirs.text, kind):
-            return cand
-    return None
-
-
-def _day(published: str) -> date | None:
-    try:
-        return date.fromisoformat(published) if published else None
-    except ValueError:
-        return None
-
-
-def differ(a: str, b: str, kind: str = "") -> bool:
-    """Do two short answers give different values? Two amounts or dates differ when their
-    figures do ("6,000" / "5,000"; not "6,000" / "6,000 bodies"); two names, both
-    capitalised, when they share no word ("Abrams" / "Hawley"; not "Putin" / "Vladimir
-    Putin"). Anything else is not compared: an amount and a name, "two" and "twice", a
-    figure for a name asked (``kind``: "number", "date" or "name"; "" compares either)."""
-    numbers_a = {n.replace(",", "") for n in _FIGURE.findall(a)}
-    numbers_b = {n.replace(",", "") for n in _FIGURE.findall(b)}
-    if numbers_a or numbers_b:
-        if kind == "name":
-            return False
-        return bool(numbers_a) and bool(numbers_b) and not (numbers_a & numbers_b)
-    if kind in ("number", "date") or not (a[:1].isupper() and b[:1].isupper()):
-        return False
-    if _abbreviates(a, b) or _abbreviates(b, a):
-        return False  # "NYC" / "New York"
-    words_a, words_b = set(terms(a)), set(terms(b))
-    return bool(words_a) and bool(words_b) and not (words_a & words_b)
-
-
-def _abbreviates(short: str, long: str) -> bool:
-    """Is ``short`` an acronym of ``long``'s words, or they of it ("NYC", "New York")?"""
-    letters = short.replace(".", "").strip()
-    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
-        return False
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", long)).upper()
-    return len(initials) >= 2 and (letters.startswith(initials) or initials.startswith(letters))
-
-
-def side_by_side(answer: Answer) -> Answer:
-    """A disagreement's text once its citations carry outlet and date: "Sources differ:"
-    and each sentence on a line after where it comes from."""
-    if answer.kind != "disagreement":
-        return answer
-    lines = ["The sources differ:"]
-    for c in answer.citations:
-        origin = c.origin() or c.title or c.source
-        lines.append(f"{origin}: {' '.join(c.quote.split())} [{c.number}]")
-    return replace(answer, text="\n".join(lines))
-
-
-def short_answer(best: Candidate, question: str) -> ShortAnswer | None:
-    """The span the reader marked in the best sentence, as an exact span of its document.
-    Where it marked none and ``question`` asks how many / much / long, the sentence's one
-    number the question lacks (with its unit of time or distance), if it has exactly one."""
-    span = short_span(best.text, best.span, question)
-    if span is None:
-        return None
-    a, b = span
-    return ShortAnswer(best.text[a:b], best.unit.doc_id, best.unit.start + a, best.unit.start + b)
-
-
-def in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
-    """Sentences grouped by document, in order within each; documents in the order of
-    their best sentence, except that when they were published on different dates the
-    newest comes first (undated ones after the dated)."""
-    doc_order = {c.unit.doc_id: n for n, c in reversed(list(enumerate(chosen)))}
-    dates = {c.hit.published for c in chosen if c.hit.published}
-
-    def age(c: Candidate) -> int:
-        day = c.hit.published
-        return -date.fromisoformat(day).toordinal() if len(dates) > 1 and day else 0
-
-    return sorted(chosen, key=lambda c: (age(c), doc_order[c.unit.doc_id], c.unit.index))
-
-
-def _redundant(a: Candidate, b: Candidate) -> bool:
-    return (a.unit.doc_id == b.unit.doc_id and a.unit.index == b.unit.index) or float(
-        a.unit.vector @ b.unit.vector
-    ) > REDUNDANT
-
-
-def compose(question: str, chosen: list[Candidate], backend: str) -> Answer:
-    """One sentence per citation, numbered in order of appearance."""
-    citations, parts = [], []
-    for number, cand in enumerate(chosen, 1):
-        citations.append(cite(number, cand.unit, cand.hit, cand.text, cand.score))
-        parts.append(f"{' '.join(cand.text.split())} [{number}]")
-    return Answer(
-        question=question,
-        text=" ".join(parts),
-        citations=citations,
-        abstained=False,
-        backend=backend,
-    )
-
-
-def alternatives(candidates: Sequence[Candidate], cited: Sequence[Citation]) -> list[Citation]:
-    """The next-best sentences the reader read (best first) that the answer does not cite
-    and that do not repeat one it cites, each given at least ``ALTERNATIVE_FLOOR``: at most
-    ``ALTERNATIVES``, numbered after the answer's citations. They come from what was read
-    already: nothing more is retrieved or read."""
-    taken = {(c.doc_id, c.start) for c in cited}
-    quotes = [" ".join(c.quote.split()) for c in cited]
-    out: list[Citation] = []
-    for cand in candidates:
-        if len(out) >= ALTERNATIVES or cand.score < ALTERNATIVE_FLOOR:
-            break
-        text = " ".join(cand.text.split())
-        if (cand.unit.doc_id, cand.unit.start) in taken or text in quotes:
-            continue
-        taken.add((cand.unit.doc_id, cand.unit.start))
-        quotes.append(text)
-        number = len(cited) + len(out) + 1
-        out.append(cite(number, cand.unit, cand.hit, cand.text, cand.score))
-    return out
-
-
-def cite(number: int, unit: StoredUnit, hit: ScoredChunk, quote: str, score: float) -> Citation:
-    """The citation of one source sentence (``quote`` is its exact text)."""
-    return Citation(
-        number=number,
-        doc_id=unit.doc_id,
-        source=hit.source,
-        title=hit.title,
-        quote=quote,
-        start=unit.start,
-        end=unit.end,
-        score=score,
-    )
-
-
-def abstain(question: str, reason: str, text: str = ABSTAIN_TEXT) -> Answer:
-    return Answer(question=question, text=text, citations=[], abstained=True, reason=reason)
-
-
-def below_threshold(question: str, confidence: float, threshold: float) -> Answer:
-    """The abstention when the reader's best sentence scores below the threshold."""
-    reason = f"no passage answers it (reader confidence {confidence:.2f} < {threshold:.2f})"
-    return replace(abstain(question, reason), confidence=confidence)

@@ -80,7 +80,7 @@ class Needs:
 
 def short_span(text: str, marked: tuple[int, int] | None, question: str) -> tuple[int, int] | None:
     """The short answer's (start, end) in ``text``: the reader's ``marked`` span, or the
-    one amount an amount question's sentence holds (``compose.short_answer``)."""
+    one amount an amount question's sentence holds (``cited.short_answer``)."""
     if marked is not None or not question or not _NUMBER_Q.search(question):
         return marked
     return _only_number(text, question)

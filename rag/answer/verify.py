@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..index.keyword import terms
-from ..index.store import StoredUnit
+from ..index.rows import StoredUnit
 from ..records import ScoredChunk
 from .citations import Claim
 from .claimtext import (

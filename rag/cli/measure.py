@@ -1,6 +1,6 @@
 """The ``rag`` commands that measure: eval, eval-errors, eval-extraction, bench, load.
 
-The reader's own (train-reader, eval-reader) are in ``reader.py``. All take settings only
+The reader's own (train-reader, eval-reader) are in ``rag/cli/reader.py``. All take settings only
 (each builds the assistants it measures), so ``rag.cli`` hands them the settings instead of
 an assistant.
 """
@@ -244,7 +244,7 @@ def _reader_folder(path: Path | None) -> str | None:
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from eval import bench, benchtable
+    from eval import bench, benchtable, coldstart
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -255,7 +255,7 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= args.questions <= 10_000 or not 1 <= args.rounds <= 100:
         raise RagError("--questions must be 1-10000 and --rounds 1-100")
     if args.cold_only:
-        results, table = bench.cold_table(args.rounds)
+        results, table = coldstart.cold_table(args.rounds)
         _show(results, table, args.out, "bench")
         return 0
     squad = args.squad or bench.SQUAD

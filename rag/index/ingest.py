@@ -20,7 +20,8 @@ from ..documents.newsdump import read_dump
 from ..hardware import release_memory
 from ..records import Document, DocumentInfo, IngestReport, SkippedFile
 from .embed import Embedder
-from .store import TEXT_PART_CHARS, Store, Written
+from .rows import TEXT_PART_CHARS, Written
+from .store import Store
 
 log = logging.getLogger(__name__)
 

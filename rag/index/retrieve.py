@@ -12,7 +12,8 @@ from ..hardware import release_memory
 from ..records import Chunk, DocumentInfo, ScoredChunk
 from .embed import Embedder
 from .keyword import KeywordIndex, terms
-from .store import Store, chunk_place
+from .rows import chunk_place
+from .store import Store
 
 log = logging.getLogger(__name__)
 

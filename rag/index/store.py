@@ -24,7 +24,6 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,8 +31,10 @@ import numpy as np
 from ..config import Settings
 from ..errors import ConfigError, StoreError
 from ..records import Chunk, Document, DocumentInfo
+from . import rows
 from .chroma import Guarded, guard, is_http, store_error
 from .recovery import PENDING_SUFFIX, CrashSafety, pending_id
+from .rows import TEXT_PART_CHARS, StoredUnit, Written, unit_place
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
-TEXT_PART_CHARS = 200_000
 META_ID = "__meta__"
 REVISION_ID = "__revision__"
 _PAGE = 5000
@@ -53,23 +53,6 @@ WIDER = 4
 #: the units' vectors are read by id, never searched: a sparse graph is enough, and it
 #: halves the cost of writing them (docs/benchmarks.md; an index made before keeps its own)
 UNITS_HNSW: Any = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
-
-
-@dataclass(frozen=True, slots=True)
-class StoredUnit:
-    id: str
-    doc_id: str
-    index: int
-    start: int
-    end: int
-    vector: np.ndarray
-    #: a section heading: read as context, never an answer (indexes before 2026-12 say no)
-    heading: bool = False
-
-
-def unit_id(doc_id: str, index: int) -> str:
-    """The id of a document's ``index``-th unit in the units collection."""
-    return f"{doc_id}:u{index}"
 
 
 class Store(CrashSafety):
@@ -166,7 +149,8 @@ class Store(CrashSafety):
     def documents(self) -> list[DocumentInfo]:
         got = self._get_all(self._docs, where={"type": "doc"}, include=["metadatas"])
         infos = [
-            _info(doc_id, meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
+            rows.info(doc_id, meta)
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
         ]
         return sorted(infos, key=lambda d: (d.source, d.id))
 
@@ -176,7 +160,7 @@ class Store(CrashSafety):
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         got = self._docs.get(ids=[doc_id], include=["metadatas"])
-        return _info(doc_id, got["metadatas"][0]) if got["ids"] else None
+        return rows.info(doc_id, got["metadatas"][0]) if got["ids"] else None
 
     def document_range(self, doc_id: str, start: int, end: int) -> tuple[int, str]:
         """(offset, text) of the stored parts that cover ``[start, end)`` of a document."""
@@ -220,45 +204,33 @@ class Store(CrashSafety):
         for stored in dict.fromkeys(i.removesuffix(PENDING_SUFFIX) for i in there):
             self.delete_document(stored, bump=False)  # replaced, or an interrupted write
         self.touch_pending(*ids)
-        unit_ids: list[str] = []
-        unit_meta: list[dict[str, Any]] = []
-        for w in batch:
-            headings = frozenset(
-                i
-                for i, (start, end) in enumerate(w.units)
-                if any(h.start < end and start < h.end for h in w.doc.headings)
-            )
-            unit_ids += [unit_id(w.doc.id, i) for i in range(len(w.units))]
-            unit_meta += _unit_metadata(w.doc.id, 0, w.units, headings)
-        dim = batch[0].unit_vectors.shape[1] if batch[0].unit_vectors.ndim == 2 else 0
+        units = [rows.unit_rows(w.doc.id, 0, w.units, rows.headings(w.doc, w.units)) for w in batch]
         self._add(
             self._units,
-            unit_ids,
-            embeddings=_stacked([w.unit_vectors for w in batch], dim),
-            metadatas=unit_meta,
+            [i for unit_ids, _ in units for i in unit_ids],
+            embeddings=rows.stacked([w.unit_vectors for w in batch]),
+            metadatas=[m for _, metas in units for m in metas],
         )
+        chunks = [rows.chunk_rows(w.doc, w.chunks) for w in batch]
         self._add(
             self._chunks,
-            [c.id for w in batch for c in w.chunks],
-            embeddings=_stacked([w.chunk_vectors for w in batch], dim),
-            documents=[c.text for w in batch for c in w.chunks],
-            metadatas=[m for w in batch for m in _chunk_metadata(w.doc, w.chunks)],
+            [i for c in chunks for i in c[0]],
+            embeddings=rows.stacked([w.chunk_vectors for w in batch]),
+            documents=[t for c in chunks for t in c[1]],
+            metadatas=[m for c in chunks for m in c[2]],
         )
-        parts = [_text_parts(w.doc.text) for w in batch]
+        parts = [rows.text_parts(w.doc.text) for w in batch]
+        texts = [rows.text_rows(w.doc.id, 0, ps) for w, ps in zip(batch, parts, strict=True)]
         self._add(
             self._docs,
-            [f"{w.doc.id}#{i}" for w, ps in zip(batch, parts, strict=True) for i in range(len(ps))],
+            [i for t in texts for i in t[0]],
             embeddings=np.ones((sum(len(ps) for ps in parts), 1), dtype=np.float32),
-            documents=[p for ps in parts for p in ps],
-            metadatas=[
-                {"type": "text", "doc_id": w.doc.id}
-                for w, ps in zip(batch, parts, strict=True)
-                for _ in ps
-            ],
+            documents=[d for t in texts for d in t[1]],
+            metadatas=[m for t in texts for m in t[2]],
         )
         self._finish(
             [
-                _record(w.doc, len(w.doc.text), len(w.chunks), len(w.units), len(ps))
+                rows.record(w.doc, len(w.doc.text), len(w.chunks), len(w.units), len(ps))
                 for w, ps in zip(batch, parts, strict=True)
             ],
             ids,
@@ -275,38 +247,25 @@ class Store(CrashSafety):
     ) -> None:
         """Store units ``first, first + 1, ...`` of a document (spans are global offsets;
         ``headings``: which of them, counted from 0 here, are section headings)."""
-        self._add(
-            self._units,
-            [unit_id(doc_id, first + i) for i in range(len(spans))],
-            embeddings=vectors,
-            metadatas=_unit_metadata(doc_id, first, spans, headings),
-        )
+        ids, metadatas = rows.unit_rows(doc_id, first, spans, headings)
+        self._add(self._units, ids, embeddings=vectors, metadatas=metadatas)
 
     def add_chunks(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self._add(
-            self._chunks,
-            [c.id for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=_chunk_metadata(doc, chunks),
-        )
+        ids, texts, metadatas = rows.chunk_rows(doc, chunks)
+        self._add(self._chunks, ids, embeddings=vectors, documents=texts, metadatas=metadatas)
 
     def add_text_parts(self, doc_id: str, first: int, parts: Sequence[str]) -> None:
         """Store parts ``first, ...`` of a document's text (each TEXT_PART_CHARS long but
         the last)."""
-        self._add(
-            self._docs,
-            [f"{doc_id}#{first + i}" for i in range(len(parts))],
-            embeddings=np.ones((len(parts), 1), dtype=np.float32),
-            documents=list(parts),
-            metadatas=[{"type": "text", "doc_id": doc_id} for _ in parts],
-        )
+        ids, texts, metadatas = rows.text_rows(doc_id, first, parts)
+        ones = np.ones((len(parts), 1), dtype=np.float32)
+        self._add(self._docs, ids, embeddings=ones, documents=texts, metadatas=metadatas)
 
     def finish_document(
         self, doc: Document, *, chars: int, chunks: int, units: int, parts: int
     ) -> None:
         """Write the record that makes the document visible, then drop its pending marker."""
-        self._finish([_record(doc, chars, chunks, units, parts)], [doc.id])
+        self._finish([rows.record(doc, chars, chunks, units, parts)], [doc.id])
 
     def _finish(self, records: list[dict[str, Any]], ids: list[str]) -> None:
         """The records of documents ``ids``, then their pending markers removed."""
@@ -388,7 +347,7 @@ class Store(CrashSafety):
             )
             for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
         ]
-        order = {unit_id: n for n, unit_id in enumerate(ids)}
+        order = {uid: n for n, uid in enumerate(ids)}
         return sorted(units, key=lambda u: order[u.id])
 
     # --- helpers --------------------------------------------------------------------------
@@ -415,96 +374,3 @@ def _all_of(conditions: list[dict[str, Any]]) -> dict[str, Any] | None:
     if len(conditions) > 1:
         return {"$and": conditions}
     return conditions[0] if conditions else None
-
-
-def _info(doc_id: str, meta: dict[str, Any]) -> DocumentInfo:
-    return DocumentInfo(
-        id=doc_id,
-        source=str(meta.get("source", "")),
-        title=str(meta.get("title", "")),
-        chars=int(meta.get("chars", 0)),
-        chunks=int(meta.get("chunks", 0)),
-        metadata={
-            **json.loads(str(meta.get("metadata") or "{}")),
-            "parts": int(meta.get("parts", 1)),
-            "units": int(meta.get("units", -1)),
-            "complete": bool(meta.get("complete")),
-        },
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """A document to write: its chunks and units with their vectors."""
-
-    doc: Document
-    chunks: Sequence[Chunk]
-    chunk_vectors: np.ndarray
-    units: Sequence[tuple[int, int]]
-    unit_vectors: np.ndarray
-
-
-def _stacked(parts: list[np.ndarray], dim: int) -> np.ndarray:
-    kept = [p for p in parts if len(p)]
-    return np.concatenate(kept) if kept else np.zeros((0, dim), dtype=np.float32)
-
-
-def _text_parts(text: str) -> list[str]:
-    return [text[i : i + TEXT_PART_CHARS] for i in range(0, len(text), TEXT_PART_CHARS)]
-
-
-def _unit_metadata(
-    doc_id: str, first: int, spans: Sequence[tuple[int, int]], headings: frozenset[int]
-) -> list[dict[str, Any]]:
-    # one packed key instead of three: each metadata key is a row Chroma writes
-    # (docs/benchmarks.md); :func:`unit_place` reads both this and the older layout
-    return [
-        {"doc_id": doc_id, "at": f"{first + i}:{s}:{e}"} | ({"h": True} if i in headings else {})
-        for i, (s, e) in enumerate(spans)
-    ]
-
-
-def _chunk_metadata(doc: Document, chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
-    base = {"doc_id": doc.id, "source": doc.source, "title": doc.title}
-    # what LangChain users read stays as it was (doc_id, source, title, start, end); the
-    # rest is one packed key (:func:`chunk_place` reads both layouts)
-    return [
-        {
-            **base,
-            "start": c.start,
-            "end": c.end,
-            "at": f"{c.index}:{c.first_sentence}:{c.last_sentence}:{c.tokens}",
-        }
-        for c in chunks
-    ]
-
-
-def unit_place(meta: dict[str, Any]) -> tuple[int, int, int]:
-    """(index, start, end) of a stored unit, in either metadata layout."""
-    if "at" in meta:
-        i, start, end = (int(x) for x in str(meta["at"]).split(":"))
-        return i, start, end
-    return int(meta["i"]), int(meta["start"]), int(meta["end"])
-
-
-def chunk_place(meta: dict[str, Any]) -> tuple[int, int, int, int]:
-    """(index, first sentence, last sentence, tokens) of a stored chunk, in either layout."""
-    if "at" in meta:
-        index, first, last, tokens = (int(x) for x in str(meta["at"]).split(":"))
-        return index, first, last, tokens
-    return int(meta["index"]), int(meta["first"]), int(meta["last"]), int(meta.get("tokens", 0))
-
-
-def _record(doc: Document, chars: int, chunks: int, units: int, parts: int) -> dict[str, Any]:
-    """The metadata of a document's record (``complete``: it is whole and visible)."""
-    return {
-        "source": doc.source,
-        "title": doc.title,
-        "type": "doc",
-        "complete": True,
-        "chars": chars,
-        "chunks": chunks,
-        "units": units,
-        "parts": parts,
-        "metadata": json.dumps(doc.metadata, default=str),
-    }

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..answer.citations import parse_draft, render, strip_markers
+from ..answer.cited import cite
 from ..answer.claimtext import is_refusal, same_word
-from ..answer.compose import cite
 from ..answer.question import looks_like_instruction
 from ..answer.verify import Evidence, Verdict, Verifier, evidence_of
 from ..config import Settings
 from ..errors import BackendError
 from ..index.keyword import KeywordIndex, terms
-from ..index.store import StoredUnit
+from ..index.rows import StoredUnit
 from ..reader import Passage, Reader
 from ..records import Answer, Citation, Revision, ScoredChunk
 from .backends import LLMTimeout, describe_failure

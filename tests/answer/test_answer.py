@@ -30,8 +30,8 @@ def test_answer_type_needs(question: str, sentence: str, fits: bool) -> None:
 def _candidate(doc_id: str, index: int, published: str, score: float):
     import numpy as np
 
-    from rag.answer.compose import Candidate
-    from rag.index.store import StoredUnit
+    from rag.answer.cited import Candidate
+    from rag.index.rows import StoredUnit
     from rag.records import Chunk, ScoredChunk
 
     unit = StoredUnit(f"{doc_id}:{index}", doc_id, index, 0, 5, np.zeros(3, np.float32))
@@ -41,7 +41,7 @@ def _candidate(doc_id: str, index: int, published: str, score: float):
 
 
 def test_sources_from_different_dates_are_listed_newest_first() -> None:
-    from rag.answer.compose import in_reading_order
+    from rag.answer.cited import in_reading_order
 
     old = _candidate("old", 3, "2023-05-01", 0.9)
     new = _candidate("new", 1, "2024-02-10", 0.8)
@@ -61,8 +61,8 @@ def test_sources_from_different_dates_are_listed_newest_first() -> None:
 def _read(text: str, span: tuple[int, int] | None, start: int = 100):
     import numpy as np
 
-    from rag.answer.compose import Candidate
-    from rag.index.store import StoredUnit
+    from rag.answer.cited import Candidate
+    from rag.index.rows import StoredUnit
     from rag.records import Chunk, ScoredChunk
 
     unit = StoredUnit("d:0", "d", 0, start, start + len(text), np.zeros(3, np.float32))
@@ -87,7 +87,7 @@ def _read(text: str, span: tuple[int, int] | None, start: int = 100):
 def test_with_no_span_marked_an_amount_questions_one_number_is_its_short_answer(
     question: str, sentence: str, short: str | None
 ) -> None:
-    from rag.answer.compose import short_answer
+    from rag.answer.cited import short_answer
 
     found = short_answer(_read(sentence, None), question)
     assert (found.text if found else None) == short
@@ -96,7 +96,7 @@ def test_with_no_span_marked_an_amount_questions_one_number_is_its_short_answer(
 
 
 def test_the_readers_own_span_comes_first() -> None:
-    from rag.answer.compose import short_answer
+    from rag.answer.cited import short_answer
 
     sentence = "Russia will return 6,000 bodies next week."
     found = short_answer(_read(sentence, (0, 6)), "How many bodies will Russia return?")

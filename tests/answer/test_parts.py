@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import STORY, FakeEmbedder, FakeReader
+from helpers import STORY, FakeEmbedder, FakeReader
 
 from rag import Assistant, Settings
 from rag.answer.question import question_parts

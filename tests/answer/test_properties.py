@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -96,10 +96,32 @@ def test_any_draft_parses_into_claims_citing_only_real_sources(draft: str, n: in
     assert isinstance(strip_markers(draft), str)
 
 
-@given(st.from_regex(r"\[\s*\d{1,3}(\s*[,;-]\s*\d{1,3}){0,3}\s*\]", fullmatch=True))
-def test_marker_numbers_are_positive_and_bounded(marker: str) -> None:
-    numbers = marker_numbers(marker)
-    assert all(n >= 0 for n in numbers) and len(numbers) <= 1000
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 60), st.one_of(st.none(), st.integers(0, 60))),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([",", ", ", ";", " ; "]),
+    st.sampled_from(["-", "–", " - "]),
+)
+def test_marker_numbers_are_what_the_marker_names(
+    pieces: list[tuple[int, int | None]], comma: str, dash: str
+) -> None:
+    from rag.answer.citations import MAX_RANGE
+
+    marker = "[" + comma.join(f"{a}{dash}{b}" if b is not None else str(a) for a, b in pieces)
+    marker += "]"
+    expected: list[int] = []
+    for a, b in pieces:
+        if b is None:
+            named = [a]
+        elif a <= b and b - a <= MAX_RANGE:
+            named = list(range(a, b + 1))  # a range short enough is every number in it
+        else:
+            named = [a, b]  # "[9-3]" or "[1-300]": the two numbers, not a range
+        expected += [n for n in named if n not in expected]
+    assert marker_numbers(marker) == expected
 
 
 @given(st.binary(max_size=600), st.sampled_from(["text", "markdown", "html", "pdf"]))

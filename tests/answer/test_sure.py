@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeReader
+from helpers import STORY, FakeReader
 
 
 class SureReader(FakeReader):

@@ -10,7 +10,7 @@ import pytest
 from rag import Assistant
 from rag.answer.citations import Claim
 from rag.answer.verify import Verifier, evidence_of
-from rag.index.store import unit_id
+from rag.index.rows import unit_id
 
 pytestmark = pytest.mark.slow
 

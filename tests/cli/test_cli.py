@@ -11,31 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, free_port
+from helpers import SEEDS, free_port
+from helpers.cli import rag
 
 pytestmark = pytest.mark.slow
-
-
-def rag(
-    *args: str,
-    data: Path | None,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """`rag ARGS` in a new process, with its index in ``data`` (None: the default one); a
-    new index gets the seed documents, as under scripts/run (``RAG_SEED=true``), unless
-    ``env`` is given."""
-    env = {**os.environ, "RAG_SEED": "true"} if env is None else {**env}
-    if data is not None:
-        env["RAG_DATA_DIR"] = str(data)
-    return subprocess.run(
-        [sys.executable, "-m", "rag.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        input=stdin,
-    )
 
 
 def test_ask_prints_the_answer_and_its_sources(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -9,15 +9,15 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import STORY
-from pdfs import image_pdf, text_pdf
+from helpers import STORY
+from helpers.pdfs import image_pdf, text_pdf
 
 from rag.documents import large
 from rag.documents.htmltext import html_text
 from rag.documents.large import LargeText, scan, sections
 from rag.documents.loaders import document_id, load, parse
 from rag.index import store
-from rag.index.store import chunk_place
+from rag.index.rows import chunk_place
 from rag.records import Document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,7 +171,7 @@ def test_a_file_that_changes_while_read_is_skipped(
 MEASURE = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, "tests")
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 from rag import Assistant, Settings
 assistant = Assistant(Settings(data_dir=sys.argv[2], seed=False), embedder=FakeEmbedder())
 assistant.documents()  # open the store first: its memory is not the document's

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdfs import pages_pdf, text_pdf
+from helpers.pdfs import pages_pdf, text_pdf
 
 from rag.documents.loaders import Skip, document_id, iter_files, load, page_of
 from rag.records import SkippedFile

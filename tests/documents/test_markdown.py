@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from rag.documents.htmltext import heading_spans, read_page
 from rag.documents.loaders import load

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdfs import pages_pdf
+from helpers.pdfs import pages_pdf
 
 from rag.documents.loaders import load, page_of
 from rag.documents.pdfpage import SCALE, render

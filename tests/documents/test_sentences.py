@@ -51,7 +51,7 @@ def test_splits_where_a_reader_would(text: str, expected: list[str]) -> None:
 
 
 def test_seed_sentences_keep_quotes_and_numbers_whole() -> None:
-    from conftest import SEEDS
+    from helpers import SEEDS
 
     text = next(SEEDS.glob("*.txt")).read_text()
     found = sentences(text)

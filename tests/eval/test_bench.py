@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SEEDS, STORY
+from helpers import SEEDS, STORY
 
 from eval import benchtable, corpus
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, STORY, FakeEmbedder
+from helpers import SEEDS, STORY, FakeEmbedder
 
 from eval import metrics, report
 from eval.datasets import load, load_jsonl

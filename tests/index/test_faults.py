@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeEmbedder, clear_chroma
+from helpers import STORY, FakeEmbedder, clear_chroma
 
 from eval.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, ConfigError, Settings, StoreError

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from rag import Assistant, Settings

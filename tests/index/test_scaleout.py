@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import free_port, running
+from helpers import free_port, running
 
 from rag import Assistant, Settings
 

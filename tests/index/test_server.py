@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 
 from rag import Assistant, Settings, StoreError
 
@@ -52,7 +52,7 @@ def test_two_processes_share_one_server(chroma_server, tmp_path: Path) -> None:
     host, port = chroma_server
     code = (
         "import sys; sys.path.insert(0, 'tests');"
-        "from conftest import FakeEmbedder; from rag import Assistant, Settings;"
+        "from helpers import FakeEmbedder; from rag import Assistant, Settings;"
         f"a = Assistant(Settings(chroma_host='{host}', chroma_port={port}, collection='{collection}',"
         f" seed=False, data_dir=r'{tmp_path}'), embedder=FakeEmbedder());"
         f"print(a.ingest([r'{tmp_path / 'v.txt'}']).summary())"
@@ -71,7 +71,7 @@ def test_two_processes_share_one_server(chroma_server, tmp_path: Path) -> None:
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    from conftest import free_port
+    from helpers import free_port
 
     assistant = server_assistant(("127.0.0.1", free_port()), "nothing", tmp_path)
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):

@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import STORY
+from helpers import STORY
 
 from rag.documents.chunking import split_document
 from rag.documents.loaders import load
 from rag.index.ingest import chunk_vectors
 from rag.index.recovery import pending_id
-from rag.index.store import Store, Written
+from rag.index.rows import Written
+from rag.index.store import Store
 
 
 def written(store: Store, embedder: Any, path: Path) -> Written:
@@ -127,7 +128,7 @@ def test_a_search_kept_to_many_documents_finds_what_the_filtered_one_finds(
 def test_units_and_chunks_of_an_older_layout_are_read_as_before(make_assistant) -> None:
     """Indexes written before 2026-12-05 keep one metadata key per field; new writes pack
     them into "at" (fewer rows for Chroma to write). Both read the same."""
-    from rag.index.store import chunk_place, unit_place
+    from rag.index.rows import chunk_place, unit_place
 
     assert unit_place({"doc_id": "d", "at": "3:120:180"}) == (3, 120, 180)
     assert unit_place({"doc_id": "d", "i": 3, "start": 120, "end": 180}) == (3, 120, 180)

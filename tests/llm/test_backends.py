@@ -11,14 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import test_llm
-from conftest import free_port
-from test_llm import check_invariants
+from helpers import free_port
+from helpers.llms import check_invariants
 
 from rag import BackendError, Settings
 from rag.llm.backends import make_chat_model
-
-docs = test_llm.docs  # the same two documents as the verification tests
 
 
 def test_openai_backend_is_built_from_settings(tmp_path: Path) -> None:

@@ -88,7 +88,8 @@ def test_a_reader_on_e5_saves_only_its_layers_and_loads_as_e5(tmp_path) -> None:
 def test_a_deep_reader_ships_int8_matrices_within_25_mb(tmp_path) -> None:
     import torch
 
-    from rag.reader.network import SHIP_BYTES, ReaderNet, load_trained
+    from rag.reader.network import ReaderNet, load_trained
+    from rag.reader.weights import SHIP_BYTES
     from training.command import save
 
     net = ReaderNet.from_base(bases.E5_SMALL)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeReader
+from helpers import STORY, FakeReader
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -3,8 +3,8 @@ of the news validation weeks, labelled by their own answers (fake reader, hand-m
 
 from __future__ import annotations
 
-from conftest import FakeReader
-from test_analysis import OTHER, RIGHT, pooled
+from helpers import FakeReader
+from helpers.pools import OTHER, RIGHT, pooled
 
 from training.calibration import MOST_FALSE, pool_threshold
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from test_reader_data import _day
+from helpers.news import _day
 
 from training.news import sentence_texts
 from training.statements import SOURCE, VERB_CLASSES, statement_groups

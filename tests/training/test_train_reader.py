@@ -48,7 +48,7 @@ def test_train_reader_runs_end_to_end_on_a_tiny_sample(tmp_path: Path) -> None:
         )
     squad = {"data": [{"title": f"T{a}", "paragraphs": paragraphs} for a in range(6)]}
     (data / "squad2-dev-a.json").write_text(json.dumps(squad), encoding="utf-8")
-    from test_reader_data import _news_set
+    from helpers.news import _news_set
 
     _news_set(data)
     trec = [

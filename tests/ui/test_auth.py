@@ -16,7 +16,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-from conftest import STORY, FakeEmbedder, free_port, running
+from helpers import STORY, FakeEmbedder, free_port, running
 
 from rag import ConfigError, Settings, StoreError
 from ui import auth
@@ -163,7 +163,7 @@ def test_the_right_login_opens_the_page_the_api_and_the_page_view(locked) -> Non
 @pytest.mark.slow
 @pytest.mark.browser
 def test_chromium_meets_the_login_form(locked) -> None:
-    from test_browser import SHOTS, chromium_tab
+    from helpers.browser import SHOTS, chromium_tab
 
     url, _ = locked
     with chromium_tab(url, height=900) as tab:

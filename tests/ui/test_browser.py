@@ -6,32 +6,17 @@ Screenshots of each step go to $RAG_SCREENSHOTS (default: screenshots/ in the ch
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, free_port, running
+from helpers import SEEDS, free_port, running
+from helpers.browser import SHOTS, TIMEOUT_MS, chromium_tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-SHOTS = Path(os.environ.get("RAG_SCREENSHOTS") or ROOT / "screenshots")
-TIMEOUT_MS = 60_000
-
-
-def chromium() -> str:
-    path = (
-        os.environ.get("RAG_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if not path:
-        pytest.fail("no chromium: `apt-get install -y chromium` (scripts/test does it as root)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     with running(command, url, data / "serve.log", env=env):
         yield url
-
-
-@contextlib.contextmanager
-def chromium_tab(url: str, width: int = 1280, height: int = 1000) -> Iterator:
-    """A tab of a headless Chromium on ``url``, closed afterwards."""
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            tab = browser.new_page(viewport={"width": width, "height": height})
-            tab.set_default_timeout(TIMEOUT_MS)
-            tab.goto(url)
-            yield tab
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +264,7 @@ def line_band(line: int) -> tuple[float, float]:
 
 
 def test_a_pdf_citation_opens_its_page_with_the_sentence_highlighted(page, tmp_path: Path) -> None:
-    from pdfs import pages_pdf
+    from helpers.pdfs import pages_pdf
 
     lines = [
         "Item two: the new quay.",

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, free_port, running
-from test_browser import SHOTS, chromium_tab
+from helpers import ROOT, SEEDS, free_port, running
+from helpers.browser import SHOTS, chromium_tab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

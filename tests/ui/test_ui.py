@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import test_fetch
-from conftest import STORY, FakeEmbedder, free_port
+from helpers import STORY, FakeEmbedder, free_port
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -145,7 +144,7 @@ def test_unsupported_upload_is_refused(served, tmp_path: Path) -> None:
 
 
 def test_the_backend_can_be_chosen_when_a_model_is_configured(tmp_path: Path) -> None:
-    from llms import Scripted
+    from helpers.llms import Scripted
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -177,9 +176,6 @@ def test_follow_ups_use_this_sessions_conversation(served) -> None:
     other = Client(client.src, verbose=False)  # another browser session: no history
     fresh, _ = other.predict("What did she announce?", [], 4, "extractive", api_name="/chat")
     assert "searched as" not in content(fresh[-1])
-
-
-site = test_fetch.site  # the local web server fixture
 
 
 def test_add_url_refuses_the_servers_own_network(served, site: str) -> None:
@@ -244,7 +240,7 @@ def test_dates_and_news_metadata_through_the_web_app(served, tmp_path: Path) -> 
 
 def test_the_page_view_shows_a_pdf_page_with_the_passage_marked(served, tmp_path: Path) -> None:
     import httpx
-    from pdfs import pages_pdf
+    from helpers.pdfs import pages_pdf
 
     client, assistant = served
     path = tmp_path / "board.pdf"
