@@ -86,7 +86,8 @@ class _SelfAttention(nn.Module):
         """One linear layer for the three (the same numbers; one matrix product, not
         three); the three are dropped."""
         hidden = self.query.in_features
-        qkv = nn.Linear(hidden, 3 * hidden).to(self.query.weight.dtype)
+        weight = self.query.weight
+        qkv = nn.Linear(hidden, 3 * hidden, device=weight.device, dtype=weight.dtype)
         with torch.no_grad():
             qkv.weight.copy_(torch.cat([self.query.weight, self.key.weight, self.value.weight]))
             qkv.bias.copy_(torch.cat([self.query.bias, self.key.bias, self.value.bias]))

@@ -35,5 +35,5 @@ def release_memory() -> None:
     import contextlib
     import ctypes
 
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc
         ctypes.CDLL(None).malloc_trim(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -105,3 +106,15 @@ def test_made_ready_to_read_it_computes_the_same_numbers(bf16: bool) -> None:
         b = ready(ids, mask)[0].float()
     assert torch.equal(a, b)
     assert not b[~mask.bool()].any()  # padding's states are zeros
+
+
+def test_a_bert_folder_without_safetensors_goes_to_sentence_transformers(tmp_path: Path) -> None:
+    import shutil
+
+    from rag.index.embed import _mean_pooled, default_model_path
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_path(), folder)
+    assert _mean_pooled(folder)  # what rag.bert reads: the plain path
+    (folder / "model.safetensors").unlink()  # a pytorch_model.bin folder, say
+    assert not _mean_pooled(folder)

@@ -1,5 +1,5 @@
 """The web chat's look and page script: its CSS, the theme, and the JavaScript that keeps
-every question asked (``ui/app.py`` wires them into the Gradio app)."""
+every question asked (``ui/layout.py`` wires them into the Gradio app)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ HEAD = """
 // No question is lost: Enter in the question box or a click on Ask moves the question into
 // the page's pending list and empties the box at once, before Gradio's own handler runs
 // (it reads the box asynchronously: a question typed fast after another could be read in
-// its place). The server answers the list in order (TAKE here, answer_pending in ui/app.py).
+// its place). The server answers the list in order (TAKE here, then answer_pending in
+// ui/events.py).
 function ragTake() {
   const box = document.querySelector("#rag-question textarea");
   const question = box ? box.value.trim() : "";

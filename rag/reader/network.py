@@ -316,7 +316,8 @@ class TransformerReader:
             with warnings.catch_warnings():  # torch.ao.quantization announces its successor
                 warnings.simplefilter("ignore")
                 net = torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
-        self.bf16 = use_bf16(str(config.get("bf16", "auto")))
+        # int8 matrix products take fp32 inputs: an int8 reader never runs under bf16 autocast
+        self.bf16 = use_bf16(str(config.get("bf16", "auto"))) and not config.get("int8")
         if not config.get("int8"):
             from ..bert import for_reading
 

@@ -32,7 +32,7 @@ def test_the_quote_is_boxed_on_its_line(minutes: Path) -> None:
     assert view.png.startswith(b"\x89PNG") and view.pages == 2
     assert (view.width, view.height) == (round(612 * SCALE), round(792 * SCALE))
     [box] = view.boxes
-    baseline = 706 - 14  # the second line (tests/pdfs.py), in points from the bottom
+    baseline = 706 - 14  # the second line (tests/helpers/pdfs.py), in points from the bottom
     assert box.top < (792 - baseline) * SCALE < box.bottom
     assert abs(box.left - 72 * SCALE) < 3
 

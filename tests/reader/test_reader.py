@@ -232,3 +232,27 @@ def test_a_deeper_reader_repeats_each_layer_and_survives_a_save(tmp_path: Path) 
 
     with pytest.raises(ConfigError, match="--layers 30"):
         grow(ReaderNet.from_base().encoder, 30)
+
+
+def test_an_int8_reader_reads_in_fp32_even_where_bf16_is_native(tmp_path: Path) -> None:
+    """int8 matrix products take fp32 inputs: under bf16 autocast the attention's bf16
+    output reached them and the read failed (found in review, 2026-12-05)."""
+    import json
+    import shutil
+
+    from rag.reader.network import TransformerReader
+
+    folder = tmp_path / "int8"
+    shutil.copytree(READER_DIR, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "int8": True, "bf16": "bf16"}))
+    reader = TransformerReader(folder)
+    assert reader.bf16 is False
+    passages = [
+        Passage("Russia offered to return the bodies of 6,000 soldiers.", ""),
+        Passage("The talks lasted two hours.", ""),
+    ]
+    int8 = reader.read("How many bodies will Russia return?", passages)
+    shipped = load_reader().read("How many bodies will Russia return?", passages)
+    assert int8[0].score > int8[1].score
+    assert all(abs(a.score - b.score) < 0.15 for a, b in zip(int8, shipped, strict=True))

@@ -252,7 +252,7 @@ def test_markup_in_a_document_renders_inert(page, tmp_path: Path) -> None:
     shot(page, "07-markup-inert.png")
 
 
-#: tests/pdfs.py draws 12 pt Helvetica lines 14 pt apart, the first baseline at 706 pt, on
+#: tests/helpers/pdfs.py draws 12 pt Helvetica lines 14 pt apart, the first baseline at 706 pt, on
 #: a 612 x 792 pt page: where each line is, independent of the product's own text boxes.
 PAGE_W, PAGE_H, FIRST_BASELINE, LEADING = 612.0, 792.0, 706.0, 14.0
 
