@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from helpers import FakeEmbedder, clear_chroma
+from helpers import STORY, VOLCANO, FakeEmbedder, clear_chroma
 from helpers.web import Pages, Quiet
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -91,3 +91,13 @@ def site() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    """A folder with the harbour story and the volcano note."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(STORY)
+    (folder / "volcano.md").write_text(VOLCANO)
+    return folder

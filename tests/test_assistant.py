@@ -6,21 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import STORY, FakeEmbedder
+from helpers import STORY, VOLCANO, FakeEmbedder
 
 from rag import QuestionError
 from rag.errors import ConfigError, NotFoundError
-
-OTHER = "Volcano Quiet\n\nThe volcano has been quiet for six weeks. Scientists keep watching the crater."
-
-
-@pytest.fixture
-def docs(tmp_path: Path) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "harbour.txt").write_text(STORY)
-    (folder / "volcano.md").write_text(OTHER)
-    return folder
 
 
 def markers(text: str) -> set[int]:
@@ -179,7 +168,7 @@ def test_an_unknown_or_shared_source_name_is_an_error_that_lists_matches(
 
     other = tmp_path / "other"
     other.mkdir()
-    (other / "volcano.md").write_text(OTHER.replace("six weeks", "two months"))
+    (other / "volcano.md").write_text(VOLCANO.replace("six weeks", "two months"))
     assistant = make_assistant()
     assistant.ingest([docs, other])
     with pytest.raises(RagError, match=r"2 indexed documents are named 'volcano\.md': ") as e:

@@ -19,6 +19,7 @@ __all__ = [
     "ROOT",
     "SEEDS",
     "STORY",
+    "VOLCANO",
     "FakeEmbedder",
     "FakeReader",
     "clear_chroma",
@@ -45,6 +46,10 @@ STORY = (
     "Fishermen welcomed the decision but asked for compensation. "
     "The port authority promised an answer by the end of May."
 )
+
+
+#: A second, unrelated note (the tests that need two documents).
+VOLCANO = "Volcano Quiet\n\nThe volcano has been quiet for six weeks. Scientists keep watching the crater."
 
 
 class FakeEmbedder:
