@@ -27,12 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .coldstart import cold_start, machine
+from .coldstart import ROOT, cold_start, machine
 from .corpus import CachedEmbeddings, add_in_batches, write_corpus
 from .metrics import percentile
 from .servers import chroma_command, free_port, heartbeat_url, running
 
-ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
 BASE_CHUNKS = 430  # chunks of the SQuAD articles + seed at the default settings, roughly
 

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..bert import padded
 from ..errors import ConfigError
 from ..hardware import use_bf16
 from . import bases
@@ -196,18 +197,12 @@ class Encoder:
             types.append(typ)
             firsts.append(first)
             offsets.append(offs[:kept])
-        width = max(len(r) for r in rows)
-        n = len(rows)
-        ids = torch.full((n, width), self.pad, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        type_t = torch.zeros((n, width), dtype=torch.long)
-        allowed = torch.zeros((n, width), dtype=torch.bool)
-        for i, (row, typ) in enumerate(zip(rows, types, strict=True)):
-            ids[i, : len(row)] = torch.tensor(row)
-            mask[i, : len(row)] = 1
-            type_t[i, : len(typ)] = torch.tensor(typ)
-            allowed[i, 0] = True
-            allowed[i, firsts[i] : firsts[i] + len(offsets[i])] = True
+        ids, mask = padded(rows, self.pad)
+        type_t, _ = padded(types, 0)
+        allowed = torch.zeros(ids.shape, dtype=torch.bool)
+        allowed[:, 0] = True  # position 0 stands for "no answer"
+        for i, first in enumerate(firsts):
+            allowed[i, first : first + len(offsets[i])] = True
         return Batch(ids, mask, type_t, allowed, firsts, offsets)
 
 
