@@ -118,3 +118,17 @@ def test_a_bert_folder_without_safetensors_goes_to_sentence_transformers(tmp_pat
     assert _mean_pooled(folder)  # what rag.bert reads: the plain path
     (folder / "model.safetensors").unlink()  # a pytorch_model.bin folder, say
     assert not _mean_pooled(folder)
+
+
+def test_only_what_is_built_inside_uninitialised_skips_torch_s_random_start() -> None:
+    from torch import nn
+
+    from rag.bert import uninitialised
+
+    reset = nn.Linear.reset_parameters
+    with uninitialised():
+        assert nn.Linear.reset_parameters is not reset
+    assert nn.Linear.reset_parameters is reset  # restored
+    torch.manual_seed(0)
+    layer = nn.Linear(8, 8)
+    assert layer.weight.abs().sum() > 0 and layer.weight.std() > 0.01  # initialised as ever

@@ -211,9 +211,10 @@ def _e5_model(path: Path, *, layers: bool, plain: bool) -> Any:
     packed = _packed(path)
     model: Any
     if plain:
-        from ..bert import Bert, BertConfig
+        from ..bert import Bert, BertConfig, uninitialised
 
-        model = Bert(BertConfig.of({**packed.config, "pad_token_id": packed.pad}))
+        with uninitialised():  # every weight is read below (or brought by a trained reader)
+            model = Bert(BertConfig.of({**packed.config, "pad_token_id": packed.pad}))
     else:
         from transformers import BertConfig as HFConfig
         from transformers import BertModel
