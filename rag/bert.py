@@ -81,7 +81,7 @@ class _SelfAttention(nn.Module):
         self.key = nn.Linear(c.hidden_size, c.hidden_size)
         self.value = nn.Linear(c.hidden_size, c.hidden_size)
         #: query, key and value in one product, once loaded (:func:`for_reading`)
-        self.qkv: nn.Linear | None = None
+        self.qkv: nn.Module | None = None
 
     def fuse(self) -> None:
         """One linear layer for the three (the same numbers; one matrix product, not
@@ -95,24 +95,51 @@ class _SelfAttention(nn.Module):
         self.qkv = qkv
         del self.query, self.key, self.value
 
-    def forward(
-        self, x: torch.Tensor, keep: torch.Tensor, shape: torch.Size, bias: torch.Tensor
-    ) -> torch.Tensor:
-        """``x``: the real tokens' states (N, hidden), ``keep`` their places in the padded
-        (batch, length) ``shape`` (place batch x length: a spare row, see :meth:`Bert.forward`);
-        attention runs padded, the rest on real tokens only."""
-        b, t = shape
+    def forward(self, x: torch.Tensor, rows: _Rows) -> torch.Tensor:
+        """``x``: the real tokens' states (N, hidden) (:class:`_Rows` says where they sit)."""
         h = x.shape[-1]
         if self.qkv is not None:
             qkv = self.qkv(x)
         else:
             qkv = torch.cat([self.query(x), self.key(x), self.value(x)], dim=-1)
+        d = h // self.heads
+        if rows.lengths is not None:
+            # each sequence's tokens are consecutive rows: attention one sequence at a
+            # time, without padding (no mask, no padded copy)
+            outs = []
+            at = 0
+            for n in rows.lengths:
+                one = qkv[at : at + n].view(1, n, 3, self.heads, d).permute(2, 0, 3, 1, 4)
+                out = functional.scaled_dot_product_attention(one[0], one[1], one[2])
+                outs.append(out[0].transpose(0, 1).reshape(n, h))
+                at += n
+            outs.append(qkv.new_zeros(len(x) - at, h))  # the rows' rounding (see Bert)
+            return torch.cat(outs)
+        b, t = rows.shape
         padded = qkv.new_zeros(b * t + 1, 3 * h)
-        padded[keep] = qkv
-        q, k, v = padded[:-1].view(b, t, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
-        out = functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
+        padded[rows.keep] = qkv
+        q, k, v = padded[:-1].view(b, t, 3, self.heads, d).permute(2, 0, 3, 1, 4)
+        out = functional.scaled_dot_product_attention(q, k, v, attn_mask=rows.bias.to(q.dtype))
         out = out.transpose(1, 2).reshape(b * t, h)
-        return torch.cat([out, out.new_zeros(1, h)])[keep]
+        return torch.cat([out, out.new_zeros(1, h)])[rows.keep]
+
+
+@dataclass
+class _Rows:
+    """Where a batch's real tokens sit: ``keep``, their places in the padded (batch,
+    length) ``shape`` (place batch x length: a spare row, see :meth:`Bert.forward`), the
+    padding's attention ``bias``; ``lengths``: each sequence's token count when its tokens
+    come first in its row and the batch is short enough to attend sequence by sequence."""
+
+    keep: torch.Tensor
+    shape: torch.Size
+    bias: torch.Tensor
+    lengths: list[int] | None
+
+
+#: batches of at most this many sequences attend one sequence at a time (measured faster
+#: for the reader's 16 candidates, docs/benchmarks.md); larger ones padded, in one call
+SEQUENCE_ATTENTION = 32
 
 
 class _DenseNorm(nn.Module):
@@ -120,7 +147,7 @@ class _DenseNorm(nn.Module):
 
     def __init__(self, inputs: int, c: BertConfig) -> None:
         super().__init__()
-        self.dense = nn.Linear(inputs, c.hidden_size)
+        self.dense: nn.Module = nn.Linear(inputs, c.hidden_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
@@ -137,7 +164,12 @@ class _Attention(nn.Module):
 class _Intermediate(nn.Module):
     def __init__(self, c: BertConfig) -> None:
         super().__init__()
-        self.dense = nn.Linear(c.hidden_size, c.intermediate_size)
+        self.dense: nn.Module = nn.Linear(c.hidden_size, c.intermediate_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(self.dense, _Packed) and self.dense.gelu:
+            return self.dense(x)
+        return functional.gelu(self.dense(x))
 
 
 class _Layer(nn.Module):
@@ -147,11 +179,9 @@ class _Layer(nn.Module):
         self.intermediate = _Intermediate(c)
         self.output = _DenseNorm(c.intermediate_size, c)
 
-    def forward(
-        self, x: torch.Tensor, keep: torch.Tensor, shape: torch.Size, bias: torch.Tensor
-    ) -> torch.Tensor:
-        x = self.attention.output(self.attention.self(x, keep, shape, bias), x)
-        return self.output(functional.gelu(self.intermediate.dense(x)), x)
+    def forward(self, x: torch.Tensor, rows: _Rows) -> torch.Tensor:
+        x = self.attention.output(self.attention.self(x, rows), x)
+        return self.output(self.intermediate(x), x)
 
 
 class _Layers(nn.Module):
@@ -184,17 +214,18 @@ class Bert(nn.Module):
         bias = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         # every product but attention's on the real tokens only (a batch of sentences is
         # about a quarter padding): the same numbers for them, padding's states are zeros.
-        # Their count is rounded up to a multiple of ROWS with a spare row (the place after
+        # Their count is rounded up (:func:`rounded_rows`) with a spare row (the place after
         # the last): the math library keeps a kernel for each shape it meets, and every
         # count its own would grow memory by a few hundred MB over a few hundred questions.
         shape = input_ids.shape
         spare = shape[0] * shape[1]
         keep = attention_mask.reshape(-1).nonzero().squeeze(1)
-        keep = functional.pad(keep, (0, -len(keep) % ROWS), value=spare)
+        keep = functional.pad(keep, (0, rounded_rows(len(keep)) - len(keep)), value=spare)
         x = torch.cat([x.reshape(spare, -1), x.new_zeros(1, x.shape[-1])])
         real = x[keep]
+        rows = _Rows(keep, shape, bias, _prefix_lengths(attention_mask))
         for layer in self.encoder.layer:
-            real = layer(real, keep, shape, bias)
+            real = layer(real, rows)
         out = real.new_zeros(spare + 1, real.shape[-1])
         out[keep] = real
         return (out[:-1].view(*shape, -1),)
@@ -212,6 +243,26 @@ class Bert(nn.Module):
         if missing:
             raise ValueError(f"{folder} lacks {missing[:3]}")
         return model.eval()
+
+
+def rounded_rows(count: int) -> int:
+    """``count`` token rows rounded up to a power of two from 16 to :data:`ROWS`, above that
+    to a multiple of ROWS: a few shapes in all, and a one-line question (a dozen tokens)
+    not computed as 64 rows."""
+    if count > ROWS:
+        return -(-count // ROWS) * ROWS
+    return max(16, 1 << (count - 1).bit_length())
+
+
+def _prefix_lengths(mask: torch.Tensor) -> list[int] | None:
+    """Each row's token count, when every row's tokens come first (padding after) and the
+    batch is at most :data:`SEQUENCE_ATTENTION` rows; else None."""
+    if mask.shape[0] > SEQUENCE_ATTENTION:
+        return None
+    lengths = mask.sum(1)
+    if not torch.equal(mask.bool(), torch.arange(mask.shape[1])[None] < lengths[:, None]):
+        return None
+    return [int(n) for n in lengths.tolist()]
 
 
 @contextlib.contextmanager
@@ -305,9 +356,11 @@ def padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch
 def for_reading(model: nn.Module, *, bf16: bool) -> nn.Module:
     """``model`` (a :class:`Bert` or a module holding one) made ready to read, its
     weights final: each layer's query, key and value in one product; with ``bf16`` (to run
-    under bf16 autocast only) its linear layers' weights stored in bf16, as autocast casts
-    them at every call, so the results are the same bit for bit. Together about a fifth
-    less time a read (docs/benchmarks.md); its state_dict no longer loads into a BERT."""
+    under bf16 autocast only) its layers' linear weights stored in bf16, as autocast casts
+    them at every call, and where torch's oneDNN build offers it, stored in the layout its
+    matrix kernels read (:class:`_Packed`, GELU computed in the same call). Its
+    state_dict no longer loads into a BERT (docs/benchmarks.md, "Answering without
+    transformers")."""
     for module in list(model.modules()):
         if isinstance(module, _SelfAttention) and module.qkv is None:
             module.fuse()
@@ -315,4 +368,63 @@ def for_reading(model: nn.Module, *, bf16: bool) -> nn.Module:
         for module in model.modules():
             if isinstance(module, nn.Linear):
                 module.to(torch.bfloat16)
+        if _packable():
+            for layer in [m for m in model.modules() if isinstance(m, _Layer)]:
+                _pack_layer(layer)
     return model.eval()
+
+
+class _Packed(nn.Module):
+    """A bf16 linear layer whose weight is stored in oneDNN's blocked layout, read by
+    ``torch.ops.mkldnn._linear_pointwise`` (the kernel torch's own compiler emits for
+    frozen CPU models): the products of :func:`functional.linear` in bf16 without
+    re-ordering the weight at every call, optionally with GELU applied on the fp32
+    accumulator before rounding (more exact than GELU on the rounded product)."""
+
+    def __init__(self, linear: nn.Module, *, gelu: bool = False) -> None:
+        super().__init__()
+        assert isinstance(linear, nn.Linear)
+        weight = linear.weight.detach().to(torch.bfloat16)
+        self.out_features = weight.shape[0]
+        self.gelu = gelu
+        self.weight = torch.ops.mkldnn._reorder_linear_weight(weight, _PACKED_FOR)
+        bias = linear.bias
+        self.bias = None if bias is None else bias.detach().to(torch.bfloat16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        attr = "gelu" if self.gelu else "none"
+        return torch.ops.mkldnn._linear_pointwise(
+            x.to(torch.bfloat16), self.weight, self.bias, attr, [], "none"
+        )
+
+
+#: the row count packed weights are laid out for (a hint: any count runs)
+_PACKED_FOR = 1024
+
+
+def _pack_layer(layer: _Layer) -> None:
+    attention = layer.attention.self
+    if attention.qkv is not None:
+        attention.qkv = _Packed(attention.qkv)
+    layer.attention.output.dense = _Packed(layer.attention.output.dense)
+    layer.intermediate.dense = _Packed(layer.intermediate.dense, gelu=True)
+    layer.output.dense = _Packed(layer.output.dense)
+
+
+def _packable() -> bool:
+    """Whether this torch build has oneDNN's packed bf16 linear kernels (checked by
+    running one: a build without them, or a CPU oneDNN refuses, keeps the plain layers)."""
+    global _PACKABLE
+    if _PACKABLE is None:
+        try:
+            _PACKABLE = bool(torch.backends.mkldnn.is_available())
+            if _PACKABLE:
+                probe = nn.Linear(8, 8).to(torch.bfloat16)
+                with torch.inference_mode():
+                    _Packed(probe)(torch.ones(2, 8))
+        except (RuntimeError, AttributeError, NotImplementedError):
+            _PACKABLE = False
+    return _PACKABLE
+
+
+_PACKABLE: bool | None = None
