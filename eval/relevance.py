@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, Settings
-from rag.answer.citations import Claim
 from rag.answer.question import understand
-from rag.answer.verify import Verdict, evidence_of
 from rag.index.chroma import make_client
+from rag.llm.citations import Claim
 from rag.llm.generate import answering
+from rag.llm.verify import Verdict, evidence_of
 
 from . import metrics
 from .datasets import Dataset, load

@@ -25,12 +25,14 @@ from .answer.question import (
     question_parts,
     understand,
 )
+from .answer.read import Found
 from .answer.request import Request, request_of
 from .briefings import Briefings
 from .dates import DateLike, as_date
 from .errors import QuestionError
 from .index import scope
-from .index.rows import unit_id
+from .index.retrieve import Query
+from .index.rows import unit_ids
 from .library import Library
 from .records import Answer, ScoredChunk
 
@@ -74,7 +76,8 @@ class Assistant(Library):
         doc_ids = self._in_period(since, until, undated)
         if source is not None:
             source = self.resolve_source(source)
-        return self._dated(self.retriever.search(question, k, source=source, doc_ids=doc_ids))
+        found = self.retriever.run(Query(question, k, source=source, doc_ids=doc_ids))
+        return scope.dated(found.hits, found.index.catalog)
 
     def ask(
         self,
@@ -159,7 +162,7 @@ class Assistant(Library):
         if doc_ids is not None and not doc_ids:
             yield abstain(question, "no indexed document was published in that period")
             return
-        writer = None if extractive else self._llm_writer()
+        writer = None if extractive else self.writer
         understood = understand(question, history)
         if understood.instruction:
             yield abstain(question, "instruction-like input", INSTRUCTION_TEXT)
@@ -274,17 +277,13 @@ class Assistant(Library):
         best: tuple[Reading, list[ScoredChunk]] | None = None
         for query in queries:
             vector = self.embedder.embed([query])[0]
-            hits, index = self.retriever.search_with_index(
-                query, k or self.settings.top_k, source=source, vector=vector, doc_ids=doc_ids
+            found = self.retriever.run(
+                Query(query, k or self.settings.top_k, source, vector, doc_ids)
             )
-            hits = self._dated(hits)
-            unit_ids = [
-                unit_id(h.chunk.doc_id, i)
-                for h in hits
-                for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
-            ]
-            units = self.store.units(list(dict.fromkeys(unit_ids)))
-            reading = answerer.read(query, vector, hits, units, index, asked_on=asked_on)
+            hits, index = found.hits, found.index
+            hits = scope.dated(hits, index.catalog)  # the documents of the same snapshot
+            units = self.store.units(unit_ids(hits))
+            reading = self.reads.run(Found(query, vector, hits, units, index, asked_on))
             if best is None or _better(reading, best[0], question):
                 best = (reading, hits)
         assert best is not None
@@ -295,9 +294,6 @@ class Assistant(Library):
         if as_date(since, "since") is None and as_date(until, "until") is None and undated:
             return None  # no filter: the catalog is not even read
         return scope.in_period(self.retriever.catalog(), since, until, undated)
-
-    def _dated(self, hits: list[ScoredChunk]) -> list[ScoredChunk]:
-        return scope.dated(hits, self.retriever.catalog())
 
     def _sourced(self, answer: Answer) -> Answer:
         """The answer with each citation's outlet, author, date, URL and PDF page."""

@@ -17,10 +17,12 @@ from .answer import briefing
 from .answer.briefing import Sentence
 from .answer.cited import abstain
 from .answer.question import previous_statement
+from .answer.read import Found
 from .answer.request import Request
 from .index import scope
 from .index.keyword import terms
-from .index.rows import StoredUnit, unit_id
+from .index.retrieve import Query
+from .index.rows import StoredUnit, unit_id, unit_ids
 from .records import Answer, Chunk, Citation, DocumentInfo, ScoredChunk
 
 if TYPE_CHECKING:
@@ -264,17 +266,13 @@ class Briefings:
         cheap relevance (cosine and word overlap)."""
         stages = self.stages
         vector = stages.embedder.embed([topic])[0]
-        hits, index = stages.retriever.search_with_index(
-            topic, TOPIC_CHUNKS, source=source, vector=vector, doc_ids=frozenset(catalog)
+        found = stages.retriever.run(
+            Query(topic, TOPIC_CHUNKS, source, vector, doc_ids=frozenset(catalog))
         )
-        hits = scope.dated(hits, stages.retriever.catalog())
-        ids = [
-            unit_id(h.chunk.doc_id, i)
-            for h in hits
-            for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
-        ]
-        units = stages.store.units(list(dict.fromkeys(ids)))
-        scored = stages.answerer.score(topic, vector, hits, units, index)
+        index = found.index
+        hits = scope.dated(found.hits, index.catalog)
+        units = stages.store.units(unit_ids(hits))
+        scored = stages.reads.score(Found(topic, vector, hits, units, index))
         return [
             Sentence(
                 c.unit.index,
@@ -315,7 +313,8 @@ class Briefings:
             statement = previous_statement(answer)
             if not statement:
                 continue
-            for hit in self.stages.retriever.search(statement, 3, doc_ids=frozenset(catalog)):
+            found = self.stages.retriever.run(Query(statement, 3, doc_ids=frozenset(catalog)))
+            for hit in found.hits:
                 if " ".join(statement.split()) in " ".join(hit.chunk.text.split()):
                     return hit.chunk.doc_id
         return None

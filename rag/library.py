@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .documents.loaders import check_paths
 from .errors import NotFoundError
@@ -18,6 +21,12 @@ _TEXT_CACHE = 32  # document texts kept for citations and the page view
 
 class Library(Stages):
     """Documents in: ingest, list, read and delete them (the stages of :mod:`rag.wiring`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: document texts read for citations and the page view, newest last
+        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts_lock = threading.Lock()  # the web app reads them from several threads
 
     def ingest(
         self,
@@ -36,7 +45,7 @@ class Library(Stages):
             paths = [paths]
         check_paths(list(paths))
         store = self.store
-        with self._write_lock:
+        with self.writing():
             return ingest(
                 list(paths),
                 store=store,
@@ -64,10 +73,10 @@ class Library(Stages):
     def delete(self, doc_id: str) -> DocumentInfo:
         """Remove a document and all its chunks; returns what was removed."""
         info = self.document(doc_id)
-        with self._write_lock:
+        with self.writing():
             self.index.delete_document(doc_id)
             pdf_copy(self.settings, doc_id).unlink(missing_ok=True)
-        with self._open_lock:
+        with self._texts_lock:
             self._texts.pop(doc_id, None)
         return info
 
@@ -77,7 +86,7 @@ class Library(Stages):
         if text is None:
             info = self.document(doc_id)
             text = self.index.document_text(doc_id, int(info.metadata.get("parts", 1)))
-            with self._open_lock:  # the web app calls this from several threads
+            with self._texts_lock:
                 self._texts[doc_id] = text
                 while len(self._texts) > _TEXT_CACHE:
                     self._texts.popitem(last=False)

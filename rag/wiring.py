@@ -8,13 +8,15 @@ web app opens the index from several threads at once).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer.compose import ExtractiveAnswerer
+from .answer.read import SentenceReader
 from .config import Settings
 from .errors import RagError
 from .index.chroma import make_client
@@ -58,11 +60,18 @@ class Stages:
         self._llm_answerer: LLMAnswerer | None = None
         self._store: Store | None = None
         self._retriever: HybridRetriever | None = None
-        self._texts: OrderedDict[str, str] = OrderedDict()  # document texts, newest last
         self._open_lock = threading.RLock()
         self._write_lock = threading.Lock()
         self._reader = reader
         self._answerer: ExtractiveAnswerer | None = None
+        self._reads: SentenceReader | None = None
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Held while this process writes the index: one write at a time (another process's
+        writes are the store's to keep consistent, :mod:`rag.index.recovery`)."""
+        with self._write_lock:
+            yield
 
     @property
     def embedder(self) -> Embedder:
@@ -96,10 +105,18 @@ class Stages:
                     min_score=self.settings.min_score,
                     max_sentences=self.settings.max_answer_sentences,
                     reader=reader,
-                    read_candidates=self.settings.read_candidates,
                     threshold=self.settings.reader_threshold,
                 )
             return self._answerer
+
+    @property
+    def reads(self) -> SentenceReader:
+        """The read stage: the retrieved sentences ranked (by the reader unless it is off)."""
+        reader = self.reader
+        with self._open_lock:
+            if self._reads is None:
+                self._reads = SentenceReader(reader, read_candidates=self.settings.read_candidates)
+            return self._reads
 
     @property
     def store(self) -> Store:
@@ -116,7 +133,7 @@ class Stages:
                 seeds = self.settings.resolved_seeds_dir
                 if fresh and self.settings.seed and seeds is not None:
                     log.info("new index: adding the seed documents from %s", seeds)
-                    with self._write_lock:
+                    with self.writing():
                         ingest([seeds], store=store, embedder=embedder, settings=self.settings)
             assert self._store is not None
             return self._store
@@ -218,7 +235,10 @@ class Stages:
         llm = self.llm
         return "extractive" if llm is None else backend_name(llm, self.settings)
 
-    def _llm_writer(self) -> LLMAnswerer | None:
+    @property
+    def writer(self) -> LLMAnswerer | None:
+        """The draft-and-verify stage: the language model's answer, its citations checked
+        (None for the extractive backend)."""
         llm = self.llm
         if llm is None:
             return None

@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eval.pooled import term_set
+from rag.answer.read import LEXICAL_WEIGHT
 from rag.reader.protocol import Passage
 
 #: texts -> unit-length embedding rows (the assistant's embedding model)
 Embed = Callable[[list[str]], np.ndarray]
-
-#: the heuristic's weight on word overlap (as ``rag/answer/compose.py`` scores candidates)
-LEXICAL_WEIGHT = 0.5
 
 
 @dataclass(slots=True)

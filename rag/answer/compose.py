@@ -1,13 +1,12 @@
-"""The grounded extractive answerer: answers composed of cited source sentences.
+"""The compose stage: answers composed of cited source sentences.
 
-Each candidate sentence (a *unit* of a retrieved chunk) gets a heuristic score: cosine
-similarity to the question plus an IDF-weighted share of the question's content words it
-contains. The trained reader (:mod:`rag.reader`) then reads the heuristic's best candidates and
-gives each the probability that it answers the question, and the short answer inside it.
-The answer is the best sentence, the others close to it, and a sentence that directly
-continues a chosen one ("He also ...", "He called for ...", "These demands include ..."),
-when the reader scores it over its threshold; each followed by its ``[n]``. Below the reader's
-calibrated threshold (or, without a reader, the heuristic's ``min_score``) it abstains.
+:meth:`ExtractiveAnswerer.compose` takes the :class:`~rag.answer.cited.Reading` of the read
+stage (:mod:`rag.answer.read`: the sentences ranked by the heuristic and the reader) and
+returns the :class:`~rag.records.Answer`. The answer is the best sentence, the others close
+to it, and a sentence that directly continues a chosen one ("He also ...", "He called for
+...", "These demands include ..."), when the reader scores it over its threshold; each
+followed by its ``[n]``. Below the reader's calibrated threshold (or, without a reader,
+the heuristic's ``min_score``) it abstains.
 """
 
 from __future__ import annotations
@@ -15,15 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
 
-import numpy as np
-
-from ..dates import age_days
-from ..index.keyword import KeywordIndex, terms
-from ..index.rows import StoredUnit
 from ..reader import Passage, Reader
-from ..records import Answer, ScoredChunk
+from ..records import Answer
 from .cited import (
     Candidate,
     Reading,
@@ -37,15 +30,9 @@ from .cited import (
 )
 from .disagree import disagreeing
 from .needs import Needs
-from .question import looks_like_instruction
 
-LEXICAL_WEIGHT = 0.5
-RANK_PENALTY = 0.03  # per place the sentence's chunk sits below the best chunk
 MARGIN = 0.03
 CONTINUATION_SLACK = 0.12
-#: sentences the reader reads: the heuristic's best (docs/evaluation.md, "The answerer's
-#: constants")
-READ_CANDIDATES = 16
 #: other sentences join the best when the reader gives them this share of its probability
 #: (docs/evaluation.md, "The answerer's constants")
 READ_RATIO = 0.9
@@ -63,8 +50,8 @@ FIT_CANDIDATES = 8  # how far down the ranking an answer that fits the question 
 class ExtractiveAnswerer:
     """Selects and cites source sentences; never writes a word the sources don't contain.
 
-    With a ``reader`` the sentences are ranked by the trained reader (the heuristic only
-    picks the ``read_candidates`` it reads); without one, by the heuristic.
+    A reading the reader ranked is answered at the reader's ``threshold``; one ranked by
+    the heuristic alone, at ``min_score``.
     """
 
     name = "extractive"
@@ -75,50 +62,17 @@ class ExtractiveAnswerer:
         min_score: float,
         max_sentences: int,
         reader: Reader | None = None,
-        read_candidates: int = READ_CANDIDATES,
         threshold: float | None = None,
     ) -> None:
         self.min_score = min_score
         self.max_sentences = max_sentences
         self.reader = reader
-        self.read_candidates = read_candidates
         self.threshold = (
             threshold if threshold is not None else reader.threshold if reader else min_score
         )
         #: the reader's calibrated confidence at and above which an answer is ``sure``
         #: (None: no answer is marked sure)
         self.sure_threshold: float | None = getattr(reader, "sure_threshold", None)
-
-    def read(
-        self,
-        query: str,
-        query_vector: np.ndarray,
-        hits: list[ScoredChunk],
-        units: list[StoredUnit],
-        index: KeywordIndex,
-        *,
-        asked_on: date | None = None,
-    ) -> Reading:
-        """Score the retrieved sentences for ``query`` (``asked_on``: the day asked, from
-        which the reader reads each sentence's age)."""
-        ranked = self.score(query, query_vector, hits, units, index)
-        if self.reader is None or not ranked:
-            return Reading(query, ranked, False, units, index)
-        pool = ranked[: self.read_candidates]
-        passages = [
-            Passage(
-                c.text,
-                c.before,
-                c.heuristic,
-                age=age_days(c.hit.published, asked_on),
-                offset=c.unit.start,
-            )
-            for c in pool
-        ]
-        readings = self.reader.read(query, passages)
-        read = [replace(c, score=r.score, span=r.span) for c, r in zip(pool, readings, strict=True)]
-        read.sort(key=lambda c: (-c.score, -c.heuristic))
-        return Reading(query, read, True, units, index)
 
     def compose(self, question: str, reading: Reading) -> Answer:
         """The answer from a reading: the best sentences, or an abstention."""
@@ -228,47 +182,6 @@ class ExtractiveAnswerer:
         floor = max(self.min_score, fitting[0].score - MARGIN)
         chosen = self._select(fitting, floor, self.min_score - CONTINUATION_SLACK)
         return answer_of(question, chosen, self.name)
-
-    def score(
-        self,
-        query: str,
-        query_vector: np.ndarray,
-        hits: list[ScoredChunk],
-        units: list[StoredUnit],
-        index: KeywordIndex,
-    ) -> list[Candidate]:
-        """Candidates best first, by the heuristic."""
-        if not units:
-            return []
-        hit_of: dict[tuple[str, int], tuple[int, ScoredChunk]] = {}
-        for rank, hit in enumerate(hits):
-            for i in range(hit.chunk.first_sentence, hit.chunk.last_sentence + 1):
-                hit_of.setdefault((hit.chunk.doc_id, i), (rank, hit))
-        query_terms = set(terms(query))
-        weights = {t: index.idf(t) for t in query_terms}
-        total = sum(weights.values()) or 1.0
-        vectors = np.stack([u.vector for u in units])
-        similarity = vectors @ query_vector
-        texts: dict[tuple[str, int], str] = {}
-        for unit in units:
-            _, hit = hit_of[(unit.doc_id, unit.index)]
-            texts[(unit.doc_id, unit.index)] = hit.chunk.text[
-                unit.start - hit.chunk.start : unit.end - hit.chunk.start
-            ]
-        out = []
-        for unit, sim in zip(units, similarity, strict=True):
-            rank, hit = hit_of[(unit.doc_id, unit.index)]
-            text = texts[(unit.doc_id, unit.index)]
-            if looks_like_instruction(text):
-                continue  # a sentence addressed to a model is never an answer (injection)
-            if unit.heading:
-                continue  # a section title: the context of what follows, not an answer
-            lexical = sum(weights[t] for t in query_terms & set(terms(text))) / total
-            score = float(sim) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
-            before = texts.get((unit.doc_id, unit.index - 1), "")
-            out.append(Candidate(unit, hit, text, score, score, before=before))
-        out.sort(key=lambda c: -c.score)
-        return out
 
     def _select(
         self, ranked: list[Candidate], floor: float, continuation: float

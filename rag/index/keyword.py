@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..records import DocumentInfo
+
 STOPWORDS = frozenset(
     """
     a about above after again against all am an and any are as at be because been before being
@@ -70,15 +72,18 @@ class KeywordIndex:
         rows: Iterable[tuple[str, str, dict[str, Any]]],
         revision: str,
         complete: frozenset[str],
+        catalog: dict[str, DocumentInfo] | None = None,
     ) -> None:
         """Index the ``rows`` of ``complete`` documents only (the others belong to writes
-        in progress or interrupted)."""
+        in progress or interrupted); ``catalog``: those documents by id, as of the same
+        ``revision``."""
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.revision = revision
         self.rows = [r for r in rows if str(r[2]["doc_id"]) in complete]
         self.complete = complete
+        self.catalog = catalog or {}
         corpus = [terms(text) for _, text, _ in self.rows]
         self._df: Counter[str] = Counter()
         for tokens in corpus:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,28 @@ log = logging.getLogger(__name__)
 RRF_K = 60
 
 
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the retrieve stage is asked: the ``k`` best chunks for ``text`` (by its
+    ``vector`` when the caller has embedded it already), only from ``source`` and only of
+    ``doc_ids`` when they are given."""
+
+    text: str
+    k: int
+    source: str | None = None
+    vector: np.ndarray | None = None
+    doc_ids: frozenset[str] | None = None
+
+
+@dataclass(slots=True)
+class Retrieved:
+    """What it returns: the chunks best first, and the keyword index snapshot they were
+    ranked with (its ``catalog`` holds the documents of the same revision)."""
+
+    hits: list[ScoredChunk]
+    index: KeywordIndex
+
+
 class HybridRetriever:
     """Dense + keyword search over one store; the keyword index follows the store's revision."""
 
@@ -28,7 +51,6 @@ class HybridRetriever:
         self._embedder = embedder
         self._candidates = candidates
         self._index: KeywordIndex | None = None
-        self._catalog: dict[str, DocumentInfo] = {}
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
@@ -42,50 +64,33 @@ class HybridRetriever:
                 log.info("building the keyword index (revision %s)", revision[:8])
                 documents = self._store.documents()
                 complete = frozenset(d.id for d in documents)
-                self._index = KeywordIndex(self._store.iter_chunks(), revision, complete)
-                self._catalog = {d.id: d for d in documents}
+                catalog = {d.id: d for d in documents}
+                self._index = KeywordIndex(self._store.iter_chunks(), revision, complete, catalog)
                 release_memory()  # the build's token lists back to the system
             return self._index
 
     def catalog(self) -> dict[str, DocumentInfo]:
-        """Every complete document by id, as of the keyword index's revision."""
-        self.keyword_index()
-        return self._catalog
+        """Every complete document by id, as of the keyword index's revision (a search's
+        index holds the same, as of its revision: ``index.catalog``)."""
+        return self.keyword_index().catalog
 
-    def search(
-        self,
-        query: str,
-        k: int,
-        *,
-        source: str | None = None,
-        vector: np.ndarray | None = None,
-        doc_ids: frozenset[str] | None = None,
-    ) -> list[ScoredChunk]:
-        return self.search_with_index(query, k, source=source, vector=vector, doc_ids=doc_ids)[0]
-
-    def search_with_index(
-        self,
-        query: str,
-        k: int,
-        *,
-        source: str | None = None,
-        vector: np.ndarray | None = None,
-        doc_ids: frozenset[str] | None = None,
-    ) -> tuple[list[ScoredChunk], KeywordIndex]:
-        """The k best chunks (only from ``source``, and only of ``doc_ids``, when given),
-        and the keyword index snapshot they were ranked with."""
+    def run(self, query: Query) -> Retrieved:
+        """The stage's call: the ``query.k`` best chunks, and the keyword index snapshot
+        they were ranked with."""
+        vector = query.vector
         if vector is None:
-            vector = self._embedder.embed([query])[0]
+            vector = self._embedder.embed([query.text])[0]
+        source, doc_ids = query.source, query.doc_ids
         index = self.keyword_index()
         if doc_ids is not None and not doc_ids:
-            return [], index
+            return Retrieved([], index)
         if doc_ids is not None and index.complete <= doc_ids:
             doc_ids = None  # every document allowed: no filter to pay for (a long one is slow)
-        n = max(self._candidates, k)
+        n = max(self._candidates, query.k)
         dense = self._store.dense(vector, n, source, doc_ids) if len(index) else []
         # never a chunk of a half-written document
         dense = [hit for hit in dense if str(hit[2]["doc_id"]) in index.complete]
-        keyword = index.search(terms(query), n, source, doc_ids)
+        keyword = index.search(terms(query.text), n, source, doc_ids)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):
             fused[chunk_id] = {
@@ -100,8 +105,8 @@ class HybridRetriever:
             entry = fused.setdefault(chunk_id, {"text": text, "meta": meta, "score": 0.0})
             entry["score"] += 1 / (RRF_K + rank)
             entry["keyword_rank"] = rank
-        best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[:k]
-        return [_scored(chunk_id, entry) for chunk_id, entry in best], index
+        best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[: query.k]
+        return Retrieved([_scored(chunk_id, entry) for chunk_id, entry in best], index)
 
 
 def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:

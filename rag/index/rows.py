@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..records import Chunk, Document, DocumentInfo
+from ..records import Chunk, Document, DocumentInfo, ScoredChunk
 
 #: a document's text is stored in parts of this many characters
 TEXT_PART_CHARS = 200_000
@@ -46,6 +46,16 @@ class Written:
 def unit_id(doc_id: str, index: int) -> str:
     """The id of a document's ``index``-th unit in the units collection."""
     return f"{doc_id}:u{index}"
+
+
+def unit_ids(hits: Sequence[ScoredChunk]) -> list[str]:
+    """The ids of the retrieved chunks' units (their sentences), in order, each once."""
+    ids = (
+        unit_id(h.chunk.doc_id, i)
+        for h in hits
+        for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
+    )
+    return list(dict.fromkeys(ids))
 
 
 def headings(doc: Document, spans: Sequence[tuple[int, int]]) -> frozenset[int]:

@@ -1,5 +1,5 @@
 """What a claim states, read from its words: numbers (digits or words), names, clauses,
-negated words and refusals. The verifier (``rag.answer.verify``) checks each against a source
+negated words and refusals. The verifier (``rag.llm.verify``) checks each against a source
 sentence."""
 
 from __future__ import annotations

@@ -21,11 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..answer.citations import parse_draft, render, strip_markers
 from ..answer.cited import cite
-from ..answer.claimtext import is_refusal, same_word
 from ..answer.question import looks_like_instruction
-from ..answer.verify import Evidence, Verdict, Verifier, evidence_of
 from ..config import Settings
 from ..errors import BackendError
 from ..index.keyword import KeywordIndex, terms
@@ -33,6 +30,9 @@ from ..index.rows import StoredUnit
 from ..reader import Passage, Reader
 from ..records import Answer, Citation, Revision, ScoredChunk
 from .backends import LLMTimeout, describe_failure
+from .citations import parse_draft, render, strip_markers
+from .claimtext import is_refusal, same_word
+from .verify import Evidence, Verdict, Verifier, evidence_of
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

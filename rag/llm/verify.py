@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..answer.question import looks_like_instruction
 from ..index.keyword import terms
 from ..index.rows import StoredUnit
 from ..records import ScoredChunk
@@ -39,7 +40,6 @@ from .claimtext import (
     same_word,
     surface_words,
 )
-from .question import looks_like_instruction
 
 #: Candidate sentences tried per clause, best (coverage + similarity) first.
 CANDIDATES = 5

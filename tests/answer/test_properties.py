@@ -10,12 +10,12 @@ from helpers import FakeEmbedder
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rag.answer.citations import marker_numbers, parse_draft, strip_markers
 from rag.documents.chunking import split_document
 from rag.documents.htmltext import VisibleText, _VisibleText, html_text
 from rag.documents.large import LargeText, _cut, sections
 from rag.documents.loaders import Skip, document_id, parse
 from rag.documents.sentences import split_sentences
+from rag.llm.citations import marker_numbers, parse_draft, strip_markers
 from rag.records import Document
 
 #: Text that looks like news: words, punctuation, quotes, numbers, blank lines, odd spaces.
@@ -108,7 +108,7 @@ def test_any_draft_parses_into_claims_citing_only_real_sources(draft: str, n: in
 def test_marker_numbers_are_what_the_marker_names(
     pieces: list[tuple[int, int | None]], comma: str, dash: str
 ) -> None:
-    from rag.answer.citations import MAX_RANGE
+    from rag.llm.citations import MAX_RANGE
 
     marker = "[" + comma.join(f"{a}{dash}{b}" if b is not None else str(a) for a, b in pieces)
     marker += "]"

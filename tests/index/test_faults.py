@@ -89,11 +89,11 @@ def test_sigkill_in_the_middle_of_an_ingest(tmp_path: Path, real_embedder) -> No
         assert target in {doc_id for doc_id, _, _ in store.pending()}
         assert target not in complete_ids, "killed before its record was written"
         assert any(row[2]["doc_id"] == target for row in store.iter_chunks()), "it had chunks"
-        from rag.index.retrieve import HybridRetriever
+        from rag.index.retrieve import HybridRetriever, Query
 
         retriever = HybridRetriever(store, real_embedder)
         for question in ("Who won Super Bowl 50?", "What is the Amazon rainforest?", "Normans"):
-            for hit in retriever.search(question, 30):
+            for hit in retriever.run(Query(question, 30)).hits:
                 assert hit.chunk.doc_id in complete_ids
         # Opening the assistant repairs: consistent, nothing half-indexed marked done.
         clear_chroma()

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.answer.citations import Claim
-from rag.answer.verify import Verdict
+from rag.llm.citations import Claim
 from rag.llm.generate import answering
+from rag.llm.verify import Verdict
 from rag.reader import Reading
 
 QUESTION = "What did Russia offer?"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.answer.citations import marker_numbers, parse_draft, render, strip_markers
+from rag.llm.citations import marker_numbers, parse_draft, render, strip_markers
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claimtext import clauses, is_refusal, names, negated_words, numbers, same_word
+from rag.llm.claimtext import clauses, is_refusal, names, negated_words, numbers, same_word
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag.answer.citations import Claim
-from rag.answer.verify import Verifier, evidence_of
-from rag.index.rows import unit_id
+from rag.index.retrieve import Query
+from rag.index.rows import unit_ids
+from rag.llm.citations import Claim
+from rag.llm.verify import Verifier, evidence_of
 
 pytestmark = pytest.mark.slow
 
@@ -53,13 +54,9 @@ KNOWN_MISSES = [
 
 @pytest.fixture(scope="module")
 def verifier(seeded: Assistant) -> Verifier:
-    hits, index = seeded.retriever.search_with_index(QUESTION, 12)
-    ids = [
-        unit_id(h.chunk.doc_id, i)
-        for h in hits
-        for i in range(h.chunk.first_sentence, h.chunk.last_sentence + 1)
-    ]
-    units = seeded.store.units(list(dict.fromkeys(ids)))
+    found = seeded.retriever.run(Query(QUESTION, 12))
+    hits, index = found.hits, found.index
+    units = seeded.store.units(unit_ids(hits))
     return Verifier(evidence_of(hits, units), seeded.embedder.embed, index.idf)
 
 
