@@ -251,7 +251,7 @@ def run(sizes: list[int], questions: int, rounds: int, server: bool, squad: Path
         args = [
             sys.executable,
             "-m",
-            "eval.bench",
+            __name__,  # eval.bench in a checkout, rag_cite.eval.bench where the wheel is
             "--one-size",
             str(size),
             "--questions",

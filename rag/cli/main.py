@@ -14,8 +14,7 @@ from typing import Any, NoReturn
 from ..config import Settings
 from ..errors import RagError
 from . import asking as asking_cli
-from . import measure as measure_cli
-from . import reader as reader_cli
+from . import plugins
 from . import servers as servers_cli
 
 EXIT_USER = 2
@@ -142,8 +141,7 @@ def _parser() -> argparse.ArgumentParser:
 
     asking_cli.add_commands(sub)
     servers_cli.add_commands(sub)
-    measure_cli.add_commands(sub)
-    reader_cli.add_commands(sub)
+    plugins.add_commands(sub)  # the web app's, the evaluation suite's, training's
 
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")

@@ -1,8 +1,10 @@
-"""The ``rag`` commands that measure: eval, eval-errors, eval-extraction, bench, load.
+"""The evaluation suite's ``rag`` commands: answer quality (``rag eval``, ``eval-errors``,
+``eval-extraction``) and speed (``rag bench``, ``load``).
 
-The reader's own (train-reader, eval-reader) are in ``rag/cli/reader.py``. All take settings only
-(each builds the assistants it measures), so ``rag.cli`` hands them the settings instead of
-an assistant.
+Each function adds one command to ``rag``'s parser; they register themselves as entry
+points of ``rag_cite.commands`` (pyproject.toml, :mod:`rag.cli.plugins`). All take settings
+only (each builds the assistants it measures), so ``rag`` hands them the settings instead
+of an assistant.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eval.splits import PARTS
+from rag.config import Settings
+from rag.errors import ConfigError, RagError
 
-from ..config import Settings
-from ..errors import ConfigError, RagError
+from .splits import PARTS
 
 
-def add_commands(sub: Any) -> None:
-    """Add the measuring commands to the ``rag`` parser's sub-commands."""
+def eval_command(sub: Any) -> None:
+    """``rag eval``."""
     p = sub.add_parser(
         "eval",
         help="score answers, citations and abstentions on a question set (and a baseline)",
@@ -61,6 +63,9 @@ def add_commands(sub: Any) -> None:
     )
     p.set_defaults(run=_eval, settings_only=True)
 
+
+def eval_errors(sub: Any) -> None:
+    """``rag eval-errors``."""
     p = sub.add_parser(
         "eval-errors",
         help="where answers are lost: each question's retrieval and reading replayed by stage",
@@ -84,6 +89,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--out", type=Path, help="results folder (default: eval-results/errors-NAME)")
     p.set_defaults(run=_eval_errors, settings_only=True)
 
+
+def eval_extraction(sub: Any) -> None:
+    """``rag eval-extraction``."""
     p = sub.add_parser(
         "eval-extraction",
         help="how much of what is indexed from news pages is the article (shingle F1)",
@@ -96,6 +104,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(run=_eval_extraction, settings_only=True)
 
+
+def bench_command(sub: Any) -> None:
+    """``rag bench``."""
     p = sub.add_parser(
         "bench",
         help="ingest throughput, ask latency at several corpus sizes, memory, cold start",
@@ -115,6 +126,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--out", type=Path, help="write bench.json and bench.md here")
     p.set_defaults(run=_bench, settings_only=True)
 
+
+def load_command(sub: Any) -> None:
+    """``rag load``."""
     p = sub.add_parser(
         "load",
         help="load test: many chat sessions at once against the web app, with ingest going on",
@@ -132,7 +146,7 @@ def add_commands(sub: Any) -> None:
 
 
 def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
-    from eval import extraction
+    from . import extraction
 
     if not args.pages.is_dir():
         raise ConfigError(f"no folder at {str(args.pages)!r}")
@@ -148,9 +162,9 @@ def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from eval import report
-    from eval.datasets import load
-    from eval.runner import evaluate
+    from . import report
+    from .datasets import load
+    from .runner import evaluate
 
     if args.compare:
         a, b = (report.load(p) for p in args.compare)
@@ -195,12 +209,12 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
     import tempfile
 
-    from eval import analysis
-    from eval.datasets import load
-    from eval.pooled import read_pools, write_pools
-    from eval.runner import threshold_in_use
+    from rag.reader import load_reader
 
-    from ..reader import load_reader
+    from . import analysis
+    from .datasets import load
+    from .pooled import read_pools, write_pools
+    from .runner import threshold_in_use
 
     if (args.dataset is None) == (args.pools is None):
         raise RagError("give a dataset or --pools FILE (one of them)")
@@ -244,7 +258,7 @@ def _reader_folder(path: Path | None) -> str | None:
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from eval import bench, benchtable, coldstart
+    from . import bench, benchtable, coldstart
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -276,7 +290,7 @@ def _show(results: dict[str, Any], table: str, out: Path | None, name: str) -> N
 
 
 def _load(settings: Settings, args: argparse.Namespace) -> int:
-    from eval import load
+    from . import load
 
     if not 1 <= args.sessions <= 256 or not 5 <= args.seconds <= 3600:
         raise RagError("--sessions must be 1-256 and --seconds 5-3600")

@@ -1,8 +1,8 @@
-"""The ``rag`` commands of the reader: train it, and measure it alone on held-out data.
+"""Training's ``rag`` commands: train the reader, and measure it alone on held-out data.
 
-Both run the project's ``training`` package (``training/command.py``), which is not
-installed with the wheel: it is imported when a command runs, never when the parser is
-built, so ``rag --help`` and argument mistakes need only the installed package.
+They register themselves as entry points of ``rag_cite.commands`` (pyproject.toml,
+:mod:`rag.cli.plugins`); this package is the source checkout's, not installed with the
+wheel, where ``rag`` lists them as needing the checkout.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
-from ..errors import RagError
+from rag.config import Settings
+from rag.errors import RagError
 
 
-def add_commands(sub: Any) -> None:
-    """Add ``train-reader`` and ``eval-reader`` to the ``rag`` parser's sub-commands."""
+def train_reader(sub: Any) -> None:
+    """``rag train-reader``."""
     p = sub.add_parser(
         "train-reader",
         help="train the answer reader (CPU, at most --minutes) and write it with its evaluation",
@@ -83,6 +83,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_train_reader, settings_only=True)
 
+
+def eval_reader(sub: Any) -> None:
+    """``rag eval-reader``."""
     p = sub.add_parser(
         "eval-reader",
         help="the reader alone on the held-out parts, several readers side by side",
@@ -97,20 +100,6 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(run=_eval_reader, settings_only=True)
 
 
-def _require_training(name: str) -> None:
-    """A clear error where only the wheel is installed: the ``training`` package is the
-    source checkout's."""
-    try:
-        import training.command  # noqa: F401
-    except ImportError as exc:
-        if exc.name not in ("training", "training.command"):
-            raise  # a package that training needs is missing: its own error says which
-        raise RagError(
-            f"rag {name} needs the project's source checkout "
-            "(training/ is not installed with the wheel)"
-        ) from exc
-
-
 def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise RagError(f"--data {str(args.data)!r} is not a folder")
@@ -122,12 +111,11 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--lr must be 0-1, --squad11/--squad2 at least 0, --news-repeats 1+")
     if args.base and args.init:
         raise RagError("--base is for a reader trained from a base; --init starts from its own")
-    _require_training("train-reader")
-    from training.calibration import answering_threshold
-    from training.command import HEURISTIC_WEIGHT, run, write_config
-    from training.news import NEWS_TRAIN
-    from training.pools import SOURCE as POOLS
-    from training.trainer import TrainConfig
+    from .calibration import answering_threshold
+    from .command import HEURISTIC_WEIGHT, run, write_config
+    from .news import NEWS_TRAIN
+    from .pools import SOURCE as POOLS
+    from .trainer import TrainConfig
 
     if args.pool_repeats < 1 or args.statements < 0:
         raise RagError("--pool-repeats must be at least 1 and --statements at least 0")
@@ -182,11 +170,10 @@ def _train_reader(settings: Settings, args: argparse.Namespace) -> int:
 def _eval_reader(settings: Settings, args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise RagError(f"--data {str(args.data)!r} is not a folder")
-    _require_training("eval-reader")
-    from training.command import evaluate_reader, held_out
-    from training.trainer import TrainConfig
+    from rag.reader import load_reader
 
-    from ..reader import load_reader
+    from .command import evaluate_reader, held_out
+    from .trainer import TrainConfig
 
     test = held_out(args.data, TrainConfig(limit=args.limit))
     results = {}
