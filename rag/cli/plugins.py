@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import RagError
@@ -79,9 +79,20 @@ def _unavailable(sub: Any, name: str, package: str) -> None:
         f"({package}/ is not installed with the wheel)"
     )
     p = sub.add_parser(name, help=f"(needs the source checkout's {package}/)", description=need)
-    p.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     def missing(settings: Any, args: argparse.Namespace) -> int:
         raise RagError(need)
 
-    p.set_defaults(run=missing, settings_only=True)
+    def any_arguments(
+        args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Whatever follows the command is taken (its options are the absent package's):
+        ``--help`` shows what it needs, anything else runs :func:`missing`."""
+        if {"-h", "--help"} & set(args or []):
+            p.print_help()
+            p.exit(0)
+        namespace = namespace if namespace is not None else argparse.Namespace()
+        namespace.run, namespace.settings_only = missing, True
+        return namespace, []
+
+    p.parse_known_args = any_arguments
