@@ -1,5 +1,6 @@
 """The evaluation suite's ``rag`` commands: answer quality (``rag eval``, ``eval-errors``,
-``eval-extraction``) and speed (``rag bench``, ``load``).
+``eval-extraction``, ``eval-compound``, ``eval-relevance``, ``eval-backends``) and speed
+(``rag bench``, ``load``, ``bench-reader``).
 
 Each function adds one command to ``rag``'s parser; they register themselves as entry
 points of ``rag_cite.commands`` (pyproject.toml, :mod:`rag.cli.plugins`). All take settings
@@ -17,7 +18,7 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
 
-from .splits import PARTS
+from .quality.splits import PARTS
 
 
 def eval_command(sub: Any) -> None:
@@ -105,6 +106,93 @@ def eval_extraction(sub: Any) -> None:
     p.set_defaults(run=_eval_extraction, settings_only=True)
 
 
+def eval_compound(sub: Any) -> None:
+    """``rag eval-compound``."""
+    p = sub.add_parser(
+        "eval-compound",
+        help="compound questions (two SQuAD questions joined) read part by part and whole",
+        description="Two held-out SQuAD questions about one article joined into one "
+        "('Q1, and q2?'), asked with each part read alone (RAG_COMPOUND_QUESTIONS, the "
+        "default) and read as one question, on the same index.",
+    )
+    p.add_argument("--data", type=Path, required=True, help="folder with squad2-dev-a.json")
+    p.add_argument("--pairs", type=int, default=150, help="compound questions asked")
+    p.add_argument("--seed", type=int, default=0, help="which pairs (random seed)")
+    p.add_argument("--out", type=Path, help="write compound.json and compound.md here")
+    p.set_defaults(run=_eval_compound, settings_only=True)
+
+
+def _eval_compound(settings: Settings, args: argparse.Namespace) -> int:
+    from .quality import compound
+
+    if not (args.data / "squad2-dev-a.json").is_file():
+        raise RagError(f"no squad2-dev-a.json in {str(args.data)!r}")
+    if args.pairs < 1:
+        raise RagError("--pairs must be at least 1")
+    results = compound.run(args.data, args.pairs, args.seed)
+    _show(results, compound.table(results), args.out, "compound")
+    return 0
+
+
+def eval_relevance(sub: Any) -> None:
+    """``rag eval-relevance``."""
+    p = sub.add_parser(
+        "eval-relevance",
+        help="the LLM path's relevance filter on real answers: right and wrong drops",
+        description="For every answerable question, the sentences the assistant reads best "
+        "go through the filter that drops a model's supported sentences that do not answer: "
+        "how many that hold the gold it drops, and how many others.",
+    )
+    p.add_argument("dataset", type=Path, help="as for `rag eval`")
+    p.add_argument("--docs", type=Path, help="files or folder the JSONL questions are about")
+    p.add_argument("--part", choices=PARTS, default="all", help="as for `rag eval`")
+    p.set_defaults(run=_eval_relevance, settings_only=True)
+
+
+def _eval_relevance(settings: Settings, args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .quality import relevance
+    from .quality.datasets import load
+
+    with tempfile.TemporaryDirectory(prefix="rag-relevance-") as work:
+        dataset = load(
+            args.dataset, docs=args.docs, work=Path(work), limit=None, seed=0, part=args.part
+        )
+        counts = relevance.measure(dataset, settings)
+    print(json.dumps(counts, indent=1))
+    for mode, c in counts.items():
+        print(
+            f"{mode}: gold sentences dropped {c['gold_dropped']} of {c['gold_claims']}, "
+            f"others dropped {c['other_dropped']} of {c['other_claims']}"
+        )
+    return 0
+
+
+def eval_backends(sub: Any) -> None:
+    """``rag eval-backends``."""
+    p = sub.add_parser(
+        "eval-backends",
+        help="the seed questions answered extractively and by a language model, side by side",
+        description="What verification removed, re-cited or attributed in each model answer "
+        "(a Markdown report; the index is built from seeds/ in a temporary folder).",
+    )
+    p.add_argument("--backend", required=True, choices=["openai", "ollama", "llamacpp"])
+    p.add_argument("--model", default="", help="model name, or .gguf path for llamacpp")
+    p.add_argument("--base-url", default=None, help="LLM server URL")
+    p.add_argument("--max-tokens", type=int, default=200)
+    p.add_argument("--timeout", type=float, default=300)
+    p.add_argument("--out", type=Path, help="write the report here (default: print it)")
+    p.add_argument("--json", type=Path, dest="json_out", help="every answer as JSON")
+    p.set_defaults(run=_eval_backends, settings_only=True)
+
+
+def _eval_backends(settings: Settings, args: argparse.Namespace) -> int:
+    from .quality import compare_backends
+
+    return compare_backends.run(args)
+
+
 def bench_command(sub: Any) -> None:
     """``rag bench``."""
     p = sub.add_parser(
@@ -146,7 +234,7 @@ def load_command(sub: Any) -> None:
 
 
 def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
-    from . import extraction
+    from .quality import extraction
 
     if not args.pages.is_dir():
         raise ConfigError(f"no folder at {str(args.pages)!r}")
@@ -162,9 +250,9 @@ def _eval_extraction(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from . import report
-    from .datasets import load
-    from .runner import evaluate
+    from .quality import report
+    from .quality.datasets import load
+    from .quality.runner import evaluate
 
     if args.compare:
         a, b = (report.load(p) for p in args.compare)
@@ -211,10 +299,10 @@ def _eval_errors(settings: Settings, args: argparse.Namespace) -> int:
 
     from rag.reader import load_reader
 
-    from . import analysis
-    from .datasets import load
-    from .pooled import read_pools, write_pools
-    from .runner import threshold_in_use
+    from .quality import analysis
+    from .quality.datasets import load
+    from .quality.pooled import read_pools, write_pools
+    from .quality.runner import threshold_in_use
 
     if (args.dataset is None) == (args.pools is None):
         raise RagError("give a dataset or --pools FILE (one of them)")
@@ -258,7 +346,7 @@ def _reader_folder(path: Path | None) -> str | None:
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from . import bench, benchtable, coldstart
+    from .speed import bench, benchtable, coldstart
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -290,7 +378,7 @@ def _show(results: dict[str, Any], table: str, out: Path | None, name: str) -> N
 
 
 def _load(settings: Settings, args: argparse.Namespace) -> int:
-    from . import load
+    from .speed import load
 
     if not 1 <= args.sessions <= 256 or not 5 <= args.seconds <= 3600:
         raise RagError("--sessions must be 1-256 and --seconds 5-3600")
@@ -306,3 +394,31 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
     _show(result, load.table(result), args.out, "load")
     failed = result["load"]["errors"] or result["load"]["crossings"] or result["ingest"]["errors"]
     return 1 if failed else 0
+
+
+def bench_reader(sub: Any) -> None:
+    """``rag bench-reader``."""
+    p = sub.add_parser(
+        "bench-reader",
+        help="what the reader's read costs a question, beside larger readers",
+        description="The shipped reader's read of the seed's sentences beside itself on "
+        "transformers' BertModel and beside larger shapes (MiniLM-L12, a base-size model), "
+        "medians of timed reads.",
+    )
+    p.add_argument("--rounds", type=int, default=15, help="timed reads per reader")
+    p.add_argument("--candidates", type=int, default=16, help="sentences read per question")
+    p.add_argument("--question", default="What did Russia offer?")
+    p.add_argument("--json", type=Path, help="also write the figures here")
+    p.set_defaults(run=_bench_reader, settings_only=True)
+
+
+def _bench_reader(settings: Settings, args: argparse.Namespace) -> int:
+    from .speed import reader_cost
+
+    if args.rounds < 1 or args.candidates < 1:
+        raise RagError("--rounds and --candidates must be at least 1")
+    result = reader_cost.run(args.rounds, args.candidates, args.question)
+    print(reader_cost.table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0

@@ -17,7 +17,7 @@ from helpers.web import Pages, Quiet
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from eval.servers import chroma_command, free_port, heartbeat_url, running
+from eval.speed.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, Settings
 
 # Property tests: CI runs a fixed, reproducible set of examples ("ci"); a wider random search

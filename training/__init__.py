@@ -7,7 +7,7 @@ imports them; they never import it (``lint-imports``), except ``rag train-reader
 - ``data``: training groups and what every source shares; one module per source family:
   ``news``, ``squad``, ``nq`` (ClapNQ, QED), ``trecqa``, ``statements`` (open questions),
   ``pools`` (``python -m training.pools``: the assistant's own candidates; the pools'
-  records and labels are ``eval.pooled``, the held-out parts ``eval.splits``);
+  records and labels are ``eval.quality.pooled``, the held-out parts ``eval.quality.splits``);
 - ``trainer``: the training loop (resumable); ``evaluation``: held-out figures and
   calibration; ``calibration``: the answering threshold; ``command``: what
   ``rag train-reader`` and ``rag eval-reader`` run;

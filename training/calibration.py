@@ -1,7 +1,7 @@
 """The answering threshold, set on held-out news as the assistant reads it.
 
 ``rag train-reader`` calls :func:`answering_threshold` after training: the news validation
-weeks of ``news-train.json`` (``eval/splits.py``) are pooled by the assistant itself
+weeks of ``news-train.json`` (``eval/quality/splits.py``) are pooled by the assistant itself
 (``python -m training.pools --part validation``: their search-result articles indexed, each
 question's candidate sentences kept), then read by the new reader as ``Assistant.ask``
 reads them (its first ``read_candidates``, fused with the heuristic). The threshold is the
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import READ, Pooled, answer_pattern, label, passages_of, read_pools
+from eval.quality.pooled import READ, Pooled, answer_pattern, label, passages_of, read_pools
 from rag import Settings
 from rag.reader import Passage, Reader, load_reader
 
@@ -59,7 +59,7 @@ def pool_threshold(
     or ``python -m training.pools --part validation``), read as the assistant reads them (its
     ``read`` best candidates, the reader fused with the heuristic).
 
-    Labels come from the pools themselves (``eval/pooled.py``): *answerable* when a
+    Labels come from the pools themselves (``eval/quality/pooled.py``): *answerable* when a
     sentence read holds the answer next to the question's words, *unanswerable* when no
     sentence pooled holds the answer or any of its words. The quiz's own "no gold article"
     flag is not used: many such questions are answered in their search results. The

@@ -1,6 +1,6 @@
 """``rag train-reader``: build the training data, train, calibrate, evaluate, write the model.
 
-Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``eval/splits.py``
+Data (files looked for in ``--data``; see ``shared/data/README.md`` and ``eval/quality/splits.py``
 for what is held out): news quizzes (``news``), SQuAD 1.1 and 2.0 (``squad``), ClapNQ and
 QED (``nq``), TrecQA (``trecqa``). The built groups are cached beside the output
 (``.data-<key>.pkl``) so a resumed run does not build them again.
@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import read_pools
-from eval.splits import SQUAD_DEV_PARTS, clapnq_part
+from eval.quality.pooled import read_pools
+from eval.quality.splits import SQUAD_DEV_PARTS, clapnq_part
 from rag.config import packaged_seeds_dir
 from rag.errors import ConfigError
 from rag.hardware import use_bf16

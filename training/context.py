@@ -7,7 +7,7 @@ on the assistant's own candidate pools.
 Each pool (``python -m training.pools``; ``rag eval-errors`` writes one too) is read by the
 reader as the product reads it (the first 16 sentences, fused with the heuristic, no
 context); the weights of :data:`rag.reader.context.FEATURES` are then fitted by a listwise
-softmax over each pool with a positive (``eval.pooled.label``: the quiz's answer near
+softmax over each pool with a positive (``eval.quality.pooled.label``: the quiz's answer near
 the question's words), the reader's fused logit kept at weight 1 so that its calibration and
 threshold keep their meaning. Printed: the fit's own figures, 2-fold cross-validation over
 the fitting pools, and every ``--check`` pool's figures before and after (best sentence
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.pooled import READ, Pooled, label, passages_of, read_pools
+from eval.quality.pooled import READ, Pooled, label, passages_of, read_pools
 from rag.errors import ConfigError, RagError
 from rag.reader.context import FEATURES, features
 

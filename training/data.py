@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eval.pooled import term_set
+from eval.quality.pooled import term_set
 from rag.answer.read import LEXICAL_WEIGHT
 from rag.reader.protocol import Passage
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.pooled import answer_pattern, term_set
-from eval.splits import news_part, quiz_day
+from eval.quality.pooled import answer_pattern, term_set
+from eval.quality.splits import news_part, quiz_day
 from rag.dates import age_days, as_date
 from rag.documents.sentences import split_sentences
 from rag.errors import ConfigError

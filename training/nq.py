@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eval.pooled import answer_pattern
+from eval.quality.pooled import answer_pattern
 from rag.reader.protocol import Passage
 
 from .data import Candidate, Embed, Group, IdfTable, answer_span, heuristic_order

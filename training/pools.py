@@ -2,16 +2,16 @@
 
 The reader is trained to pick the answering sentence out of what it will really be shown.
 This builds that: the usable questions of ``news-train.json``'s *training* weeks
-(``eval/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
+(``eval/quality/splits.py``; the validation weeks and ``news-2024.json`` are never touched), in
 date order, in parts of about ``chunk`` questions; each part's search-result and gold
 articles are indexed by the product in a temporary store and every question's candidate
-sentences pooled exactly as ``rag eval-errors`` pools them (:func:`eval.analysis.collect`).
+sentences pooled exactly as ``rag eval-errors`` pools them (:func:`eval.quality.analysis.collect`).
 One ``train-NNN.jsonl`` (or ``validation-NNN.jsonl``) per part, so an interrupted run goes
 on where it stopped.
 
 Every row keeps the quiz's answers, also for questions the data set marks as having no
 gold article: ``rag train-reader --pools`` labels candidates by the answer itself
-(``eval/pooled.py``'s :func:`~eval.pooled.label`).
+(``eval/quality/pooled.py``'s :func:`~eval.quality.pooled.label`).
 
 The training groups made from pools (:func:`pool_groups`): a group is the positives
 anywhere in the pool against the negatives among the first ``read`` candidates (what the
@@ -32,8 +32,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from eval.pooled import READ, Pooled, answer_pattern, label, passages_of, write_pools
-from eval.splits import news_part
+from eval.quality.pooled import READ, Pooled, answer_pattern, label, passages_of, write_pools
+from eval.quality.splits import news_part
 from rag import Settings
 
 from .data import Candidate, Group, answer_span
@@ -76,8 +76,8 @@ def build(
     """The pools files of ``part`` in ``out`` (made where missing; ``limit``: the first
     questions only, a quick run)."""
     # the assistant (LangChain, Chroma) only here: rag train-reader reads pools without it
-    from eval.analysis import collect
-    from eval.datasets import load_news
+    from eval.quality.analysis import collect
+    from eval.quality.datasets import load_news
 
     raw = json.loads((data / NEWS_TRAIN).read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)

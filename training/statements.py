@@ -30,8 +30,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from eval.pooled import term_set
-from eval.splits import news_part
+from eval.quality.pooled import term_set
+from eval.quality.splits import news_part
 from rag.reader.protocol import Passage
 
 from .data import Candidate, Group, IdfTable, shortlist

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.pooled import READ, Pooled, answer_pattern, label, passages_of, read_pools
+from eval.quality.pooled import READ, Pooled, answer_pattern, label, passages_of, read_pools
 from rag.reader import Reader, load_reader
 
 WH = ("who", "what", "when", "where", "which", "how many", "how much", "why", "how")

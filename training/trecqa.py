@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from eval.pooled import answer_pattern
+from eval.quality.pooled import answer_pattern
 from rag.reader.protocol import Passage
 
 from .data import Candidate, Group, answer_span

@@ -94,7 +94,7 @@ def answering(
     demands include ...") is read after the supported sentence before it in the answer when
     both rest on the same document: alone, "It" answers nothing. With ``context`` every
     other sentence is read after the source sentence before the one it rests on (measured
-    by ``eval/relevance.py``: it keeps more off-topic sentences and saves no answering one,
+    by ``eval/quality/relevance.py``: it keeps more off-topic sentences and saves no answering one,
     so it is off). Those far below the best and below RELEVANT of the reader's threshold
     are true but beside the point ("The sources discuss the talks."). The best stays."""
     if reader is None or len(kept) < 2:

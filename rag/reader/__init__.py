@@ -10,7 +10,7 @@
 Training is not inference: the data sources, the training loop, calibration and
 ``rag train-reader`` are the top-level ``training`` package of the source checkout, which
 is not installed with the wheel; what ``eval`` shares with it (which parts are held out,
-the pools' records and labels) is in ``eval.splits`` and ``eval.pooled``.
+the pools' records and labels) is in ``eval.quality.splits`` and ``eval.quality.pooled``.
 """
 
 from .protocol import READER_DIR, Passage, Reader, Reading, load_reader, reader_config

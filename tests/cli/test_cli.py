@@ -306,7 +306,7 @@ def test_ask_and_chat_answer_through_a_running_server_with_the_same_answers(
     """`rag ask` / `rag chat` on the index a `rag serve` holds ask it (no models loaded
     again; -v says so); with other answering settings, or once it has stopped, they load the
     models themselves and give the same answer."""
-    from eval.servers import running
+    from eval.speed.servers import running
 
     data, port = tmp_path / "d", free_port()
     question = "How many bodies will Russia return?"
@@ -348,7 +348,7 @@ def test_the_cli_and_the_web_chat_share_one_index(tmp_path: Path) -> None:
     """No --data-dir and no RAG_DATA_DIR: `rag` and `rag serve` use the same default index."""
     from gradio_client import Client, handle_file
 
-    from eval.servers import running
+    from eval.speed.servers import running
 
     env = {k: v for k, v in os.environ.items() if k != "RAG_DATA_DIR"}
     env["XDG_DATA_HOME"] = str(tmp_path / "xdg")

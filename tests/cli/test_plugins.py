@@ -67,7 +67,7 @@ def test_the_wheel_installs_the_app_and_the_suite_under_the_namespace(wheel: Pat
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert {"rag", "rag_cite"} <= tops and not {"ui", "eval", "training"} & tops
-    assert "rag_cite/ui/app.py" in names and "rag_cite/eval/bench.py" in names
+    assert "rag_cite/ui/app.py" in names and "rag_cite/eval/speed/bench.py" in names
     assert any(n.startswith("rag/_seeds/") for n in names)
 
 
@@ -84,7 +84,7 @@ def test_the_installed_wheel_runs_its_commands_without_the_checkout(
         from rag.cli import main, plugins
         serve = plugins.load("rag_cite.ui.cli:serve")
         print("serve from", serve.__module__)
-        import rag_cite.eval.bench as bench
+        import rag_cite.eval.speed.bench as bench
         print("bench at", bench.__file__)
         print("exit", main(["train-reader", "--data", "x"]))
         """

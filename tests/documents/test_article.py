@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers.pages import BODY, news_page
 
-from eval.extraction import load_pages, page_counts, run, shingles
+from eval.quality.extraction import load_pages, page_counts, run, shingles
 from rag.documents.article import read_article
 from rag.documents.loaders import load
 
@@ -153,7 +153,7 @@ def test_a_modified_date_in_the_page_does_not_win(tmp_path: Path) -> None:
 @needs_pages
 @pytest.mark.slow
 def test_real_pages_carry_the_date_their_metadata_states() -> None:
-    from eval.extraction import dates
+    from eval.quality.extraction import dates
 
     found = dates(PAGES)
     assert found["stating_a_date"] >= 70  # measured: 72 of 91

@@ -1,5 +1,5 @@
 """What the tests share: the checkout's paths, a short news story, a deterministic fake
-embedder and reader, and local servers (``eval.servers``). The modules beside it hold
+embedder and reader, and local servers (``eval.speed.servers``). The modules beside it hold
 the rest: ``cli`` (`rag` in a new process), ``pages`` (a news page), ``pdfs``, ``llms``
 (scripted chat models), ``browser`` (Chromium), ``web`` (a local web site), ``news`` (a
 news-quiz set), ``pools`` (hand-made candidate pools)."""
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.servers import free_port, running
+from eval.speed.servers import free_port, running
 
 __all__ = [
     "ROOT",

@@ -1,4 +1,4 @@
-"""A small news-quiz set on disk: a training week and a held-out one (``eval.splits``)."""
+"""A small news-quiz set on disk: a training week and a held-out one (``eval.quality.splits``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from eval.splits import news_part
+from eval.quality.splits import news_part
 
 
 def _day(part: str, after: date = date(2023, 1, 2)) -> str:

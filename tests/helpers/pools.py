@@ -1,8 +1,8 @@
-"""Hand-made candidate pools (``eval.pooled.Pooled``) for the what-ifs and calibration."""
+"""Hand-made candidate pools (``eval.quality.pooled.Pooled``) for the what-ifs and calibration."""
 
 from __future__ import annotations
 
-from eval.pooled import Pooled
+from eval.quality.pooled import Pooled
 
 Q = "How much will the harbour repairs cost?"
 

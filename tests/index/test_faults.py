@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import STORY, FakeEmbedder, clear_chroma
 
-from eval.servers import chroma_command, free_port, heartbeat_url, running
+from eval.speed.servers import chroma_command, free_port, heartbeat_url, running
 from rag import Assistant, ConfigError, Settings, StoreError
 from rag.index.chroma import make_client
 from rag.index.store import Store

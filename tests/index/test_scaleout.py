@@ -19,7 +19,7 @@ RAG = str(Path(sys.executable).with_name("rag"))
 
 @pytest.mark.slow
 def test_16_sessions_for_60_seconds_with_ingest(tmp_path: Path, monkeypatch) -> None:
-    from eval import load
+    from eval.speed import load
 
     # History isolation is checked on follow-ups searched with their history ("searched as").
     # The heuristic always searches a follow-up with its history; the reader may prefer to

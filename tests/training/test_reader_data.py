@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from helpers.news import OTHER, _day, _news_set
 
-from eval.pooled import Pooled, answer_pattern, label
-from eval.splits import news_part
+from eval.quality.pooled import Pooled, answer_pattern, label
+from eval.quality.splits import news_part
 from training.evaluation import ranking_metrics
 from training.news import evidence_groups, news_groups, usable
 from training.pools import pool_groups

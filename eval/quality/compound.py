@@ -2,7 +2,7 @@
 ("Q1, and q2?"), asked with each part read alone (``RAG_COMPOUND_QUESTIONS``, the default)
 and read as one question, on the same index.
 
-    python -m eval.compound --data ../shared/data [--pairs 150] [--out DIR]
+    rag eval-compound --data ../shared/data [--pairs 150] [--out DIR]
 
 The articles are SQuAD 2.0 dev-a's test part (articles 5-7: never trained on, never used
 to choose anything). Two answerable questions of an article whose answers lie in different
@@ -14,12 +14,9 @@ answer and latency.
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -140,30 +137,3 @@ def table(results: dict[str, Any]) -> str:
         cells = [f"{100 * v:.1f}%" if shares else f"{v}" for v in values]
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.compound", description=__doc__)
-    parser.add_argument("--data", type=Path, required=True, help="folder with squad2-dev-a.json")
-    parser.add_argument("--pairs", type=int, default=150, help="compound questions asked")
-    parser.add_argument("--seed", type=int, default=0, help="which pairs (random seed)")
-    parser.add_argument("--out", type=Path, help="write compound.json and compound.md here")
-    args = parser.parse_args(argv)
-    if not (args.data / "squad2-dev-a.json").is_file():
-        print(f"error: no squad2-dev-a.json in {args.data}", file=sys.stderr)
-        return 2
-    if args.pairs < 1:
-        print("error: --pairs must be at least 1", file=sys.stderr)
-        return 2
-    results = run(args.data, args.pairs, args.seed)
-    text = table(results)
-    print(text)
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "compound.json").write_text(json.dumps(results, indent=1) + "\n")
-        (args.out / "compound.md").write_text(text + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

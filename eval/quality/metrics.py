@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import string
 from collections import Counter
 from collections.abc import Sequence
@@ -94,14 +93,6 @@ def abstention(predicted: Sequence[bool], unanswerable: Sequence[bool]) -> dict[
     recall = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f}
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return float(values[0])
-    return float(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1])
 
 
 def mean(values: Sequence[float | None]) -> float | None:

@@ -17,7 +17,7 @@ Also read, with their documents inside: SQuAD 2.0 JSON, news-quiz JSON
 "answerable", "gold": [doc ids]}]}``, e.g. ``shared/data/news-2024.json``: a citation is right
 when it quotes a gold document and holds an answer), and ClapNQ JSONL (the ``clapnq-*``
 files: each question's passage becomes a document, ``selected_sentences`` the support).
-``part`` picks the held-out part of a set the reader was trained on (``eval/splits.py``).
+``part`` picks the held-out part of a set the reader was trained on (``eval/quality/splits.py``).
 """
 
 from __future__ import annotations

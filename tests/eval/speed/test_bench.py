@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers import SEEDS, STORY
 
-from eval import benchtable, corpus
+from eval.speed import benchtable, corpus
 
 
 def test_corpus_variants_reuse_real_text(tmp_path: Path) -> None:
@@ -117,13 +117,16 @@ def test_bench_rejects_bad_sizes(tmp_path: Path) -> None:
 
 
 def test_reader_cost_times_the_real_read_for_each_shape(tmp_path: Path) -> None:
-    from eval import reader_cost
+    from eval.speed import reader_cost
 
     passages = reader_cost.candidates(4)
     assert len(passages) == 4
     assert len(passages[0].text) >= len(passages[-1].text)  # the longest first
     out = tmp_path / "cost.json"
-    assert reader_cost.main(["--rounds", "1", "--candidates", "4", "--json", str(out)]) == 0
+    from rag.cli import main
+
+    assert main(["bench-reader", "--rounds", "1", "--candidates", "4", "--json", str(out)]) == 0
+    assert main(["bench-reader", "--rounds", "0"]) == 2
     result = json.loads(out.read_text())
     names = [r["reader"].split(" ")[0] for r in result["rows"]]
     assert names == ["shipped", "shipped,", "MiniLM-L12", "base"]
@@ -132,7 +135,7 @@ def test_reader_cost_times_the_real_read_for_each_shape(tmp_path: Path) -> None:
 
 
 def test_reader_cost_s_transformers_reader_reads_as_the_shipped_one() -> None:
-    from eval import reader_cost
+    from eval.speed import reader_cost
     from rag.bert import Bert
     from rag.reader import load_reader
 
@@ -147,7 +150,7 @@ def test_reader_cost_s_transformers_reader_reads_as_the_shipped_one() -> None:
 
 
 def test_reader_cost_swapped_network_has_the_shape_and_reads() -> None:
-    from eval import reader_cost
+    from eval.speed import reader_cost
     from rag.reader import load_reader
 
     reader = load_reader()
@@ -161,7 +164,7 @@ def test_reader_cost_swapped_network_has_the_shape_and_reads() -> None:
 
 def test_reader_cost_refuses_bad_numbers() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "eval.reader_cost", "--rounds", "0"],
+        [sys.executable, "-m", "eval.speed.reader_cost", "--rounds", "0"],
         capture_output=True,
         text=True,
         check=False,

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .metrics import percentile
+from ..stats import percentile
 from .servers import free_port, running
 
 #: (first question, follow-up) pairs on the seed document.

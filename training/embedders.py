@@ -8,7 +8,7 @@ mean-pooled embeddings, and the question counts when the first holds its answer 
 pools' own labels). Beside it, the assistant's heuristic score (MiniLM cosine + word
 overlap) on the same candidates.
 
-    python -m eval.embedders POOLS [POOLS ...]
+    python -m training.embedders POOLS [POOLS ...]
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.quality.pooled import label, read_pools
 from rag.reader import bases
-
-from .pooled import label, read_pools
 
 READ = 16
 #: the prefixes multilingual-e5 was trained with
@@ -74,7 +73,7 @@ def measure(path: Path, embedders: dict[str, Embedder]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.embedders", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m training.embedders", description=__doc__)
     parser.add_argument("pools", nargs="+", type=Path)
     parser.add_argument("--base", action="append", choices=list(bases.BASES))
     args = parser.parse_args(argv)

@@ -1,8 +1,8 @@
 """The seed questions answered by the extractive default and by a language model, side by
 side, with what verification removed or re-cited.
 
-    .venv/bin/python eval/compare_backends.py --backend llamacpp --model path/to/model.gguf
-    .venv/bin/python eval/compare_backends.py --backend openai --base-url http://127.0.0.1:8080/v1
+    rag eval-backends --backend llamacpp --model path/to/model.gguf
+    rag eval-backends --backend openai --base-url http://127.0.0.1:8080/v1
 
 Writes a Markdown report to stdout (``--out FILE`` for a file) and, with ``--json FILE``,
 every answer as JSON. The index is built from ``seeds/`` in a temporary folder.
@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 #: (question, previous question or "") — the second one is a follow-up.
 QUESTIONS = [
@@ -39,20 +34,11 @@ QUESTIONS = [
 ]
 
 
-def main() -> int:
+def run(args: argparse.Namespace) -> int:
+    """``rag eval-backends``: the seed questions through both, reported (``eval/cli.py``)."""
     from rag import Assistant, Settings
     from rag.index.chroma import make_client
     from rag.index.embed import load_embedder
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", required=True, choices=["openai", "ollama", "llamacpp"])
-    parser.add_argument("--model", default="", help="model name, or .gguf path for llamacpp")
-    parser.add_argument("--base-url", default=None)
-    parser.add_argument("--max-tokens", type=int, default=200)
-    parser.add_argument("--timeout", type=float, default=300)
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--json", type=Path, dest="json_out")
-    args = parser.parse_args()
 
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,7 +124,3 @@ def render(rows: list, model_name: str) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-if __name__ == "__main__":
-    sys.exit(main())

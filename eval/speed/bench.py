@@ -3,7 +3,7 @@ measured in the same run on the same machine.
 
 - ingest: chunks/s and tokens/s, next to the raw embedding model on the same sentences;
 - `ask` latency p50/p95 at each corpus size (about 1k, 10k, 100k chunks), with peak memory;
-- cold start of `rag ask` in a new process (:mod:`eval.coldstart`);
+- cold start of `rag ask` in a new process (:mod:`eval.speed.coldstart`);
 - embedded Chroma vs a Chroma server on loopback.
 
 Corpora are real text: the SQuAD articles and the seed, plus variants of them (paragraphs
@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..stats import percentile
 from .coldstart import ROOT, cold_start, machine
 from .corpus import CachedEmbeddings, add_in_batches, write_corpus
-from .metrics import percentile
 from .servers import chroma_command, free_port, heartbeat_url, running
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a.json"
@@ -251,7 +251,7 @@ def run(sizes: list[int], questions: int, rounds: int, server: bool, squad: Path
         args = [
             sys.executable,
             "-m",
-            __name__,  # eval.bench in a checkout, rag_cite.eval.bench where the wheel is
+            __name__,  # eval.speed.bench here, rag_cite.eval.speed.bench in the wheel
             "--one-size",
             str(size),
             "--questions",
@@ -277,7 +277,7 @@ def run(sizes: list[int], questions: int, rounds: int, server: bool, squad: Path
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="eval.bench")
+    parser = argparse.ArgumentParser(prog="eval.speed.bench")
     parser.add_argument("--one-size", type=int, required=True)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)

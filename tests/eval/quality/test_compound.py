@@ -1,9 +1,9 @@
-"""The compound-question measurement (eval/compound.py): which pairs it builds, how it scores."""
+"""The compound-question measurement (eval/quality/compound.py): which pairs it builds, how it scores."""
 
 from __future__ import annotations
 
-from eval.compound import Pair, pairs, score
-from eval.datasets import Example
+from eval.quality.compound import Pair, pairs, score
+from eval.quality.datasets import Example
 from rag.records import Answer, Citation
 
 

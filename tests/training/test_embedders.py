@@ -1,4 +1,4 @@
-"""eval.embedders: a base encoder alone ranking the assistant's candidates."""
+"""training.embedders: a base encoder alone ranking the assistant's candidates."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from eval.embedders import main
-from eval.pooled import Pooled, write_pools
+from eval.quality.pooled import Pooled, write_pools
+from training.embedders import main
 
 
 def _pools(path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from .benchtable import cold_rows
 from .servers import free_port, running
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 _BASELINE_COLD = """
 import os, sys

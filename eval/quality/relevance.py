@@ -11,13 +11,11 @@ a dropped sentence that does not is a right one. Both ways of reading a claim ar
 the claim alone (as before) and after the sentence that comes before its source sentence
 (what the reader sees when it reads that source sentence).
 
-    python -m eval.relevance eval/datasets/seed_qa.jsonl --docs seeds/
+    rag eval-relevance eval/datasets/seed_qa.jsonl --docs seeds/
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from rag.llm.generate import answering
 from rag.llm.verify import Verdict, evidence_of
 
 from . import metrics
-from .datasets import Dataset, load
+from .datasets import Dataset
 from .runner import locate
 
 
@@ -79,27 +77,3 @@ def measure(dataset: Dataset, settings: Settings, *, claims: int = 4) -> dict[st
                     c[f"{key}_claims"] += 1
                     c[f"{key}_dropped"] += id(v) in dropped
     return counts
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dataset", type=Path)
-    parser.add_argument("--docs", type=Path)
-    parser.add_argument("--part", default="all")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as work:
-        dataset = load(
-            args.dataset, docs=args.docs, work=Path(work), limit=None, seed=0, part=args.part
-        )
-        counts = measure(dataset, Settings.from_env())
-    print(json.dumps(counts, indent=1))
-    for mode, c in counts.items():
-        print(
-            f"{mode}: gold sentences dropped {c['gold_dropped']} of {c['gold_claims']}, "
-            f"others dropped {c['other_dropped']} of {c['other_claims']}"
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

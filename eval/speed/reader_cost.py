@@ -11,16 +11,13 @@ shipped reader.
 The candidates are the seed documents' sentences (the first ``candidates``, the longest
 ones first, so the padding is what a real question pays).
 
-    python -m eval.reader_cost                       # about a minute on 2 cores
-    python -m eval.reader_cost --rounds 30 --json out.json
+    rag bench-reader                       # about a minute on 2 cores
+    rag bench-reader --rounds 30 --json out.json
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +27,7 @@ SHAPES: dict[str, tuple[int, int, int, int]] = {
     "MiniLM-L12 (384 wide, 12 layers)": (384, 12, 12, 1536),
     "base (768 wide, 12 layers: BERT-base, mpnet-base)": (768, 12, 12, 3072),
 }
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def candidates(count: int, seeds: Path = SEEDS) -> list[Any]:
@@ -128,23 +125,3 @@ def table(result: dict[str, Any]) -> str:
     for row in result["rows"]:
         lines.append(f"| {row['reader']} | {row['p50_ms']:.1f} | {row['ratio']:.2f}x |")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.reader_cost", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=15, help="timed reads per reader")
-    parser.add_argument("--candidates", type=int, default=16, help="sentences read per question")
-    parser.add_argument("--question", default="What did Russia offer?")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args(argv)
-    if args.rounds < 1 or args.candidates < 1:
-        parser.error("--rounds and --candidates must be at least 1")
-    result = run(args.rounds, args.candidates, args.question)
-    print(table(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

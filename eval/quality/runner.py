@@ -32,7 +32,7 @@ class Run:
     by_kind: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the reader's threshold trade-off (rows of ``tradeoff()``), for the reader run
     tradeoff: list[dict[str, Any]] = field(default_factory=list)
-    #: news quizzes: the gold articles' summaries beside their leads (``eval.summaries``)
+    #: news quizzes: the gold articles' summaries beside their leads (``eval.quality.summaries``)
     summaries: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -241,7 +241,7 @@ def report(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
 
 
 def answer_labelled(scored: Sequence[Scored]) -> dict[str, float]:
-    """Labelled by the answer itself, not the gold flag (``eval.pooled.label``: the
+    """Labelled by the answer itself, not the gold flag (``eval.quality.pooled.label``: the
     quiz's answer next to two of the question's words): of the questions with such a
     sentence among those the product reads, the share whose best sentence is one. News
     quizzes often have their answer in a search result the gold rule does not mark, so

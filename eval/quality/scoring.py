@@ -7,6 +7,7 @@ from typing import Any
 
 from rag import Answer
 
+from ..stats import percentile
 from . import metrics
 from .datasets import Example
 
@@ -150,8 +151,8 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "citation_precision": metrics.mean([r["citation_precision"] for r in answerable]),
         "citation_recall": metrics.mean([r["citation_recall"] for r in answerable]),
         "cited_chars": metrics.mean([r["cited_chars"] for r in rows]),
-        "latency_p50_ms": metrics.percentile(latencies, 50),
-        "latency_p95_ms": metrics.percentile(latencies, 95),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
     }
     if hit_k:
         out[hit_k] = metrics.mean([float(r[hit_k]) for r in answerable])

@@ -9,8 +9,8 @@ import pytest
 from helpers import FakeReader
 from helpers.pools import OTHER, RIGHT, WRONG, pooled
 
-from eval.analysis import markdown, report, score, stage
-from eval.pooled import Pooled, read_pools, write_pools
+from eval.quality.analysis import markdown, report, score, stage
+from eval.quality.pooled import Pooled, read_pools, write_pools
 
 
 @pytest.mark.parametrize(

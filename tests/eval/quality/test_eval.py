@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import SEEDS, STORY, FakeEmbedder
 
-from eval import metrics, report
-from eval.datasets import load, load_jsonl
-from eval.runner import evaluate
+from eval.quality import metrics, report
+from eval.quality.datasets import load, load_jsonl
+from eval.quality.runner import evaluate
 from rag import Settings
 from rag.errors import ConfigError
 
@@ -309,7 +309,7 @@ def test_doc_mode_citations_must_quote_a_gold_document_and_hold_the_answer() -> 
 
 
 def test_clapnq_is_read_and_split_into_the_readers_parts(tmp_path: Path) -> None:
-    from eval.splits import clapnq_part
+    from eval.quality.splits import clapnq_part
 
     rows = []
     for n in range(12):
@@ -345,7 +345,7 @@ def test_a_part_is_refused_where_the_set_has_none(tmp_path: Path) -> None:
 
 
 def test_the_tradeoff_table_is_exact_per_threshold() -> None:
-    from eval.scoring import tradeoff
+    from eval.quality.scoring import tradeoff
 
     rows = [
         {"answerable": True, "confidence": 0.9, "open_contains": True, "open_correct": True},

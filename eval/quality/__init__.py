@@ -1,0 +1,1 @@
+"""Answer quality: datasets, metrics, runs and reports, where answers are lost (see ``eval``)."""

@@ -1,0 +1,1 @@
+"""Speed and size: ``rag bench``, ``rag load`` and the reader's cost (see ``eval``)."""
