@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from .answer.cited import Reading, abstain
 from .answer.disagree import side_by_side
@@ -45,6 +45,27 @@ log = logging.getLogger(__name__)
 _AFTER_MARKER = re.compile(r"(?<=\])\s+")
 
 History = list[tuple[str, str]]
+
+
+class AskOptions(TypedDict, total=False):
+    """What :meth:`Assistant.ask` and :meth:`Assistant.stream` take besides the question.
+
+    ``k``: chunks retrieved (default: the settings'). ``source`` keeps one document: its
+    id, file name or path (:meth:`Assistant.resolve_source`). ``since``/``until`` (dates or
+    ``YYYY-MM-DD``, both ends included) keep documents published in that period; documents
+    without a date are kept unless ``undated`` is False. ``extractive=True`` answers
+    without the language model even when one is set. ``asked_on`` (a date or
+    ``YYYY-MM-DD``; default today) is the day the question is asked as of: the reader
+    prefers passages published nearest it (a news quiz's "this week").
+    """
+
+    k: int | None
+    source: str | None
+    since: DateLike
+    until: DateLike
+    undated: bool
+    extractive: bool
+    asked_on: DateLike
 
 
 class Assistant(Library):
@@ -80,57 +101,19 @@ class Assistant(Library):
         return scope.dated(found.hits, found.index.catalog)
 
     def ask(
-        self,
-        question: str,
-        history: History | None = None,
-        *,
-        k: int | None = None,
-        source: str | None = None,
-        since: DateLike = None,
-        until: DateLike = None,
-        undated: bool = True,
-        extractive: bool = False,
-        asked_on: DateLike = None,
+        self, question: str, history: History | None = None, **options: Unpack[AskOptions]
     ) -> Answer:
-        """Answer from the documents, every sentence cited, or abstain.
-
-        ``since``/``until`` (dates or ``YYYY-MM-DD``, both ends included) keep documents
-        published in that period; documents without a date are kept unless ``undated`` is
-        False. ``extractive=True`` answers without the language model even when one is set.
-        ``source`` keeps one document: its id, file name or path (:meth:`resolve_source`).
-        ``asked_on`` (a date or ``YYYY-MM-DD``; default today) is the day the question is
-        asked as of: the reader prefers passages published nearest it (a news quiz's "this
-        week").
-        """
+        """Answer from the documents, every sentence cited, or abstain (the ``options``:
+        :class:`AskOptions`)."""
         answer = None
-        for item in self.stream(
-            question,
-            history,
-            k=k,
-            source=source,
-            since=since,
-            until=until,
-            undated=undated,
-            extractive=extractive,
-            asked_on=asked_on,
-        ):
+        for item in self.stream(question, history, **options):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
     def stream(
-        self,
-        question: str,
-        history: History | None = None,
-        *,
-        k: int | None = None,
-        source: str | None = None,
-        since: DateLike = None,
-        until: DateLike = None,
-        undated: bool = True,
-        extractive: bool = False,
-        asked_on: DateLike = None,
+        self, question: str, history: History | None = None, **options: Unpack[AskOptions]
     ) -> Iterator[str | Answer]:
         """Text as it is written, then the final :class:`Answer` (always the last item).
 
@@ -140,10 +123,17 @@ class Assistant(Library):
         :meth:`ask`'s.
         """
         question = self.clean_question(question)  # the question first, then its scope
+        unknown = set(options) - set(AskOptions.__annotations__)
+        if unknown:
+            raise TypeError(f"unexpected options {sorted(unknown)}")
+        source = options.get("source")
         if source is not None:
             source = self.resolve_source(source)
-        day = as_date(asked_on, "asked_on") or date.today()
-        doc_ids = self._in_period(since, until, undated)
+        day = as_date(options.get("asked_on"), "asked_on") or date.today()
+        doc_ids = self._in_period(
+            options.get("since"), options.get("until"), options.get("undated", True)
+        )
+        k, extractive = options.get("k"), options.get("extractive", False)
         for item in self._stream(question, history, k, source, doc_ids, extractive, day):
             yield self._sourced(item) if isinstance(item, Answer) else item
 
