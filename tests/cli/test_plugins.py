@@ -16,11 +16,11 @@ from rag.cli import plugins
 
 
 def test_a_checkout_finds_the_namespaced_commands_in_its_top_level_folders() -> None:
-    import eval.cli
+    import eval.speed.cli
     import training.cli
     import ui.cli
 
-    assert plugins.load("rag_cite.eval.cli:bench_command") is eval.cli.bench_command
+    assert plugins.load("rag_cite.eval.speed.cli:bench_command") is eval.speed.cli.bench_command
     assert plugins.load("rag_cite.ui.cli:serve") is ui.cli.serve
     assert plugins.load("training.cli:train_reader") is training.cli.train_reader
 
@@ -43,7 +43,7 @@ def test_rag_lists_every_registered_command(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     listed = capsys.readouterr().out
-    for name in ("serve", "eval", "eval-errors", "eval-extraction", "bench", "load"):
+    for name in ("serve", "eval", "eval-errors", "eval-compound", "bench", "bench-reader", "load"):
         assert f"    {name} " in listed, name
     for name in ("train-reader", "eval-reader"):
         assert f"    {name}" in listed, name
