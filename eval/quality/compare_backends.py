@@ -35,7 +35,7 @@ QUESTIONS = [
 
 
 def run(args: argparse.Namespace) -> int:
-    """``rag eval-backends``: the seed questions through both, reported (``eval/quality/cli.py``)."""
+    """``rag eval-backends`` (``eval/quality/cli.py``): the seed questions through both."""
     from rag import Assistant, Settings
     from rag.index.chroma import make_client
     from rag.index.embed import load_embedder
