@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from rag.bert import Bert, BertConfig, Tokenizer
+from rag.bert import Bert, BertConfig
 from rag.reader import bases
+from rag.tokenizer import Tokenizer
 
 TEXTS = [
     "What did Russia offer?",

@@ -147,7 +147,8 @@ class TransformerEmbedder(_Tokenized):
     ) -> None:
         import torch
 
-        from ..bert import Bert, Tokenizer, for_reading
+        from ..bert import Bert, for_reading
+        from ..tokenizer import Tokenizer
 
         config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
         try:

@@ -89,7 +89,7 @@ def tokenizer(base: str, *, plain: bool = False) -> Any:
     from ..index.embed import default_model_path
 
     if base == MINILM and plain:
-        from ..bert import Tokenizer
+        from ..tokenizer import Tokenizer
 
         return Tokenizer.load(default_model_path())
     if base == MINILM:
@@ -280,7 +280,7 @@ def _e5_tokenizer(path: Path, plain: bool) -> Any:
         special_tokens=[(bos, packed.bos), (eos, packed.eos)],
     )
     if plain:
-        from ..bert import Tokenizer as Plain
+        from ..tokenizer import Tokenizer as Plain
 
         return Plain(tok, cls=bos, sep=eos, pad=names[packed.pad])
     from transformers import PreTrainedTokenizerFast

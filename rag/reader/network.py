@@ -26,9 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..bert import padded
 from ..errors import ConfigError
 from ..hardware import use_bf16
+from ..tokenizer import padded
 from . import bases
 from .context import adjust, age_phrase
 from .protocol import Passage, Reading, fuse, reader_config

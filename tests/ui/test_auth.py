@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -99,6 +100,11 @@ def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     command += ["--port", str(port), "--auth-file", str(logins)]
     log = data / "serve.log"
     with running(command, f"http://127.0.0.1:{port}/", log, env=env):
+        # the page view's route is added once Gradio's server answers: its line says when
+        deadline = time.monotonic() + 60
+        while "the web chat is on" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/", log
 
 

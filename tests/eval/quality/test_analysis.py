@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import FakeReader
+from helpers import ROOT, FakeReader
 from helpers.pools import OTHER, RIGHT, WRONG, pooled
 
 from eval.quality.analysis import markdown, report, score, stage
@@ -60,7 +60,7 @@ def test_eval_errors_on_the_seed_and_its_replay(tmp_path: Path, capsys) -> None:
 
     from rag.cli import main
 
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     out = tmp_path / "errors"
     args = ["eval-errors", str(root / "eval/datasets/seed_qa.jsonl"), "--docs", str(root / "seeds")]
     assert main([*args, "--out", str(out)]) == 0

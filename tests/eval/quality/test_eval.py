@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import SEEDS, STORY, FakeEmbedder
+from helpers import ROOT, SEEDS, STORY, FakeEmbedder
 
 from eval.quality import metrics, report
 from eval.quality.datasets import load, load_jsonl
@@ -14,7 +14,6 @@ from eval.quality.runner import evaluate
 from rag import Settings
 from rag.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_QA = ROOT / "eval" / "datasets" / "seed_qa.jsonl"
 
 

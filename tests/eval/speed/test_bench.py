@@ -164,7 +164,7 @@ def test_reader_cost_swapped_network_has_the_shape_and_reads() -> None:
 
 def test_reader_cost_refuses_bad_numbers() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "eval.speed.reader_cost", "--rounds", "0"],
+        [sys.executable, "-m", "rag.cli", "bench-reader", "--rounds", "0"],
         capture_output=True,
         text=True,
         check=False,
