@@ -196,7 +196,9 @@ class Assistant(Library):
             yield from _in_pieces(plain)
             return
         assert reading.index is not None
-        yield from writer.run(question, query, hits, reading.units, reading.index, plain)
+        from .llm.generate import Sources  # imported with the writer, never for extractive
+
+        yield from writer.run(Sources(question, query, hits, reading.units, reading.index, plain))
 
     def _briefing(
         self,
@@ -220,7 +222,10 @@ class Assistant(Library):
         hits, units = briefings.sources()
         heading = plain.text.split("\n", 1)[0]
         index = self.retriever.keyword_index()
-        for item in writer.run(question, question, hits, units, index, plain, answers_only=False):
+        from .llm.generate import Sources
+
+        sources = Sources(question, question, hits, units, index, plain, answers_only=False)
+        for item in writer.run(sources):
             if isinstance(item, Answer) and not item.fallback:
                 item = replace(item, text=f"{heading}\n{item.text}", kind=plain.kind)
             yield item

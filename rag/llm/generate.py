@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -181,6 +181,24 @@ def stream_text(llm: BaseChatModel, messages: list[BaseMessage], timeout: float)
         stop.set()
 
 
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What the draft-and-verify stage works from: the ``question`` (and the ``query`` it
+    was searched as), the chunks retrieved (``hits``), their sentence ``units``, the keyword
+    ``index`` snapshot they were ranked with (its IDF weighs words), and the ``extractive``
+    answer to fall back on. ``answers_only``: the reader also drops supported sentences that
+    do not answer the question (a briefing, whose sources are already chosen, keeps every
+    supported sentence)."""
+
+    question: str
+    query: str
+    hits: list[ScoredChunk]
+    units: list[StoredUnit]
+    index: KeywordIndex
+    extractive: Answer
+    answers_only: bool = True
+
+
 class LLMAnswerer:
     """Drafts with a chat model, verifies the draft against the sources."""
 
@@ -225,21 +243,9 @@ class LLMAnswerer:
 
     # --- answers --------------------------------------------------------------------------
 
-    def run(
-        self,
-        question: str,
-        query: str,
-        hits: list[ScoredChunk],
-        units: list[StoredUnit],
-        index: KeywordIndex,
-        extractive: Answer,
-        *,
-        answers_only: bool = True,
-    ) -> Iterator[str | Answer]:
-        """The draft as it is written, then the verified answer (``answers_only``: the
-        reader also drops supported sentences that do not answer the question; a briefing,
-        whose sources are already chosen, keeps every supported sentence)."""
-        messages = build_messages(query, hits, self.settings.max_answer_sentences)
+    def run(self, sources: Sources) -> Iterator[str | Answer]:
+        """The stage's call: the draft as it is written, then the verified answer."""
+        messages = build_messages(sources.query, sources.hits, self.settings.max_answer_sentences)
         parts: list[str] = []
         try:
             for piece in stream_text(self.llm, messages, self.settings.llm_timeout):
@@ -251,28 +257,24 @@ class LLMAnswerer:
                 raise BackendError(message) from None
             log.warning("%s failed: %s", self.name, message)
             yield self._fallback(
-                extractive, f"{message}; answered from the sources directly", "".join(parts), []
+                sources.extractive,
+                f"{message}; answered from the sources directly",
+                "".join(parts),
+                [],
             )
             return
-        yield self.verify(
-            question, query, "".join(parts), hits, units, index, extractive, answers_only
-        )
+        yield self.verify(sources, "".join(parts))
 
-    def verify(
-        self,
-        question: str,
-        query: str,
-        draft: str,
-        hits: list[ScoredChunk],
-        units: list[StoredUnit],
-        index: KeywordIndex,
-        extractive: Answer,
-        answers_only: bool = True,
-    ) -> Answer:
+    def verify(self, sources: Sources, draft: str) -> Answer:
+        """The ``draft`` checked claim by claim against ``sources``: what holds is kept, with
+        its citations re-pointed where another source says it; nothing left: the extractive
+        answer, with why."""
+        question, query, hits = sources.question, sources.query, sources.hits
+        index, extractive = sources.index, sources.extractive
         claims = parse_draft(draft, len(hits))
         refusals = [c for c in claims if is_refusal(c.text)]
         factual = [c for c in claims if not is_refusal(c.text)]
-        evidence = evidence_of(hits, units)
+        evidence = evidence_of(hits, sources.units)
         verifier = Verifier(evidence, self._embed, index.idf)
         verdicts = verifier.check(factual)
         kept = [v for v in verdicts if v.supported]
@@ -280,7 +282,7 @@ class LLMAnswerer:
             Revision(v.claim.text, v.action, v.reason) for v in verdicts if v.action != "kept"
         ]
         off_topic: list[Verdict] = []
-        if answers_only:
+        if sources.answers_only:
             kept, off_topic = answering(self.reader, query, kept, evidence)
         revisions += [
             Revision(
