@@ -120,12 +120,17 @@ class Assistant(Library):
         With a language model the text is its unverified draft; the answer that follows is
         the verified version, which a consumer should show in its place. The extractive
         backend yields its answer a sentence at a time. The other arguments are
-        :meth:`ask`'s.
+        :meth:`ask`'s (an unknown one is a TypeError at once, as for any call).
         """
-        question = self.clean_question(question)  # the question first, then its scope
         unknown = set(options) - set(AskOptions.__annotations__)
         if unknown:
             raise TypeError(f"unexpected options {sorted(unknown)}")
+        return self._answered(question, history, options)
+
+    def _answered(
+        self, question: str, history: History | None, options: AskOptions
+    ) -> Iterator[str | Answer]:
+        question = self.clean_question(question)  # the question first, then its scope
         source = options.get("source")
         if source is not None:
             source = self.resolve_source(source)

@@ -107,6 +107,8 @@ class _SelfAttention(nn.Module):
             outs = []
             at = 0
             for n in rows.lengths:
+                if not n:
+                    continue  # a row without tokens has nothing to attend
                 one = qkv[at : at + n].view(1, n, 3, self.heads, d).permute(2, 0, 3, 1, 4)
                 out = functional.scaled_dot_product_attention(one[0], one[1], one[2])
                 outs.append(out[0].transpose(0, 1).reshape(n, h))

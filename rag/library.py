@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .documents.loaders import check_paths
 from .errors import NotFoundError
@@ -16,14 +16,32 @@ from .index.ingest import Progress, ingest, pdf_copy
 from .records import DocumentInfo, IngestReport
 from .wiring import Stages
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from .config import Settings
+    from .index.embed import Embedder
+    from .reader import Reader
+
 _TEXT_CACHE = 32  # document texts kept for citations and the page view
 
 
 class Library(Stages):
     """Documents in: ingest, list, read and delete them (the stages of :mod:`rag.wiring`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        client: Any = None,
+        llm: BaseChatModel | None = None,
+        reader: Reader | None = None,
+    ) -> None:
+        """As :class:`rag.wiring.Stages`: ``settings`` (default: the environment's), and what
+        replaces what they would build (an embedder, a Chroma client, a chat model, a
+        reader)."""
+        super().__init__(settings, embedder=embedder, client=client, llm=llm, reader=reader)
         #: document texts read for citations and the page view, newest last
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_lock = threading.Lock()  # the web app reads them from several threads

@@ -133,6 +133,14 @@ def test_bad_history_is_a_clear_error(make_assistant) -> None:
         make_assistant().ask("Why?", history=["just a string"])  # type: ignore[list-item]
 
 
+def test_an_unknown_option_is_a_type_error_when_called(make_assistant) -> None:
+    assistant = make_assistant()
+    with pytest.raises(TypeError, match="top_k"):
+        assistant.stream("Why?", top_k=3)  # type: ignore[call-arg]  # not iterated: at once
+    with pytest.raises(TypeError, match="bogus"):
+        assistant.ask("", bogus=1)  # type: ignore[call-arg]  # before the question's check
+
+
 def test_control_characters_are_removed_from_questions(make_assistant, docs: Path) -> None:
     assistant = make_assistant(min_score=0.2)
     assistant.ingest([docs])

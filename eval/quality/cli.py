@@ -287,11 +287,10 @@ def eval_backends(sub: Any) -> None:
         "eval-backends",
         help="the seed questions answered extractively and by a language model, side by side",
         description="What verification removed, re-cited or attributed in each model answer "
-        "(a Markdown report; the index is built from seeds/ in a temporary folder).",
+        "(a Markdown report; the index is built from the seed documents in a temporary "
+        "folder). The model is rag's own --backend, --model and --base-url (or their "
+        "RAG_ variables): rag --backend llamacpp --model MODEL.gguf eval-backends",
     )
-    p.add_argument("--backend", required=True, choices=["openai", "ollama", "llamacpp"])
-    p.add_argument("--model", default="", help="model name, or .gguf path for llamacpp")
-    p.add_argument("--base-url", default=None, help="LLM server URL")
     p.add_argument("--max-tokens", type=int, default=200)
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--out", type=Path, help="write the report here (default: print it)")
@@ -302,4 +301,6 @@ def eval_backends(sub: Any) -> None:
 def _eval_backends(settings: Settings, args: argparse.Namespace) -> int:
     from . import compare_backends
 
-    return compare_backends.run(args)
+    if settings.backend == "extractive":
+        raise RagError("name the model: rag --backend openai|ollama|llamacpp ... eval-backends")
+    return compare_backends.run(settings, args)

@@ -1,8 +1,8 @@
 """The seed questions answered by the extractive default and by a language model, side by
 side, with what verification removed or re-cited.
 
-    rag eval-backends --backend llamacpp --model path/to/model.gguf
-    rag eval-backends --backend openai --base-url http://127.0.0.1:8080/v1
+    rag --backend llamacpp --model path/to/model.gguf eval-backends
+    rag --backend openai --base-url http://127.0.0.1:8080/v1 eval-backends
 
 Writes a Markdown report to stdout (``--out FILE`` for a file) and, with ``--json FILE``,
 every answer as JSON. The index is built from ``seeds/`` in a temporary folder.
@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from rag.config import Settings
 
 #: (question, previous question or "") — the second one is a follow-up.
 QUESTIONS = [
@@ -34,22 +36,23 @@ QUESTIONS = [
 ]
 
 
-def run(args: argparse.Namespace) -> int:
-    """``rag eval-backends`` (``eval/quality/cli.py``): the seed questions through both."""
-    from rag import Assistant, Settings
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag eval-backends`` (``eval/quality/cli.py``): the seed questions through the
+    extractive default and through the model ``settings`` name."""
+    from rag import Assistant
     from rag.index.chroma import make_client
     from rag.index.embed import load_embedder
 
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as tmp:
-        base = Settings(data_dir=Path(tmp) / "index")
+        base = Settings(data_dir=Path(tmp) / "index", seed=True)
         client = make_client(base)  # one Chroma client per process, shared
         plain = Assistant(base, embedder=embedder, client=client)
         plain.documents()  # builds the index from the seeds
         llm_settings = base.with_(
-            backend=args.backend,
-            llm_model=args.model,
-            llm_base_url=args.base_url,
+            backend=settings.backend,
+            llm_model=settings.llm_model,
+            llm_base_url=settings.llm_base_url,
             llm_max_tokens=args.max_tokens,
             llm_timeout=args.timeout,
         )

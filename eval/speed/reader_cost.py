@@ -27,11 +27,16 @@ SHAPES: dict[str, tuple[int, int, int, int]] = {
     "MiniLM-L12 (384 wide, 12 layers)": (384, 12, 12, 1536),
     "base (768 wide, 12 layers: BERT-base, mpnet-base)": (768, 12, 12, 3072),
 }
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
-def candidates(count: int, seeds: Path = SEEDS) -> list[Any]:
-    """The longest ``count`` sentences of the seed documents, each with the one before."""
+def candidates(count: int, seeds: Path | None = None) -> list[Any]:
+    """The longest ``count`` sentences of the seed documents (``seeds``: the packaged ones),
+    each with the one before."""
+    from rag.config import packaged_seeds_dir
+
+    seeds = seeds or packaged_seeds_dir()
+    if seeds is None:
+        raise FileNotFoundError("no seed documents: neither seeds/ nor rag/_seeds")
     from rag.documents.loaders import load
     from rag.documents.sentences import split_sentences
     from rag.reader import Passage

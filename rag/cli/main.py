@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(argv)
     args = parser.parse_args(argv)
     _FAST_EXIT = bool(getattr(args, "read_only", False)) and getattr(args, "action", "") != "delete"
     logging.basicConfig(
@@ -96,7 +97,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER, f"error: {message} (see `{self.prog} --help`)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rag", description="Answer questions about your documents with exact citations."
     )
@@ -141,13 +142,16 @@ def _parser() -> argparse.ArgumentParser:
 
     asking_cli.add_commands(sub)
     servers_cli.add_commands(sub)
-    plugins.add_commands(sub)  # the web app's, the evaluation suite's, training's
 
     p = sub.add_parser("docs", help="list or delete indexed documents")
     p.add_argument("action", nargs="?", choices=["list", "delete"], default="list")
     p.add_argument("doc_ids", nargs="*", metavar="DOC_ID")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(run=_docs, read_only=True)
+    if plugins.command_in(argv, parser) not in sub.choices:
+        # the web app's, the evaluation suite's, training's: looked up only when the
+        # command is not rag's own (`rag ask` pays nothing for them)
+        plugins.add_commands(sub)
     return parser
 
 

@@ -4,7 +4,8 @@ suite's ``eval``, ``bench`` and the rest, training's ``train-reader`` and ``eval
 The library never imports them: each registers itself as an entry point of the group
 ``rag_cite.commands`` (pyproject.toml), named as its command, whose object adds that
 command's parser to ``rag``'s sub-commands (as simonw/llm's plugins add theirs). Any
-installed package may add commands the same way.
+installed package may add commands the same way; ``rag``'s own names cannot be taken, and
+the entry points are read only when the command is not one of ``rag``'s own.
 
 The wheel installs the web app and the evaluation suite under the project's namespace
 (``rag_cite.ui``, ``rag_cite.eval``); a source checkout runs them from its top-level folders
@@ -30,20 +31,43 @@ Adder = Callable[[Any], None]
 
 
 def add_commands(sub: Any) -> None:
-    """Add every registered command to ``rag``'s sub-commands (``sub``), in the order the
-    entry points are declared; a name already taken is not added twice."""
+    """Add every registered command to ``rag``'s sub-commands (``sub``); a name ``rag``
+    already has (or an earlier entry point took) is not added again. A command whose
+    package is absent is listed as needing it; one that fails to load is listed too, and
+    says why when it is run (``rag``'s own commands keep working)."""
     from importlib.metadata import entry_points
 
-    taken: set[str] = set()
     for point in entry_points(group=GROUP):
-        if point.name in taken:
+        if point.name in sub.choices:
             continue
-        taken.add(point.name)
-        add = load(point.value)
-        if add is None:
-            _unavailable(sub, point.name, _package(point.value))
-        else:
-            add(sub)
+        try:
+            add = load(point.value)
+            if add is None:
+                _unavailable(sub, point.name, _package(point.value))
+            else:
+                add(sub)
+        except Exception as exc:  # a broken plugin must not take rag down with it
+            if point.name in sub.choices:
+                raise  # it failed after adding itself: a bug to see, not to hide
+            _unavailable(sub, point.name, _package(point.value), failure=exc)
+
+
+def command_in(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | None:
+    """The command ``argv`` names: its first word that is neither an option of ``parser``
+    nor the value of one (``rag --data-dir D ask ...``: ask); None when it names none."""
+    takes_value = {
+        option
+        for action in parser._actions
+        if action.option_strings and action.nargs != 0
+        for option in action.option_strings
+    }
+    words = iter(argv)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def load(value: str) -> Adder | None:
@@ -72,13 +96,19 @@ def _package(value: str) -> str:
     return value.partition(":")[0].removeprefix(NAMESPACE).split(".")[0]
 
 
-def _unavailable(sub: Any, name: str, package: str) -> None:
-    """``name`` listed with what it needs: its help says so, and running it is one line."""
-    need = (
-        f"rag {name} needs the project's source checkout "
-        f"({package}/ is not installed with the wheel)"
-    )
-    p = sub.add_parser(name, help=f"(needs the source checkout's {package}/)", description=need)
+def _unavailable(sub: Any, name: str, package: str, failure: Exception | None = None) -> None:
+    """``name`` listed with what it needs (or why it failed to load): its help says so, and
+    running it is that one line."""
+    if failure is None:
+        need = (
+            f"rag {name} needs the project's source checkout "
+            f"({package}/ is not installed with the wheel)"
+        )
+        short = f"(needs the source checkout's {package}/)"
+    else:
+        need = f"rag {name} could not be loaded from {package}: {failure!r}"
+        short = "(could not be loaded: run it to see why)"
+    p = sub.add_parser(name, help=short, description=need)
 
     def missing(settings: Any, args: argparse.Namespace) -> int:
         raise RagError(need)

@@ -160,7 +160,7 @@ class TransformerEmbedder(_Tokenized):
         #: bf16 matrix products where the CPU has them natively (``rag.hardware``): about 3x
         #: fp32's paragraphs/s, vectors ≥ 0.9999 cosine to fp32's (docs/benchmarks.md)
         self.bf16 = use_bf16(precision)
-        for_reading(self._model, bf16=self.bf16)  # the same numbers, faster
+        for_reading(self._model, bf16=self.bf16)  # faster (docs/benchmarks.md)
         self._lock = threading.Lock()
         self._lower = bool(config.get("do_lower_case"))
         self._normalize = _modules(path)[-1] == "sentence_transformers.models.Normalize"

@@ -83,7 +83,7 @@ def encoder(base: str, *, layers: bool = True, plain: bool = False) -> Any:
 
 def tokenizer(base: str, *, plain: bool = False) -> Any:
     """The base's fast tokenizer: ``cls``/``sep``/``pad`` ids and character offsets.
-    ``plain``: :class:`rag.bert.Tokenizer` (the same ids and offsets, without importing
+    ``plain``: :class:`rag.tokenizer.Tokenizer` (the same ids and offsets, without importing
     transformers), else transformers' (training and eval call more of it)."""
     check_base(base)
     from ..index.embed import default_model_path

@@ -316,7 +316,7 @@ class TransformerReader:
         if not config.get("int8"):
             from ..bert import for_reading
 
-            for_reading(net, bf16=self.bf16)  # the same numbers, a fifth faster
+            for_reading(net, bf16=self.bf16)  # faster (docs/benchmarks.md)
         self.net = net
         self.encoder = encoder_for(
             base_of(config),

@@ -102,3 +102,37 @@ def test_the_installed_wheel_runs_its_commands_without_the_checkout(
     assert f"bench at {site}" in out
     assert "exit 2" in out
     assert "rag train-reader needs the project's source checkout" in done.stderr
+
+
+def test_the_command_is_found_past_global_options() -> None:
+    from rag.cli.main import _parser
+
+    parser = _parser()
+    assert plugins.command_in(["--data-dir", "ask", "ask", "q"], parser) == "ask"
+    assert plugins.command_in(["-v", "--model=x", "bench", "--sizes", "1"], parser) == "bench"
+    assert plugins.command_in(["--backend", "llamacpp"], parser) is None
+
+
+def test_a_broken_or_clashing_plugin_leaves_rag_working(monkeypatch, capsys) -> None:
+    from importlib import metadata
+
+    from rag.cli import main
+
+    real = metadata.entry_points(group=plugins.GROUP)
+    fake = [
+        metadata.EntryPoint("ask", "nosuchpackage.cli:ask", plugins.GROUP),  # rag's own name
+        metadata.EntryPoint("broken", "rag.cli.plugins:no_such_attribute", plugins.GROUP),
+    ]
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [*real, *fake])
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    assert "broken" in listed and "could not be loaded" in listed and "    serve " in listed
+    assert main(["broken", "--anything"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err.startswith("error: rag broken could not be loaded from rag:") and "no_such_attr" in err
+    )
+    with pytest.raises(SystemExit) as asked:
+        main(["ask", "--help"])  # rag's own ask, not the clashing entry point
+    assert asked.value.code == 0 and "question" in capsys.readouterr().out

@@ -356,3 +356,14 @@ def test_the_tradeoff_table_is_exact_per_threshold() -> None:
     assert table[0.1]["answer_contains"] == 1.0 and table[0.1]["unanswerable_abstained"] == 0.5
     assert table[0.5]["answer_contains"] == 0.5 and table[0.5]["false_abstention"] == 0.5
     assert table[0.5]["correct_answerable"] == 0.5 and table[0.5]["unanswerable_abstained"] == 1.0
+
+
+def test_eval_backends_takes_the_model_from_rag_s_own_options(monkeypatch, capsys) -> None:
+    from rag.cli import main
+
+    monkeypatch.delenv("RAG_BACKEND", raising=False)
+    assert main(["eval-backends"]) == 2  # no model named: one line, before anything loads
+    assert "rag --backend" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["eval-backends", "--backend", "llamacpp"])  # rag's option, not the command's
+    assert "unrecognized arguments" in capsys.readouterr().err
