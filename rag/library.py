@@ -7,7 +7,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .documents.loaders import check_paths
 from .errors import NotFoundError
@@ -16,35 +15,21 @@ from .index.ingest import Progress, ingest, pdf_copy
 from .records import DocumentInfo, IngestReport
 from .wiring import Stages
 
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-
-    from .config import Settings
-    from .index.embed import Embedder
-    from .reader import Reader
-
 _TEXT_CACHE = 32  # document texts kept for citations and the page view
+#: guards every library's text cache (the web app reads texts from several threads)
+_TEXTS_LOCK = threading.RLock()
 
 
 class Library(Stages):
     """Documents in: ingest, list, read and delete them (the stages of :mod:`rag.wiring`)."""
 
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        embedder: Embedder | None = None,
-        client: Any = None,
-        llm: BaseChatModel | None = None,
-        reader: Reader | None = None,
-    ) -> None:
-        """As :class:`rag.wiring.Stages`: ``settings`` (default: the environment's), and what
-        replaces what they would build (an embedder, a Chroma client, a chat model, a
-        reader)."""
-        super().__init__(settings, embedder=embedder, client=client, llm=llm, reader=reader)
-        #: document texts read for citations and the page view, newest last
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        self._texts_lock = threading.Lock()  # the web app reads them from several threads
+    @property
+    def _texts(self) -> OrderedDict[str, str]:
+        """Document texts read for citations and the page view, newest last (each
+        library's own, made on first use)."""
+        with _TEXTS_LOCK:
+            cache: OrderedDict[str, str] = self.__dict__.setdefault("_text_cache", OrderedDict())
+        return cache
 
     def ingest(
         self,
@@ -94,7 +79,7 @@ class Library(Stages):
         with self.writing():
             self.index.delete_document(doc_id)
             pdf_copy(self.settings, doc_id).unlink(missing_ok=True)
-        with self._texts_lock:
+        with _TEXTS_LOCK:
             self._texts.pop(doc_id, None)
         return info
 
@@ -104,7 +89,7 @@ class Library(Stages):
         if text is None:
             info = self.document(doc_id)
             text = self.index.document_text(doc_id, int(info.metadata.get("parts", 1)))
-            with self._texts_lock:
+            with _TEXTS_LOCK:
                 self._texts[doc_id] = text
                 while len(self._texts) > _TEXT_CACHE:
                     self._texts.popitem(last=False)
