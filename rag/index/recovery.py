@@ -44,7 +44,7 @@ class CrashSafety:
 
     _docs: Any
     _chunks: Any
-    _units: Any
+    sentences: Any
     client: Any
     remote: bool
     where: str
@@ -130,15 +130,15 @@ class CrashSafety:
         problems = []
         documents = self.documents()
         for info in documents:
+            chunks = len(self._chunks.get(where={"doc_id": info.id}, include=[])["ids"])
             counts = {
-                "chunks": (self._chunks, info.chunks),
-                "units": (self._units, int(info.metadata.get("units", -1))),
+                "chunks": (chunks, info.chunks),
+                "units": (self.sentences.stored(info.id), int(info.metadata.get("units", -1))),
             }
-            for name, (collection, expected) in counts.items():
-                got = collection.get(where={"doc_id": info.id}, include=[])
-                if expected >= 0 and len(got["ids"]) != expected:
+            for name, (stored, expected) in counts.items():
+                if expected >= 0 and stored != expected:
                     problems.append(
-                        f"{info.id}: {len(got['ids'])} {name} stored, its record says {expected}"
+                        f"{info.id}: {stored} {name} stored, its record says {expected}"
                     )
             parts = self._docs.get(
                 where={"$and": [{"doc_id": info.id}, {"type": "text"}]}, include=[]

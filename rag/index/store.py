@@ -4,7 +4,9 @@ Collections (``<prefix>`` is ``Settings.collection``):
 
 - ``<prefix>-chunks``: chunk text, vector (token-weighted mean of its units), metadata;
   queried through a ``langchain_chroma.Chroma`` view.
-- ``<prefix>-units``: one vector per sentence (or piece of an over-long sentence).
+- ``<prefix>-sentences``: the vector of each sentence (or piece of an over-long sentence),
+  several to a row (:mod:`rag.index.units`; ``<prefix>-units``, one a row, in indexes made
+  before 2026-12-05).
 - ``<prefix>-docs``: document records, their full text in parts, and store metadata
   (schema, embedding model, revision).
 
@@ -34,7 +36,8 @@ from ..records import Chunk, Document, DocumentInfo
 from . import rows
 from .chroma import Guarded, guard, is_http, store_error
 from .recovery import PENDING_SUFFIX, CrashSafety, pending_id
-from .rows import TEXT_PART_CHARS, StoredUnit, Written, unit_place
+from .rows import TEXT_PART_CHARS, StoredUnit, Written
+from .units import BLOCKS_HNSW, UnitBlocks, UnitRows, Units
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -50,9 +53,6 @@ _PAGE = 5000
 #: WIDER times deeper and keeps the allowed ones (a filter that long is slow)
 MOST_IDS_FILTERED = 256
 WIDER = 4
-#: the units' vectors are read by id, never searched: a sparse graph is enough, and it
-#: halves the cost of writing them (docs/benchmarks.md; an index made before keeps its own)
-UNITS_HNSW: Any = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
 
 
 class Store(CrashSafety):
@@ -75,15 +75,22 @@ class Store(CrashSafety):
             self._chunks = client.get_or_create_collection(
                 self._chunks_name, configuration=cosine, embedding_function=None
             )
-            self._units = client.get_or_create_collection(
-                f"{prefix}-units", configuration=UNITS_HNSW, embedding_function=None
+            older = _collection(client, f"{prefix}-units")
+            units = (
+                older
+                if older is not None
+                else client.get_or_create_collection(
+                    f"{prefix}-sentences", configuration=BLOCKS_HNSW, embedding_function=None
+                )
             )
             self._docs = client.get_or_create_collection(f"{prefix}-docs", embedding_function=None)
             self._batch = int(client.get_max_batch_size())
         except Exception as exc:
             raise store_error(exc, self.where, self.remote) from None
         self._chunks = Guarded(self._chunks, self.where, self.remote)
-        self._units = Guarded(self._units, self.where, self.remote)
+        guarded = Guarded(units, self.where, self.remote)
+        #: the units' vectors, in the layout this index was made with
+        self.sentences: Units = (UnitRows if older is not None else UnitBlocks)(guarded, self._add)
         self._docs = Guarded(self._docs, self.where, self.remote)
 
     @property
@@ -204,12 +211,8 @@ class Store(CrashSafety):
         for stored in dict.fromkeys(i.removesuffix(PENDING_SUFFIX) for i in there):
             self.delete_document(stored, bump=False)  # replaced, or an interrupted write
         self.touch_pending(*ids)
-        units = [rows.unit_rows(w.doc.id, 0, w.units, rows.headings(w.doc, w.units)) for w in batch]
-        self._add(
-            self._units,
-            [i for unit_ids, _ in units for i in unit_ids],
-            embeddings=rows.stacked([w.unit_vectors for w in batch]),
-            metadatas=[m for _, metas in units for m in metas],
+        self.sentences.add_documents(
+            [(w.doc.id, w.units, w.unit_vectors, rows.headings(w.doc, w.units)) for w in batch]
         )
         chunks = [rows.chunk_rows(w.doc, w.chunks) for w in batch]
         self._add(
@@ -247,8 +250,7 @@ class Store(CrashSafety):
     ) -> None:
         """Store units ``first, first + 1, ...`` of a document (spans are global offsets;
         ``headings``: which of them, counted from 0 here, are section headings)."""
-        ids, metadatas = rows.unit_rows(doc_id, first, spans, headings)
-        self._add(self._units, ids, embeddings=vectors, metadatas=metadatas)
+        self.sentences.add(doc_id, first, spans, vectors, headings)
 
     def add_chunks(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         ids, texts, metadatas = rows.chunk_rows(doc, chunks)
@@ -277,7 +279,7 @@ class Store(CrashSafety):
     def delete_document(self, doc_id: str, *, bump: bool = True) -> None:
         where = {"doc_id": doc_id}
         self._docs.delete(ids=[doc_id])  # the record first: no half document looks complete
-        for collection in (self._chunks, self._units, self._docs):
+        for collection in (self._chunks, self.sentences.collection, self._docs):
             collection.delete(where=where)
         if bump:
             self.bump_revision()
@@ -338,17 +340,8 @@ class Store(CrashSafety):
         ]
 
     def units(self, ids: Sequence[str]) -> list[StoredUnit]:
-        if not ids:
-            return []
-        got = self._units.get(ids=list(ids), include=["embeddings", "metadatas"])
-        units = [
-            StoredUnit(
-                i, m["doc_id"], *unit_place(m), np.asarray(v, dtype=np.float32), bool(m.get("h"))
-            )
-            for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
-        ]
-        order = {uid: n for n, uid in enumerate(ids)}
-        return sorted(units, key=lambda u: order[u.id])
+        """The stored units ``ids`` (:func:`rag.index.rows.unit_id`), in that order."""
+        return self.sentences.get(ids)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -367,6 +360,17 @@ class Store(CrashSafety):
             if len(got["ids"]) < _PAGE:
                 return out
             offset += _PAGE
+
+
+def _collection(client: Any, name: str) -> Any | None:
+    """The collection ``name`` if the index has it (and it holds anything)."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        collection = client.get_collection(name, embedding_function=None)
+    except (NotFoundError, ValueError):
+        return None
+    return collection if collection.count() else None
 
 
 def _all_of(conditions: list[dict[str, Any]]) -> dict[str, Any] | None:

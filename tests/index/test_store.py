@@ -3,17 +3,20 @@ collection, in the crash-safe order, replacing what was under their ids."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from helpers import STORY
 
 from rag.documents.chunking import split_document
 from rag.documents.loaders import load
 from rag.index.ingest import chunk_vectors
 from rag.index.recovery import pending_id
-from rag.index.rows import Written
+from rag.index.rows import Written, unit_id
 from rag.index.store import Store
+from rag.index.units import BLOCK, UnitBlocks, UnitRows
 
 
 def written(store: Store, embedder: Any, path: Path) -> Written:
@@ -27,8 +30,12 @@ def written(store: Store, embedder: Any, path: Path) -> Written:
 def counting(store: Store) -> dict[str, int]:
     """How many upserts each collection gets from here on."""
     calls: dict[str, int] = {}
-    for name in ("_units", "_chunks", "_docs"):
-        guarded = getattr(store, name)
+    collections = {
+        "units": store.sentences.collection,
+        "chunks": store._chunks,
+        "docs": store._docs,
+    }
+    for name, guarded in collections.items():
         inner = guarded._inner
 
         class Counted:
@@ -58,7 +65,7 @@ def test_documents_are_written_together_and_replace_what_was_there(
     calls = counting(store)
     store.write_documents(batch)
     # units, chunks: one call each for three documents; docs: markers, text parts, records
-    assert calls == {"_units": 1, "_chunks": 1, "_docs": 3}
+    assert calls == {"units": 1, "chunks": 1, "docs": 3}
     assert sorted(d.id for d in store.documents()) == sorted(w.doc.id for w in batch)
     assert store.check() == [] and store.pending() == []
     first = store.document(batch[0].doc.id)
@@ -91,14 +98,38 @@ def test_an_interrupted_write_under_an_id_is_cleared_before_writing(
     assert store._docs.get(ids=[pending_id(item.doc.id)])["ids"] == []
 
 
-def test_a_new_index_keeps_a_sparse_graph_for_the_units_it_never_searches(
+def test_a_new_index_keeps_the_units_it_never_searches_in_blocks_with_a_sparse_graph(
     make_assistant,
 ) -> None:
     store = make_assistant().store
-    units = store._units._inner.configuration["hnsw"]
+    assert isinstance(store.sentences, UnitBlocks)
+    units = store.sentences.collection._inner.configuration["hnsw"]
     chunks = store._chunks._inner.configuration["hnsw"]
-    assert (units["space"], units["max_neighbors"], units["ef_construction"]) == ("cosine", 4, 16)
+    # l2: a cosine space would normalise a block's side-by-side vectors as one
+    assert (units["space"], units["max_neighbors"], units["ef_construction"]) == ("l2", 4, 16)
     assert (chunks["space"], chunks["max_neighbors"]) == ("cosine", 16)  # searched: as before
+
+
+def test_units_written_in_parts_read_back_exactly_whatever_their_block(make_assistant) -> None:
+    """A large file is written a section at a time: a section that starts inside a block
+    adds to the block the section before began (nothing lost, vectors bit for bit)."""
+    store = make_assistant().store
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((2 * BLOCK + 3, 12)).astype(np.float32)
+    spans = [(10 * i, 10 * i + 9) for i in range(len(vectors))]
+    cuts = [0, 3, BLOCK + 1, len(vectors)]  # sections begin mid-block
+    for a, b in itertools.pairwise(cuts):
+        store.add_units("doc", a, spans[a:b], vectors[a:b], headings=frozenset({0}))
+    ids = [unit_id("doc", i) for i in range(len(vectors))]
+    got = store.units([*ids[::-1], "doc:u999", unit_id("other", 0)])
+    assert [u.id for u in got] == ids[::-1]  # in the order asked; what is not stored left out
+    got = got[::-1]
+    assert all(np.array_equal(u.vector, v) for u, v in zip(got, vectors, strict=True))
+    assert [(u.start, u.end) for u in got] == spans
+    assert [u.index for u in got if u.heading] == cuts[:-1]
+    assert store.sentences.stored("doc") == len(vectors)
+    store.delete_document("doc")
+    assert store.units(ids) == [] and store.sentences.stored("doc") == 0
 
 
 def test_a_search_kept_to_many_documents_finds_what_the_filtered_one_finds(
@@ -136,10 +167,16 @@ def test_units_and_chunks_of_an_older_layout_are_read_as_before(make_assistant) 
     old = {"doc_id": "d", "start": 0, "end": 90, "index": 2, "first": 4, "last": 6, "tokens": 37}
     assert chunk_place(new) == chunk_place(old) == (2, 4, 6, 37)
     assert chunk_place({k: v for k, v in old.items() if k != "tokens"}) == (2, 4, 6, 0)
-    store = make_assistant().store
+    assistant = make_assistant()
+    client, settings = assistant.store.client, assistant.settings
+    older = client.create_collection(f"{settings.collection}-units", embedding_function=None)
     vector = [[1.0] + [0.0] * 7]
-    store._units.upsert(  # a unit as an older version wrote it
+    older.upsert(  # a unit as a version before 2026-12-05 wrote it, a row of its own
         ids=["d:u3"], embeddings=vector, metadatas=[{"doc_id": "d", "i": 3, "start": 5, "end": 9}]
     )
+    store = Store(client, settings, assistant.store._embeddings)  # opened again: older layout
+    assert isinstance(store.sentences, UnitRows)
     [unit] = store.units(["d:u3"])
     assert (unit.doc_id, unit.index, unit.start, unit.end, unit.heading) == ("d", 3, 5, 9, False)
+    store.add_units("d", 4, [(10, 20)], np.ones((1, 8), dtype=np.float32))  # written alike
+    assert older.count() == 2 and store.sentences.stored("d") == 2
