@@ -299,7 +299,10 @@ class Assistant(Library):
         """The answer with each citation's outlet, author, date, URL and PDF page."""
         if not answer.citations and not answer.alternatives:
             return answer
-        sourced = scope.sourced(answer, self.retriever.catalog(), self.store.document)
+        # the documents as of the last search, the answer's (not asking the store again;
+        # a document it does not hold is looked up)
+        catalog = self.retriever.catalog(latest=False)
+        sourced = scope.sourced(answer, catalog, self.store.document)
         return side_by_side(sourced)  # sources that disagree: each with its outlet and date
 
     def as_retriever(self, *, k: int = 4, source: str | None = None) -> AssistantRetriever:

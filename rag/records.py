@@ -7,7 +7,7 @@ offsets are character offsets into ``Document.text``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,25 @@ class Document:
     headings: tuple[Span, ...] = ()
 
 
+class _Said:
+    """A document's metadata field of the same name, as text ("" when unknown)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = name
+
+    def __repr__(self) -> str:
+        return f"metadata[{self.key!r}] as text"
+
+    @overload
+    def __get__(self, info: None, owner: type) -> _Said: ...
+    @overload
+    def __get__(self, info: DocumentInfo, owner: type | None = None) -> str: ...
+    def __get__(self, info: DocumentInfo | None, owner: type | None = None) -> str | _Said:
+        if info is None:  # read on the class (help(), docs)
+            return self
+        return str(info.metadata.get(self.key) or "")
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
     """What the index knows about a document, without its text."""
@@ -42,24 +61,12 @@ class DocumentInfo:
     chunks: int
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def site(self) -> str:
-        """The outlet that published it ("" when unknown)."""
-        return str(self.metadata.get("site") or "")
-
-    @property
-    def author(self) -> str:
-        return str(self.metadata.get("author") or "")
-
-    @property
-    def published(self) -> str:
-        """The published date, ``YYYY-MM-DD`` ("" when unknown)."""
-        return str(self.metadata.get("published") or "")
-
-    @property
-    def url(self) -> str:
-        """The article's canonical URL ("" when unknown)."""
-        return str(self.metadata.get("url") or "")
+    #: the outlet that published it, its author, its published date (``YYYY-MM-DD``) and
+    #: its canonical URL ("" where unknown)
+    site = _Said()
+    author = _Said()
+    published = _Said()
+    url = _Said()
 
     @property
     def pages(self) -> list[int]:

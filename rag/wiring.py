@@ -9,6 +9,7 @@ web app opens the index from several threads at once).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -63,8 +64,6 @@ class Stages:
         self._open_lock = threading.RLock()
         self._write_lock = threading.Lock()
         self._reader = reader
-        self._answerer: ExtractiveAnswerer | None = None
-        self._reads: SentenceReader | None = None
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -95,28 +94,23 @@ class Stages:
                 self._reader = load_reader(None if name == "default" else name)
             return self._reader
 
-    @property
+    # the two stages below load nothing of their own (the reader is loaded under the lock
+    # above): made once on first use, two threads making one at once would make the same
+
+    @functools.cached_property
     def answerer(self) -> ExtractiveAnswerer:
         """The extractive answerer (with the reader unless it is off)."""
-        reader = self.reader
-        with self._open_lock:
-            if self._answerer is None:
-                self._answerer = ExtractiveAnswerer(
-                    min_score=self.settings.min_score,
-                    max_sentences=self.settings.max_answer_sentences,
-                    reader=reader,
-                    threshold=self.settings.reader_threshold,
-                )
-            return self._answerer
+        return ExtractiveAnswerer(
+            min_score=self.settings.min_score,
+            max_sentences=self.settings.max_answer_sentences,
+            reader=self.reader,
+            threshold=self.settings.reader_threshold,
+        )
 
-    @property
+    @functools.cached_property
     def reads(self) -> SentenceReader:
         """The read stage: the retrieved sentences ranked (by the reader unless it is off)."""
-        reader = self.reader
-        with self._open_lock:
-            if self._reads is None:
-                self._reads = SentenceReader(reader, read_candidates=self.settings.read_candidates)
-            return self._reads
+        return SentenceReader(self.reader, read_candidates=self.settings.read_candidates)
 
     @property
     def store(self) -> Store:

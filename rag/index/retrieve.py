@@ -69,10 +69,15 @@ class HybridRetriever:
                 release_memory()  # the build's token lists back to the system
             return self._index
 
-    def catalog(self) -> dict[str, DocumentInfo]:
+    def catalog(self, *, latest: bool = True) -> dict[str, DocumentInfo]:
         """Every complete document by id, as of the keyword index's revision (a search's
-        index holds the same, as of its revision: ``index.catalog``)."""
-        return self.keyword_index().catalog
+        index holds the same, as of its revision: ``index.catalog``). ``latest=False``: as
+        of the last search, without asking the store whether it changed since (one Chroma
+        read less: what an answer's citations came from)."""
+        index = self._index
+        if latest or index is None:
+            return self.keyword_index().catalog
+        return index.catalog
 
     def run(self, query: Query) -> Retrieved:
         """The stage's call: the ``query.k`` best chunks, and the keyword index snapshot

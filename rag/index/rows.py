@@ -67,20 +67,6 @@ def headings(doc: Document, spans: Sequence[tuple[int, int]]) -> frozenset[int]:
     )
 
 
-def unit_rows(
-    doc_id: str, first: int, spans: Sequence[tuple[int, int]], heading: frozenset[int]
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """(ids, metadata) of units ``first, first + 1, ...`` (``heading``: which of them,
-    counted from 0 here, are section headings)."""
-    # one packed key instead of three: each metadata key is a row Chroma writes
-    # (docs/benchmarks.md); :func:`unit_place` reads both this and the older layout
-    metadatas = [
-        {"doc_id": doc_id, "at": f"{first + i}:{s}:{e}"} | ({"h": True} if i in heading else {})
-        for i, (s, e) in enumerate(spans)
-    ]
-    return [unit_id(doc_id, first + i) for i in range(len(spans))], metadatas
-
-
 def chunk_rows(
     doc: Document, chunks: Sequence[Chunk]
 ) -> tuple[list[str], list[str], list[dict[str, Any]]]:

@@ -13,11 +13,11 @@ before.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from .rows import StoredUnit, unit_id, unit_place, unit_rows
+from .rows import StoredUnit, unit_id, unit_place
 
 #: units to a row of ``<prefix>-sentences``
 BLOCK = 8
@@ -29,44 +29,12 @@ UNITS_HNSW: Any = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neigh
 
 #: ``write(collection, ids, **columns)``: the store's batched upsert
 Write = Callable[..., None]
+#: (doc id, spans, vectors, which units are headings) of a document whose units are written
+Many = Sequence[tuple[str, Sequence[tuple[int, int]], np.ndarray, frozenset[int]]]
 
 
-class Units(Protocol):
-    """A layout of the units' vectors."""
-
-    collection: Any
-
-    def add(
-        self,
-        doc_id: str,
-        first: int,
-        spans: Sequence[tuple[int, int]],
-        vectors: np.ndarray,
-        headings: frozenset[int],
-    ) -> None:
-        """Store units ``first, first + 1, ...`` of a document (``headings``: which of them,
-        counted from 0 here, are section headings)."""
-        ...
-
-    def add_documents(
-        self, documents: Sequence[tuple[str, Sequence[tuple[int, int]], np.ndarray, frozenset[int]]]
-    ) -> None:
-        """Store all the units of several new documents (doc id, spans, vectors, headings),
-        in as few calls as the store's batch size allows."""
-        ...
-
-    def get(self, ids: Sequence[str]) -> list[StoredUnit]:
-        """The units ``ids`` (:func:`rag.index.rows.unit_id`) that are stored, in that
-        order."""
-        ...
-
-    def stored(self, doc_id: str) -> int:
-        """How many of a document's units are stored."""
-        ...
-
-
-class UnitRows:
-    """One row per unit (indexes made before 2026-12-05)."""
+class Units:
+    """A layout of the units' vectors: what both layouts share."""
 
     def __init__(self, collection: Any, write: Write) -> None:
         self.collection = collection
@@ -80,23 +48,30 @@ class UnitRows:
         vectors: np.ndarray,
         headings: frozenset[int],
     ) -> None:
-        self.add_documents([(doc_id, spans, vectors, headings)], first)
+        """Store units ``first, first + 1, ...`` of a document (``headings``: which of them,
+        counted from 0 here, are section headings)."""
+        self._store(_units(doc_id, first, spans, vectors, headings))
 
-    def add_documents(
-        self,
-        documents: Sequence[tuple[str, Sequence[tuple[int, int]], np.ndarray, frozenset[int]]],
-        first: int = 0,
-    ) -> None:
-        made = [unit_rows(doc_id, first, spans, heads) for doc_id, spans, _, heads in documents]
-        vectors = [v for _, _, v, _ in documents if len(v)]
-        if not vectors:
-            return
-        self._write(
-            self.collection,
-            [i for ids, _ in made for i in ids],
-            embeddings=np.concatenate(vectors),
-            metadatas=[m for _, metas in made for m in metas],
-        )
+    def add_documents(self, documents: Many) -> None:
+        """Store all the units of several new documents, in as few calls as the store's
+        batch size allows."""
+        self._store([u for d, s, v, h in documents for u in _units(d, 0, s, v, h)])
+
+    def get(self, ids: Sequence[str]) -> list[StoredUnit]:
+        """The units ``ids`` (:func:`rag.index.rows.unit_id`) that are stored, in that
+        order."""
+        raise NotImplementedError
+
+    def stored(self, doc_id: str) -> int:
+        """How many of a document's units are stored."""
+        raise NotImplementedError
+
+    def _store(self, units: list[StoredUnit]) -> None:
+        raise NotImplementedError
+
+
+class UnitRows(Units):
+    """One row per unit (indexes made before 2026-12-05)."""
 
     def get(self, ids: Sequence[str]) -> list[StoredUnit]:
         if not ids:
@@ -113,34 +88,26 @@ class UnitRows:
     def stored(self, doc_id: str) -> int:
         return len(self.collection.get(where={"doc_id": doc_id}, include=[])["ids"])
 
-
-class UnitBlocks:
-    """:data:`BLOCK` units to a row."""
-
-    def __init__(self, collection: Any, write: Write) -> None:
-        self.collection = collection
-        self._write = write
-
-    def add(
-        self,
-        doc_id: str,
-        first: int,
-        spans: Sequence[tuple[int, int]],
-        vectors: np.ndarray,
-        headings: frozenset[int],
-    ) -> None:
-        held: list[StoredUnit] = []
-        if first % BLOCK and len(spans):  # the block begun by the write before: add to it
-            held = self._read([_block_id(doc_id, first // BLOCK)])
-        new = _units(doc_id, first, spans, vectors, headings)
-        self._write_blocks([u for u in held if u.index < first] + new)
-
-    def add_documents(
-        self, documents: Sequence[tuple[str, Sequence[tuple[int, int]], np.ndarray, frozenset[int]]]
-    ) -> None:
-        self._write_blocks(
-            [u for doc_id, spans, v, heads in documents for u in _units(doc_id, 0, spans, v, heads)]
+    def _store(self, units: list[StoredUnit]) -> None:
+        if not units:
+            return
+        # one packed key, not three: each metadata key is a row Chroma writes
+        # (docs/benchmarks.md); :func:`rag.index.rows.unit_place` reads both
+        metadatas = [
+            {"doc_id": u.doc_id, "at": f"{u.index}:{u.start}:{u.end}"}
+            | ({"h": True} if u.heading else {})
+            for u in units
+        ]
+        self._write(
+            self.collection,
+            [u.id for u in units],
+            embeddings=np.stack([u.vector for u in units]),
+            metadatas=metadatas,
         )
+
+
+class UnitBlocks(Units):
+    """:data:`BLOCK` units to a row."""
 
     def get(self, ids: Sequence[str]) -> list[StoredUnit]:
         places = [_place(i) for i in ids]
@@ -159,23 +126,23 @@ class UnitBlocks:
             vectors = np.asarray(joined, dtype=np.float32).reshape(BLOCK, -1)
             for entry in str(meta["at"]).split(";"):
                 index, start, end, heading = (int(x) for x in entry.split(":"))
+                vector = vectors[index % BLOCK]
                 units.append(
                     StoredUnit(
-                        unit_id(doc_id, index),
-                        doc_id,
-                        index,
-                        start,
-                        end,
-                        vectors[index % BLOCK],
-                        bool(heading),
+                        unit_id(doc_id, index), doc_id, index, start, end, vector, heading > 0
                     )
                 )
         return units
 
-    def _write_blocks(self, units: list[StoredUnit]) -> None:
-        """Write the blocks these units fall in (each block's units all given here)."""
+    def _store(self, units: list[StoredUnit]) -> None:
+        """Write the blocks these units fall in; a first unit inside a block (a large file's
+        next section) adds to what the write before stored there."""
         if not units:
             return
+        first = units[0]
+        if first.index % BLOCK:
+            held = self._read([_block_id(first.doc_id, first.index // BLOCK)])
+            units = [u for u in held if u.index < first.index] + units
         blocks: dict[str, list[StoredUnit]] = {}
         for u in units:
             blocks.setdefault(_block_id(u.doc_id, u.index // BLOCK), []).append(u)
