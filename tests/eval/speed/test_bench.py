@@ -71,6 +71,8 @@ def test_table_shows_ratios_against_the_baseline() -> None:
         "server_ask_p95_ms": 35.0,
         "server_baseline_p50_ms": 12.5,
         "server_baseline_p95_ms": 15.0,
+        "server_ingest_s": 45.0,
+        "server_baseline_ingest_s": 30.0,
         "digest_p50_ms": 12.0,
         "briefing_p50_ms": 40.0,
         "briefing_p95_ms": 60.0,
@@ -104,6 +106,8 @@ def test_table_shows_ratios_against_the_baseline() -> None:
     assert "| `rag docs` (no embedding model) in a new process | 0.90 s |" in text
     assert "ask --help" not in text  # a figure not measured is not shown
     assert "| 12.0 ms; 40.0 / 60.0 ms | `ask` p50: 20.0 ms | 2.00x `ask` |" in text
+    assert "| 25.0 / 35.0 ms (embedded: 20.0) | 12.5 / 15.0 ms | 2.00x |" in text
+    assert "once) | 45 s | tutorial, its own empty cache: 30 s | 1.50x |" in text
 
 
 def test_bench_rejects_bad_sizes(tmp_path: Path) -> None:
