@@ -193,7 +193,7 @@ class Assistant(Library):
             reading, hits = read(queries)
         query = reading.query
         if plain is None:
-            plain = self.answerer.compose(question, reading)
+            plain = self.answerer.compose(reading)
         if query != question:
             plain = replace(plain, query=query)
         if writer is None or plain.abstained:
@@ -277,13 +277,14 @@ class Assistant(Library):
         best: tuple[Reading, list[ScoredChunk]] | None = None
         for query in queries:
             vector = self.embedder.embed([query])[0]
-            found = self.retriever.run(
+            retrieved = self.retriever.run(
                 Query(query, k or self.settings.top_k, source, vector, doc_ids)
             )
-            hits, index = found.hits, found.index
+            hits, index = retrieved.hits, retrieved.index
             hits = scope.dated(hits, index.catalog)  # the documents of the same snapshot
             units = self.store.units(unit_ids(hits))
-            reading = self.reads.run(Found(query, vector, hits, units, index, asked_on))
+            found = Found(query, vector, hits, units, index, asked_on, question)
+            reading = self.reads.run(found)
             if best is None or _better(reading, best[0], question):
                 best = (reading, hits)
         assert best is not None

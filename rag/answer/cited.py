@@ -43,13 +43,14 @@ class Candidate:
 class Reading:
     """The candidates for one query, best first; ``read`` when the reader scored them.
     ``units`` and ``index`` are what they were read from (a language model drafts from
-    them)."""
+    them); ``question``: the question as asked, which the answer is to ("": the query)."""
 
     query: str
     candidates: list[Candidate]
     read: bool
     units: list[StoredUnit] = field(default_factory=list)
     index: KeywordIndex | None = None
+    question: str = ""
 
     @property
     def best(self) -> float:

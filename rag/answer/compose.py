@@ -74,8 +74,10 @@ class ExtractiveAnswerer:
         #: (None: no answer is marked sure)
         self.sure_threshold: float | None = getattr(reader, "sure_threshold", None)
 
-    def compose(self, question: str, reading: Reading) -> Answer:
-        """The answer from a reading: the best sentences, or an abstention."""
+    def compose(self, reading: Reading) -> Answer:
+        """The stage's call: the answer to ``reading.question`` from what was read, the best
+        sentences or an abstention."""
+        question = reading.question or reading.query
         candidates = reading.candidates
         if not reading.read:
             return self._heuristic_answer(question, reading.query, candidates)
@@ -135,7 +137,7 @@ class ExtractiveAnswerer:
         answers adds nothing; with no part answered, an abstention. The confidence is the
         least of the answered parts'."""
         if len(readings) == 1 or not all(r.read for r in readings):
-            return self.compose(question, readings[0])
+            return self.compose(replace(readings[0], question=question))
         chosen: list[Candidate] = []
         answered: list[Candidate] = []
         first_part = ""  # the first answered part's question, whose short answer is shown

@@ -34,8 +34,10 @@ RANK_PENALTY = 0.03  # per place the sentence's chunk sits below the best chunk
 class Found:
     """What the read stage reads: the ``query`` and its ``vector``, the chunks retrieved
     for it (best first), their sentence ``units``, the keyword ``index`` snapshot they were
-    ranked with (its IDF weighs the question's words) and the day the question was asked
-    (``asked_on``: the reader reads each sentence's age from it; None: ages unknown)."""
+    ranked with (its IDF weighs the question's words), the day the question was asked
+    (``asked_on``: the reader reads each sentence's age from it; None: ages unknown) and the
+    ``question`` as asked, which the answer is to ("": the query itself; a follow-up is
+    searched as a query of its own)."""
 
     query: str
     vector: np.ndarray
@@ -43,6 +45,7 @@ class Found:
     units: list[StoredUnit]
     index: KeywordIndex
     asked_on: date | None = None
+    question: str = ""
 
 
 class SentenceReader:
@@ -57,8 +60,9 @@ class SentenceReader:
         """The stage's call: the candidates best first (``Reading.read``: whether the
         reader ranked them)."""
         ranked = self.score(found)
+        asked = found.question or found.query
         if self.reader is None or not ranked:
-            return Reading(found.query, ranked, False, found.units, found.index)
+            return Reading(found.query, ranked, False, found.units, found.index, asked)
         pool = ranked[: self.read_candidates]
         passages = [
             Passage(
@@ -73,7 +77,7 @@ class SentenceReader:
         readings = self.reader.read(found.query, passages)
         read = [replace(c, score=r.score, span=r.span) for c, r in zip(pool, readings, strict=True)]
         read.sort(key=lambda c: (-c.score, -c.heuristic))
-        return Reading(found.query, read, True, found.units, found.index)
+        return Reading(found.query, read, True, found.units, found.index, asked)
 
     def score(self, found: Found) -> list[Candidate]:
         """Candidates best first, by the heuristic alone (what briefings rank by)."""
