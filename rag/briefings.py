@@ -74,24 +74,18 @@ class Briefings:
         for n, group in enumerate(groups):
             markers = []
             for sent in group:
-                info = catalog[sent.doc_id]
+                u = sent.unit
+                info = catalog[u.doc_id]
                 number = len(citations) + 1
                 citations.append(
                     Citation(
-                        number,
-                        sent.doc_id,
-                        info.source,
-                        info.title,
-                        sent.text,
-                        sent.start,
-                        sent.end,
-                        1.0,
+                        number, u.doc_id, info.source, info.title, sent.text, u.start, u.end, 1.0
                     )
                 )
                 markers.append(f"[{number}]")
             label = f"{labels[n]}: " if labels else ""
             lines.append(f"{label}{' '.join(group[0].text.split())} {' '.join(markers)}")
-        docs = {s.doc_id for g in groups for s in g}
+        docs = {s.unit.doc_id for g in groups for s in g}
         days = sorted(catalog[d].published for d in docs if catalog[d].published)
         span = (
             f"{days[0]} to {days[-1]}"
@@ -119,22 +113,21 @@ class Briefings:
         catalog = self.stages.retriever.catalog()
         hits, units = [], []
         for s in self.chosen:
-            info = catalog[s.doc_id]
+            u = s.unit
+            info = catalog[u.doc_id]
             chunk = Chunk(
-                id=f"{s.doc_id}:s{s.index}",
-                doc_id=s.doc_id,
-                index=s.index,
-                start=s.start,
-                end=s.end,
+                id=f"{u.doc_id}:s{u.index}",
+                doc_id=u.doc_id,
+                index=u.index,
+                start=u.start,
+                end=u.end,
                 text=s.text,
-                first_sentence=s.index,
-                last_sentence=s.index,
+                first_sentence=u.index,
+                last_sentence=u.index,
                 tokens=0,
             )
             hits.append(ScoredChunk(chunk, info.source, info.title, 1.0, published=s.published))
-            units.append(
-                StoredUnit(unit_id(s.doc_id, s.index), s.doc_id, s.index, s.start, s.end, s.vector)
-            )
+            units.append(u)
         return hits, units
 
     def answer(
@@ -245,19 +238,7 @@ class Briefings:
             return []
         units = self.stages.store.units([unit_id(info.id, i) for i in range(count)])
         text = self.text(info.id)
-        return [
-            Sentence(
-                u.index,
-                u.start,
-                u.end,
-                text[u.start : u.end],
-                u.vector,
-                u.heading,
-                doc_id=info.id,
-                published=info.published,
-            )
-            for u in units
-        ]
+        return [Sentence(u, text[u.start : u.end], info.published) for u in units]
 
     def _about(
         self, topic: str, catalog: Mapping[str, DocumentInfo], source: str | None
@@ -273,19 +254,7 @@ class Briefings:
         hits = scope.dated(found.hits, index.catalog)
         units = stages.store.units(unit_ids(hits))
         scored = stages.reads.score(Found(topic, vector, hits, units, index))
-        return [
-            Sentence(
-                c.unit.index,
-                c.unit.start,
-                c.unit.end,
-                c.text,
-                c.unit.vector,
-                doc_id=c.unit.doc_id,
-                published=c.hit.published,
-                relevance=c.heuristic,
-            )
-            for c in scored
-        ]
+        return [Sentence(c.unit, c.text, c.hit.published, c.heuristic) for c in scored]
 
     def _day_of_answer(
         self, catalog: Mapping[str, DocumentInfo], history: list[tuple[str, str]]

@@ -62,7 +62,7 @@ def score(assistant: Assistant, dataset: Dataset) -> dict[str, Any] | None:
         row["lead (first 5 sentences)"] = (
             lead_text,
             len(lead),
-            sum(bool(boilerplate(s.text, info.title, heading=s.heading)) for s in lead),
+            sum(bool(boilerplate(s.text, info.title, heading=s.unit.heading)) for s in lead),
         )
         texts[info.id] = row
     rows = []

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from ..index.keyword import terms
+from ..index.rows import StoredUnit
 
 #: a summary holds at most this many sentences and this many characters
 SUMMARY_SENTENCES = 5
@@ -42,15 +43,11 @@ MIN_WORDS = 6
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """One sentence (unit) of a document: where it is, its text and its vector."""
+    """One sentence of a document as a briefing weighs it: the stored ``unit`` (its
+    document, place, vector, whether a heading) and its ``text``."""
 
-    index: int
-    start: int
-    end: int
+    unit: StoredUnit
     text: str
-    vector: np.ndarray
-    heading: bool = False
-    doc_id: str = ""
     #: its document's published date (YYYY-MM-DD, "" when unknown)
     published: str = ""
     #: how well it matches what a topic briefing is about (the assistant's cheap score)
@@ -133,7 +130,7 @@ def boilerplate(text: str, title: str = "", *, heading: bool = False) -> str:
 
 def story(sentences: Sequence[Sentence], title: str = "") -> list[Sentence]:
     """The sentences of the story itself: the page furniture left out."""
-    return [s for s in sentences if not boilerplate(s.text, title, heading=s.heading)]
+    return [s for s in sentences if not boilerplate(s.text, title, heading=s.unit.heading)]
 
 
 def summary(
@@ -151,7 +148,7 @@ def summary(
     kept = story(sentences, title)
     if not kept:
         return []
-    vectors = np.stack([s.vector for s in kept]).astype(np.float32)
+    vectors = np.stack([s.unit.vector for s in kept]).astype(np.float32)
     centre = vectors.mean(axis=0)
     centre /= np.linalg.norm(centre) or 1.0
     centrality = vectors @ centre
@@ -248,23 +245,27 @@ def topic(
     used = 0
     for sent in kept:
         same = next(
-            (g for g in groups if any(float(sent.vector @ o.vector) > SAME_THING for o in g)),
+            (
+                g
+                for g in groups
+                if any(float(sent.unit.vector @ o.unit.vector) > SAME_THING for o in g)
+            ),
             None,
         )
         if same is not None:
-            if all(o.doc_id != sent.doc_id for o in same):
+            if all(o.unit.doc_id != sent.unit.doc_id for o in same):
                 same.append(sent)  # the same fact from another outlet: one more source
             continue
-        if len(groups) >= max_sentences or per_doc.get(sent.doc_id, 0) >= PER_DOCUMENT:
+        if len(groups) >= max_sentences or per_doc.get(sent.unit.doc_id, 0) >= PER_DOCUMENT:
             continue
         if groups and used + len(sent.text) > max_chars:
             continue
         groups.append([sent])
-        per_doc[sent.doc_id] = per_doc.get(sent.doc_id, 0) + 1
+        per_doc[sent.unit.doc_id] = per_doc.get(sent.unit.doc_id, 0) + 1
         used += len(sent.text)
     # a fact is as old as its first report: each group's earliest sentence is the one shown
-    groups = [sorted(g, key=lambda s: (s.published or "", s.doc_id)) for g in groups]
-    return sorted(groups, key=lambda g: (g[0].published or "", g[0].doc_id, g[0].index))
+    groups = [sorted(g, key=lambda s: (s.published or "", s.unit.doc_id)) for g in groups]
+    return sorted(groups, key=lambda g: (g[0].published or "", g[0].unit.doc_id, g[0].unit.index))
 
 
 MONTHS = {
@@ -375,5 +376,5 @@ def timeline(
         if dated is None or (since is not None and dated.day < since):
             continue
         events.append((dated, group))
-    events.sort(key=lambda e: (e[0].day, e[1][0].published, e[1][0].index))
+    events.sort(key=lambda e: (e[0].day, e[1][0].published, e[1][0].unit.index))
     return events[:max_events]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from rag.answer.briefing import Sentence, boilerplate, event_day, summary, timeline, topic
+from rag.index.rows import StoredUnit, unit_id
 
 
 def unit(n: int, dim: int = 16) -> np.ndarray:
@@ -22,9 +23,19 @@ def mixed(*parts: int) -> np.ndarray:
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-def sentence(i: int, text: str, vector: np.ndarray, **kw: object) -> Sentence:
+def sentence(
+    i: int,
+    text: str,
+    vector: np.ndarray,
+    *,
+    doc_id: str = "",
+    heading: bool = False,
+    published: str = "",
+    relevance: float = 0.0,
+) -> Sentence:
     start = i * 1000
-    return Sentence(i, start, start + len(text), text, vector, **kw)  # type: ignore[arg-type]
+    at = StoredUnit(unit_id(doc_id, i), doc_id, i, start, start + len(text), vector, heading)
+    return Sentence(at, text, published, relevance)
 
 
 #: one example of each kind of page furniture (written for the test, not from an article)
@@ -86,7 +97,7 @@ def test_a_summary_is_story_sentences_in_reading_order_without_repeats() -> None
     chosen = summary(story_sentences(), title="Harbour Reopens", max_sentences=3)
     texts = [s.text for s in chosen]
     assert len(chosen) == 3
-    assert [s.index for s in chosen] == sorted(s.index for s in chosen)
+    assert [s.unit.index for s in chosen] == sorted(s.unit.index for s in chosen)
     assert texts[0].startswith("The harbour reopened")  # the lead
     assert not any(boilerplate(s.text, "Harbour Reopens") for s in chosen)
     assert not any("bakery" in t for t in texts)  # off the story's subject
@@ -162,7 +173,7 @@ def test_a_topic_briefing_merges_the_same_fact_and_orders_by_date() -> None:
     shown = [g[0].text for g in groups]
     assert len(groups) == 3 and not any("apple" in t for t in shown)  # under the margin
     merged = next(g for g in groups if len(g) > 1)
-    assert {s.doc_id for s in merged} == {"b", "c"}  # one fact, both outlets
+    assert {s.unit.doc_id for s in merged} == {"b", "c"}  # one fact, both outlets
     days = [g[0].published for g in groups]
     assert days == sorted(days)  # newest last
 
