@@ -91,11 +91,17 @@ class KeywordIndex:
         self._bm25 = bm25s.BM25()
         if self.rows:
             self._bm25.index(corpus, show_progress=False)
+        self._at = {chunk_id: n for n, (chunk_id, _, _) in enumerate(self.rows)}
         self._sources = np.array([str(m.get("source", "")) for _, _, m in self.rows], dtype=object)
         self._doc_ids = np.array([str(m["doc_id"]) for _, _, m in self.rows], dtype=object)
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def row(self, chunk_id: str) -> tuple[str, str, dict[str, Any]] | None:
+        """(id, text, metadata) of a chunk in the snapshot (None: not in it)."""
+        n = self._at.get(chunk_id)
+        return None if n is None else self.rows[n]
 
     def idf(self, term: str) -> float:
         n = max(len(self.rows), 1)

@@ -92,9 +92,11 @@ class HybridRetriever:
         if doc_ids is not None and index.complete <= doc_ids:
             doc_ids = None  # every document allowed: no filter to pay for (a long one is slow)
         n = max(self._candidates, query.k)
-        dense = self._store.dense(vector, n, source, doc_ids) if len(index) else []
-        # never a chunk of a half-written document
-        dense = [hit for hit in dense if str(hit[2]["doc_id"]) in index.complete]
+        # ids only: the snapshot holds every complete document's chunks, text and metadata
+        # (a chunk it lacks, of a half-written document or a newer write, is never a hit)
+        near = self._store.dense(vector, n, source, doc_ids, texts=False) if len(index) else []
+        held = [(index.row(chunk_id), similarity) for chunk_id, _, _, similarity in near]
+        dense = [(*row, similarity) for row, similarity in held if row is not None]
         keyword = index.search(terms(query.text), n, source, doc_ids)
         fused: dict[str, dict[str, Any]] = {}
         for rank, (chunk_id, text, meta, similarity) in enumerate(dense, 1):

@@ -302,41 +302,47 @@ class Store(CrashSafety):
         k: int,
         source: str | None = None,
         doc_ids: frozenset[str] | None = None,
+        *,
+        texts: bool = True,
     ) -> list[tuple[str, str, dict[str, Any], float]]:
         """(chunk id, text, metadata, cosine similarity) of the k nearest chunks (only of
-        ``source`` and of ``doc_ids``, when given)."""
+        ``source`` and of ``doc_ids``, when given). ``texts=False``: no text or metadata
+        read ("" and {}: a caller holding them already saves Chroma fetching them)."""
         where: list[dict[str, Any]] = []  # Chroma's metadata filter
         if source:
             where.append({"source": source})
         if doc_ids is not None and len(doc_ids) > MOST_IDS_FILTERED:
             # a long "$in" filter costs seconds at 100k chunks (docs/benchmarks.md): search
             # wider without it and keep the allowed; only when too few are left, filter
-            wider = self._query(vector, k * WIDER, where)
+            wider = self._query(vector, k * WIDER, where, ["metadatas"] if not texts else None)
             kept = [hit for hit in wider if hit[2].get("doc_id") in doc_ids]
             if len(kept) >= k or len(wider) < k * WIDER:
                 return kept[:k]
         if doc_ids is not None:
             where.append({"doc_id": {"$in": sorted(doc_ids)}})
-        return self._query(vector, k, where)
+        return self._query(vector, k, where, None if texts else [])
 
     def _query(
-        self, vector: np.ndarray, k: int, where: list[dict[str, Any]]
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: list[dict[str, Any]],
+        fields: list[str] | None = None,
     ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """The k nearest; ``fields``: which of the text and metadata to read (None: both)."""
+        fields = ["documents", "metadatas"] if fields is None else fields
         got = self._chunks.query(
             query_embeddings=[vector.tolist()],
             n_results=k,
             where=_all_of(where),
-            include=["documents", "metadatas", "distances"],
+            include=[*fields, "distances"],
         )
+        ids = got["ids"][0]
+        texts = got["documents"][0] if "documents" in fields else [""] * len(ids)
+        metas = got["metadatas"][0] if "metadatas" in fields else [None] * len(ids)
         return [
             (str(i), str(text), dict(meta or {}), 1.0 - float(dist))
-            for i, text, meta, dist in zip(
-                got["ids"][0],
-                got["documents"][0],
-                got["metadatas"][0],
-                got["distances"][0],
-                strict=True,
-            )
+            for i, text, meta, dist in zip(ids, texts, metas, got["distances"][0], strict=True)
         ]
 
     def units(self, ids: Sequence[str]) -> list[StoredUnit]:

@@ -14,6 +14,7 @@ from rag.documents.chunking import split_document
 from rag.documents.loaders import load
 from rag.index.ingest import chunk_vectors
 from rag.index.recovery import pending_id
+from rag.index.retrieve import Query
 from rag.index.rows import Written, unit_id
 from rag.index.store import Store
 from rag.index.units import BLOCK, UnitBlocks, UnitRows
@@ -180,3 +181,35 @@ def test_units_and_chunks_of_an_older_layout_are_read_as_before(make_assistant) 
     assert (unit.doc_id, unit.index, unit.start, unit.end, unit.heading) == ("d", 3, 5, 9, False)
     store.add_units("d", 4, [(10, 20)], np.ones((1, 8), dtype=np.float32))  # written alike
     assert older.count() == 2 and store.sentences.stored("d") == 2
+
+
+def test_a_question_reads_only_ids_from_chromas_search(make_assistant, tmp_path: Path) -> None:
+    """The retriever's keyword snapshot holds every complete document's chunks: the dense
+    search asks Chroma for ids and distances only, and the hits carry the same text and
+    metadata as before (docs/benchmarks.md: ~2 ms a question at 10k chunks)."""
+    (tmp_path / "a.md").write_text(STORY)
+    assistant = make_assistant()
+    assistant.ingest([tmp_path])
+    store = assistant.store
+    asked: list[list[str]] = []
+    inner = store._chunks._inner
+
+    class Recorded:
+        def query(self, **kw: Any) -> Any:
+            asked.append(list(kw["include"]))
+            return inner.query(**kw)
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(inner, attr)
+
+    vector = assistant.embedder.embed(["harbour storm damage"])[0]
+    full = store.dense(vector, 3)
+    store._chunks._inner = Recorded()
+    hits = assistant.retriever.run(Query("harbour storm damage", 3, vector=vector)).hits
+    assert asked == [["distances"]]
+    by_id = {chunk_id: (text, meta) for chunk_id, text, meta, _ in full}
+    for hit in hits:
+        if hit.chunk.id in by_id:
+            text, meta = by_id[hit.chunk.id]
+            assert hit.chunk.text == text and hit.source == meta["source"]
+    assert hits and all(hit.chunk.text for hit in hits)
