@@ -276,11 +276,10 @@ class Assistant(Library):
             queries = queries[:1]  # only the reader can tell which reading is answered
         best: tuple[Reading, list[ScoredChunk]] | None = None
         for query in queries:
-            vector = self.embedder.embed([query])[0]
             retrieved = self.retriever.run(
-                Query(query, k or self.settings.top_k, source, vector, doc_ids)
+                Query(query, k or self.settings.top_k, source, doc_ids=doc_ids)
             )
-            hits, index = retrieved.hits, retrieved.index
+            hits, index, vector = retrieved.hits, retrieved.index, retrieved.vector
             hits = scope.dated(hits, index.catalog)  # the documents of the same snapshot
             units = self.store.units(unit_ids(hits))
             found = Found(query, vector, hits, units, index, asked_on, question)

@@ -36,11 +36,13 @@ class Query:
 
 @dataclass(slots=True)
 class Retrieved:
-    """What it returns: the chunks best first, and the keyword index snapshot they were
-    ranked with (its ``catalog`` holds the documents of the same revision)."""
+    """What it returns: the chunks best first, the keyword index snapshot they were ranked
+    with (its ``catalog`` holds the documents of the same revision) and the query's
+    vector (the caller's, or embedded here)."""
 
     hits: list[ScoredChunk]
     index: KeywordIndex
+    vector: np.ndarray
 
 
 class HybridRetriever:
@@ -82,13 +84,15 @@ class HybridRetriever:
     def run(self, query: Query) -> Retrieved:
         """The stage's call: the ``query.k`` best chunks, and the keyword index snapshot
         they were ranked with."""
+        # the store's revision read before the query is embedded: a Chroma read right after
+        # torch's work waits for its threads, still spinning (~2 ms, docs/benchmarks.md)
+        index = self.keyword_index()
         vector = query.vector
         if vector is None:
             vector = self._embedder.embed([query.text])[0]
         source, doc_ids = query.source, query.doc_ids
-        index = self.keyword_index()
         if doc_ids is not None and not doc_ids:
-            return Retrieved([], index)
+            return Retrieved([], index, vector)
         if doc_ids is not None and index.complete <= doc_ids:
             doc_ids = None  # every document allowed: no filter to pay for (a long one is slow)
         n = max(self._candidates, query.k)
@@ -113,7 +117,7 @@ class HybridRetriever:
             entry["score"] += 1 / (RRF_K + rank)
             entry["keyword_rank"] = rank
         best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[: query.k]
-        return Retrieved([_scored(chunk_id, entry) for chunk_id, entry in best], index)
+        return Retrieved([_scored(chunk_id, entry) for chunk_id, entry in best], index, vector)
 
 
 def _scored(chunk_id: str, entry: dict[str, Any]) -> ScoredChunk:
