@@ -252,8 +252,8 @@ def _docs(assistant: Any, args: argparse.Namespace) -> int:
                 print(f"{'':18}  {news}")
             if d.id in seeded:
                 print(
-                    f"{'':18}  a seed document (from {seeds}, added when this index was made "
-                    f"with the seed; `rag docs delete {d.id}` removes it)"
+                    f"{'':18}  a seed document (from {seeds}, the project's example: added by "
+                    f"`--seed` or by ingesting that folder; `rag docs delete {d.id}` removes it)"
                 )
     return 0
 
