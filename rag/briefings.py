@@ -246,14 +246,11 @@ class Briefings:
         """The sentences of the chunks retrieved for ``topic``, scored by the assistant's
         cheap relevance (cosine and word overlap)."""
         stages = self.stages
-        vector = stages.embedder.embed([topic])[0]
-        found = stages.retriever.run(
-            Query(topic, TOPIC_CHUNKS, source, vector, doc_ids=frozenset(catalog))
-        )
+        found = stages.retriever.run(Query(topic, TOPIC_CHUNKS, source, doc_ids=frozenset(catalog)))
         index = found.index
         hits = scope.dated(found.hits, index.catalog)
         units = stages.store.units(unit_ids(hits))
-        scored = stages.reads.score(Found(topic, vector, hits, units, index))
+        scored = stages.reads.score(Found(topic, found.vector, hits, units, index))
         return [Sentence(c.unit, c.text, c.hit.published, c.heuristic) for c in scored]
 
     def _day_of_answer(

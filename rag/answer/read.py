@@ -60,9 +60,8 @@ class SentenceReader:
         """The stage's call: the candidates best first (``Reading.read``: whether the
         reader ranked them)."""
         ranked = self.score(found)
-        asked = found.question or found.query
         if self.reader is None or not ranked:
-            return Reading(found.query, ranked, False, found.units, found.index, asked)
+            return Reading(found.query, ranked, False, found.units, found.index, found.question)
         pool = ranked[: self.read_candidates]
         passages = [
             Passage(
@@ -77,7 +76,7 @@ class SentenceReader:
         readings = self.reader.read(found.query, passages)
         read = [replace(c, score=r.score, span=r.span) for c, r in zip(pool, readings, strict=True)]
         read.sort(key=lambda c: (-c.score, -c.heuristic))
-        return Reading(found.query, read, True, found.units, found.index, asked)
+        return Reading(found.query, read, True, found.units, found.index, found.question)
 
     def score(self, found: Found) -> list[Candidate]:
         """Candidates best first, by the heuristic alone (what briefings rank by)."""

@@ -306,31 +306,32 @@ class Store(CrashSafety):
         texts: bool = True,
     ) -> list[tuple[str, str, dict[str, Any], float]]:
         """(chunk id, text, metadata, cosine similarity) of the k nearest chunks (only of
-        ``source`` and of ``doc_ids``, when given). ``texts=False``: no text or metadata
-        read ("" and {}: a caller holding them already saves Chroma fetching them)."""
+        ``source`` and of ``doc_ids``, when given). ``texts=False``: no text read, nor
+        metadata unless the search needs it ("" and {}: a caller holding them already saves
+        Chroma fetching them)."""
+        fields = ["documents", "metadatas"] if texts else []
         where: list[dict[str, Any]] = []  # Chroma's metadata filter
         if source:
             where.append({"source": source})
         if doc_ids is not None and len(doc_ids) > MOST_IDS_FILTERED:
             # a long "$in" filter costs seconds at 100k chunks (docs/benchmarks.md): search
             # wider without it and keep the allowed; only when too few are left, filter
-            wider = self._query(vector, k * WIDER, where, ["metadatas"] if not texts else None)
+            wider = self._query(vector, k * WIDER, where, fields or ["metadatas"])  # doc_id
             kept = [hit for hit in wider if hit[2].get("doc_id") in doc_ids]
             if len(kept) >= k or len(wider) < k * WIDER:
                 return kept[:k]
         if doc_ids is not None:
             where.append({"doc_id": {"$in": sorted(doc_ids)}})
-        return self._query(vector, k, where, None if texts else [])
+        return self._query(vector, k, where, fields)
 
     def _query(
         self,
         vector: np.ndarray,
         k: int,
         where: list[dict[str, Any]],
-        fields: list[str] | None = None,
+        fields: list[str],
     ) -> list[tuple[str, str, dict[str, Any], float]]:
-        """The k nearest; ``fields``: which of the text and metadata to read (None: both)."""
-        fields = ["documents", "metadatas"] if fields is None else fields
+        """The k nearest; ``fields``: which of the text ("documents") and metadata to read."""
         got = self._chunks.query(
             query_embeddings=[vector.tolist()],
             n_results=k,

@@ -24,8 +24,6 @@ BLOCK = 8
 #: rows read by id, never searched: the sparsest graph Chroma builds; "l2" because a
 #: cosine space would normalise the side-by-side vectors as one
 BLOCKS_HNSW: Any = {"hnsw": {"space": "l2", "ef_construction": 16, "max_neighbors": 4}}
-#: the layout before: one row per unit (docs/benchmarks.md)
-UNITS_HNSW: Any = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
 
 #: ``write(collection, ids, **columns)``: the store's batched upsert
 Write = Callable[..., None]
