@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 
+def machine_line(m: dict[str, Any]) -> str:
+    """The first words of a table: the machine it was measured on (its CPU where known)."""
+    cpu = f" ({m['cpu']}, {'AMX' if m.get('amx') else 'no AMX'})" if m.get("cpu") else ""
+    return f"Machine: {m['cpus']} CPUs{cpu}, {m['memory_gb']} GiB, Python {m['python']}."
+
+
 def table(results: dict[str, Any]) -> str:
-    m = results["machine"]
     rows = [
-        f"Machine: {m['cpus']} CPUs, {m['memory_gb']} GiB, Python {m['python']}. "
-        f"{results['questions']} SQuAD questions x {results['rounds']} rounds; medians/percentiles "
+        f"{machine_line(results['machine'])} {results['questions']} SQuAD questions x "
+        f"{results['rounds']} rounds; medians/percentiles "
         "over all asks. Baseline: the LangChain tutorial pipeline (1000/200 splitter, same "
         "MiniLM model, Chroma, k=4) built in the same process.",
         "",

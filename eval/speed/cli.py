@@ -35,6 +35,13 @@ def bench_command(sub: Any) -> None:
     )
     p.add_argument("--squad", type=Path, help="SQuAD 2.0 JSON (default: ../shared/data/...)")
     p.add_argument("--out", type=Path, help="write bench.json and bench.md here")
+    p.add_argument(
+        "--against",
+        type=Path,
+        metavar="DIR",
+        help="only `ask` at the first size: this code beside the code of the checkout DIR "
+        "(e.g. `git worktree add /tmp/before REV`), alternated in one run",
+    )
     p.set_defaults(run=_bench, settings_only=True)
 
 
@@ -49,6 +56,8 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError("--sizes: each between 100 and 1,000,000 chunks")
     if not 1 <= args.questions <= 10_000 or not 1 <= args.rounds <= 100:
         raise RagError("--questions must be 1-10000 and --rounds 1-100")
+    if args.against is not None:
+        return _against(args, sizes[0])
     if args.cold_only:
         results, table = coldstart.cold_table(args.rounds)
         show(results, table, args.out, "bench")
@@ -58,6 +67,27 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
         raise RagError(f"no SQuAD file at {str(squad)!r}: give --squad PATH")
     results = bench.run(sizes, args.questions, args.rounds, not args.no_server, squad)
     show(results, benchtable.table(results), args.out, "bench")
+    return 0
+
+
+#: runs of each code in `rag bench --against`, alternated
+RUNS = 2
+
+
+def _against(args: argparse.Namespace, size: int) -> int:
+    from . import against, bench
+
+    other = against.package_root(args.against.expanduser().resolve())
+    if other is None:
+        raise RagError(
+            f"--against {str(args.against)!r}: no rag package there (make a checkout of "
+            "another revision with `git worktree add DIR REV`)"
+        )
+    squad = args.squad or bench.SQUAD
+    if not squad.is_file():
+        raise RagError(f"no SQuAD file at {str(squad)!r}: give --squad PATH")
+    result = against.run(other, size, args.questions, args.rounds, RUNS, squad)
+    show(result, against.table(result), args.out, "against")
     return 0
 
 

@@ -174,3 +174,20 @@ def test_reader_cost_refuses_bad_numbers() -> None:
         check=False,
     )
     assert done.returncode == 2 and "at least 1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_table_names_the_cpu_it_was_measured_on() -> None:
+    from eval.speed.coldstart import machine
+
+    line = benchtable.machine_line(
+        {"cpus": 2, "memory_gb": 23, "python": "3.11.7", "cpu": "AMD EPYC", "amx": False}
+    )
+    assert line == "Machine: 2 CPUs (AMD EPYC, no AMX), 23 GiB, Python 3.11.7."
+    with_amx = {"cpus": 2, "memory_gb": 23, "python": "3.11.7", "cpu": "Xeon", "amx": True}
+    assert "(Xeon, AMX)" in benchtable.machine_line(with_amx)
+    # a run recorded before the CPU was: no parenthesis
+    assert benchtable.machine_line({"cpus": 2, "memory_gb": 24, "python": "3.11.7"}) == (
+        "Machine: 2 CPUs, 24 GiB, Python 3.11.7."
+    )
+    here = machine()
+    assert isinstance(here["amx"], bool) and isinstance(here["cpu"], str)

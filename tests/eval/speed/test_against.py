@@ -1,0 +1,101 @@
+"""`rag bench --against DIR`: two codes timed alternately, each in its own process and index
+(fake `rag` packages here: the protocol, not the models)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from eval.speed import against
+
+#: a stand-in `rag` package: answers after ``DELAY`` seconds, logs each process's work
+FAKE_RAG = """
+import json, os, time
+from pathlib import Path
+DELAY = {delay}
+LOG = Path({log!r})
+
+class Settings:
+    def __init__(self, data_dir, **options):
+        if {old} and options:
+            raise TypeError("no seed setting in this revision")
+        self.data_dir = Path(data_dir)
+
+class Report:
+    def __init__(self, chunks, seconds):
+        self.chunks, self.seconds = chunks, seconds
+
+class Assistant:
+    def __init__(self, settings):
+        self.settings = settings
+        self.asked = 0
+    def ingest(self, paths):
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        files = [f for p in paths for f in Path(p).iterdir()]
+        with LOG.open("a") as log:
+            log.write(json.dumps(["ingest", str(self.settings.data_dir)]) + "\\n")
+        return Report(len(files) * 10, 1.5)
+    def ask(self, question):
+        time.sleep(DELAY)
+        self.asked += 1
+        return question
+"""
+
+
+def fake_checkout(root: Path, delay: float, log: Path, *, old: bool = False) -> Path:
+    package = root / "rag"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(FAKE_RAG.format(delay=delay, log=str(log), old=old))
+    return root
+
+
+def test_each_code_is_timed_in_its_own_process_and_index(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A document.")
+    codes = {
+        "other": fake_checkout(tmp_path / "slow", 0.02, log, old=True),
+        "this": fake_checkout(tmp_path / "fast", 0.005, log),
+    }
+    figures = against.compare(codes, docs, ["q1?", "q2?", "q3?"], rounds=2, runs=2, tmp=tmp_path)
+    # each code built its own index once, and its later run reused it
+    ingests = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(Path(i[1]).name for i in ingests) == ["index-other", "index-this"]
+    assert [len(figures[name]["runs"]) for name in ("other", "this")] == [2, 2]
+    assert figures["this"]["chunks"] == figures["other"]["chunks"] == 10
+    assert figures["this"]["ingest_s"] == 1.5
+    # the slower code (20 ms an answer) measures slower than the faster one (5 ms)
+    assert figures["other"]["p50_ms"] >= 20 > figures["this"]["p50_ms"] >= 5
+    assert figures["other"]["p95_ms"] >= figures["other"]["p50_ms"]
+
+
+def test_table_gives_this_code_against_the_other() -> None:
+    def side(p50: float) -> dict:
+        return {"p50_ms": p50, "p95_ms": p50 * 1.3, "ingest_s": 20.0, "chunks": 9994}
+
+    result = {
+        "machine": {"cpus": 2, "memory_gb": 24, "python": "3.11.7"},
+        "questions": 100,
+        "rounds": 3,
+        "runs": 2,
+        "this": side(97.0) | {"revision": "abc1234"},
+        "other": side(154.0) | {"revision": "3cc653c", "ingest_s": 75.0},
+    }
+    text = against.table(result)
+    assert "| figure | this code (abc1234) | 3cc653c | ratio |" in text
+    assert "| 97.0 / 126.1 ms | 154.0 / 200.2 ms | 0.63x |" in text
+    assert "| 20 s | 75 s | 0.27x |" in text
+
+
+def test_against_a_folder_without_rag_is_a_clear_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "bench", "--against", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "no rag package there" in done.stderr
+    assert "git worktree add" in done.stderr and "Traceback" not in done.stderr
