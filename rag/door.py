@@ -68,9 +68,15 @@ def answering(settings: Settings) -> dict[str, str]:
     return {name: repr(getattr(settings, name)) for name in ANSWERING}
 
 
-def open_door(settings: Settings, url: str) -> tuple[Path, str]:
-    """Write the door file for a server answering on ``url``: (its path, the token)."""
-    token = secrets.token_urlsafe(32)
+def new_token() -> str:
+    """A door's token (the server's route checks it before the door file is written)."""
+    return secrets.token_urlsafe(32)
+
+
+def open_door(settings: Settings, url: str, token: str | None = None) -> tuple[Path, str]:
+    """Write the door file for a server answering on ``url`` with ``token`` (a new one when
+    None): (its path, the token)."""
+    token = token or new_token()
     path = settings.data_dir / DOOR_FILE
     record = {
         "url": url.rstrip("/"),

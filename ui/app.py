@@ -13,13 +13,14 @@ import time
 from typing import Any
 
 from rag import Assistant
+from rag.door import new_token
 
 from .documents import documents_tab
 from .events import ChatEvents, ask_api
 from .layout import chat_tab
-from .local import add_door
+from .local import door_route, write_door
 from .page import CSS, HEAD, theme
-from .pageview import add_route
+from .pageview import page_route
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,14 @@ def launch(
     print(f"models loaded ({time.perf_counter() - started:.1f} s)", flush=True)
     app = build(assistant)
     app.queue(default_concurrency_limit=assistant.settings.workers)
+    token = new_token()
     app.launch(
         server_name=host,
         server_port=port,
-        prevent_thread_lock=True,  # the page view's route is added before blocking
+        prevent_thread_lock=True,  # the door file is written before blocking
+        # the page view and the door (`rag ask` answers through it) are the server's own
+        # routes from its first request (added after the start, a request could get a 404)
+        app_kwargs={"routes": [page_route(assistant), door_route(assistant, token)]},
         ssr_mode=False,
         quiet=True,  # Gradio's own banner suggests share=True, which this app never uses
         show_error=True,
@@ -79,9 +84,8 @@ def launch(
         auth=list(auth.items()) if auth else None,
         auth_message="Log in to ask the documents." if auth else None,
     )
-    add_route(app.app, assistant)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    add_door(app.app, assistant, f"http://{shown}:{port}")  # `rag ask` answers through it
+    write_door(assistant, f"http://{shown}:{port}", token)  # now that the server answers
     if block:
         print(f"the web chat is on http://{shown}:{port}/ (Ctrl+C stops it)", flush=True)
         app.block_thread()

@@ -41,14 +41,13 @@ def answer_request(assistant: Assistant, request: dict[str, Any]) -> dict[str, A
     return answer.to_dict()
 
 
-def add_door(app: Any, assistant: Assistant, url: str) -> Path:
-    """Serve the door on ``app`` (the web app's FastAPI) and write the door file; it is
-    removed when the process exits."""
+def door_route(assistant: Assistant, token: str) -> Any:
+    """The door's route (``POST`` :data:`~rag.door.ROUTE`), for requests carrying ``token``:
+    made before the server starts, so it answers from the server's first request."""
+    from fastapi import Request
     from fastapi.responses import JSONResponse
+    from fastapi.routing import APIRoute
     from starlette.concurrency import run_in_threadpool
-
-    path, token = open_door(assistant.settings, url)
-    atexit.register(close_door, path)
 
     async def ask(request: Any) -> Any:
         if not token_matches(request.headers.get(HEADER), token):
@@ -67,8 +66,13 @@ def add_door(app: Any, assistant: Assistant, url: str) -> Path:
                 status_code=500,
             )
 
-    from fastapi import Request
-
     ask.__annotations__["request"] = Request  # FastAPI reads it to pass the request
-    app.add_api_route(ROUTE, ask, methods=["POST"])
+    return APIRoute(ROUTE, ask, methods=["POST"])
+
+
+def write_door(assistant: Assistant, url: str, token: str) -> Path:
+    """Write the door file (once the server answers on ``url``); it is removed when the
+    process exits."""
+    path, _ = open_door(assistant.settings, url, token)
+    atexit.register(close_door, path)
     return path

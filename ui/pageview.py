@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from rag import Assistant, RagError
 from rag.documents.pdfpage import PageView, render
@@ -86,15 +87,17 @@ def _document(title: str, body: str) -> str:
     )
 
 
-def add_route(app: object, assistant: Assistant) -> None:
-    """Serve the page view from the web app's server, behind its login when it has one."""
+def page_route(assistant: Assistant) -> Any:
+    """The page view's route (``GET /rag/page/{doc_id}``), behind the web app's login when it
+    has one: made before the server starts, so it answers from the server's first request."""
     from fastapi import Request
     from fastapi.responses import HTMLResponse
+    from fastapi.routing import APIRoute
 
     def view(
         request: Request, doc_id: str, page: int = 1, start: int = 0, end: int = 0
     ) -> HTMLResponse:
-        if not logged_in(app, request):
+        if not logged_in(request.app, request):
             return HTMLResponse(
                 _document(
                     "Log in first",
@@ -109,7 +112,7 @@ def add_route(app: object, assistant: Assistant) -> None:
     # name a class imported here, not at the module's top
     view.__annotations__["request"] = Request
 
-    app.add_api_route("/rag/page/{doc_id}", view, methods=["GET"])  # type: ignore[attr-defined]
+    return APIRoute("/rag/page/{doc_id}", view, methods=["GET"])
 
 
 def logged_in(app: object, request: object) -> bool:

@@ -276,3 +276,38 @@ def test_ask_endpoint_keeps_one_document_named_by_its_file_name(served) -> None:
     assert {c["source"].rsplit("/", 1)[-1] for c in answer["citations"]} == {"harbour.txt"}
     with pytest.raises(Exception, match="no indexed document has the id, file name"):
         client.predict("How much?", 4, "", "", False, "lake.txt", api_name="/ask")
+
+
+def test_the_page_view_and_the_door_are_the_servers_routes_from_its_start(
+    tmp_path: Path,
+) -> None:
+    """Both are made with the app, ahead of Gradio's routes (added after the server started,
+    a request in between got a 404); the door file is written once the server answers."""
+    import httpx
+
+    from rag.door import DOOR_FILE, HEADER, ROUTE, find_door
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text(STORY)
+    settings = Settings(data_dir=tmp_path / "index", seed=False, min_score=0.2, reader="off")
+    assistant = Assistant(settings, embedder=FakeEmbedder())
+    assistant.ingest([docs])
+    port = free_port()
+    app = launch(assistant, host="127.0.0.1", port=port, block=False)
+    try:
+        paths = [getattr(route, "path", "") for route in app.app.router.routes]
+        assert paths[:2] == ["/rag/page/{doc_id}", ROUTE]
+        door, why = find_door(settings)
+        assert door is not None, why
+        assert (settings.data_dir / DOOR_FILE).stat().st_mode & 0o077 == 0
+        url = f"http://127.0.0.1:{port}{ROUTE}"
+        question = {"question": "How much will the repairs cost?"}
+        answered = httpx.post(url, json=question, headers={HEADER: door.token}, timeout=30)
+        assert answered.status_code == 200 and "4.5 million" in answered.json()["text"]
+        refused = httpx.post(url, json=question, headers={HEADER: "not-it"}, timeout=30)
+        assert refused.status_code == 403
+        page = httpx.get(f"http://127.0.0.1:{port}/rag/page/nope", timeout=30)
+        assert "no document with id" in page.text
+    finally:
+        app.close()
