@@ -7,12 +7,13 @@ code is timed in a process of its own, on an index of its own built from the sam
 the two alternated ``runs`` times, and the ratio of their median p50s is the figure.
 
 The child is this file run as a script: it imports ``rag`` from the folder it is given and
-uses only what every revision since November has (``Assistant(Settings(data_dir=...))``,
+uses only what every revision has (``Assistant(Settings(data_dir=..., seed=False))``,
 ``ingest``, ``ask``), so it imports nothing else of this checkout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -34,41 +35,68 @@ def package_root(code: Path) -> Path | None:
 
 
 def revision(code: Path) -> str:
-    """The checkout's short commit, or its path where it is not a git checkout."""
-    done = subprocess.run(
-        ["git", "-C", str(code), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() if done.returncode == 0 else str(code)
+    """The checkout's commit (``-dirty`` with uncommitted changes), or its path where it is
+    not the top of a git checkout."""
+    with contextlib.suppress(OSError):
+        top = subprocess.run(
+            ["git", "-C", str(code), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if top.returncode == 0 and Path(top.stdout.strip()).resolve() == code.resolve():
+            done = subprocess.run(
+                ["git", "-C", str(code), "describe", "--always", "--dirty"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode == 0 and done.stdout.strip():
+                return done.stdout.strip()
+    return str(code)
 
 
 def compare(
     codes: dict[str, Path], docs: Path, questions: list[str], rounds: int, runs: int, tmp: Path
 ) -> dict[str, Any]:
-    """Time ``ask`` for each code in ``codes`` (name -> checkout), alternated ``runs`` times:
-    each run a new process per code, each code its own index (built on its first run)."""
+    """Time ``ask`` for each code in ``codes`` (name -> checkout), ``runs`` times: each run a
+    new process per code, each code its own index (built on its first run), the order of
+    the codes turned around from one run to the next (a drift in the machine's speed falls
+    on both). p50 and p95 are over every ask of every run. RagError: a code's run failed."""
+    from rag.errors import RagError  # here: the child imports another checkout's rag
+
     asked = tmp / "questions.json"
     asked.write_text(json.dumps(questions))
     env = dict(os.environ, HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
     out: dict[str, Any] = {name: {"runs": []} for name in codes}
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    order = list(codes)
     for _ in range(runs):
-        for name, code in codes.items():
+        for name in order:
+            code = codes[name]
             args = [sys.executable, __file__, str(code), str(docs), str(tmp / f"index-{name}")]
             args += [str(asked), str(rounds)]
             done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
-            if done.returncode != 0:
-                raise RuntimeError(f"timing the code in {code} failed:\n{done.stderr[-3000:]}")
-            run = json.loads(done.stdout.strip().splitlines()[-1])
+            try:
+                if done.returncode != 0:
+                    raise ValueError(done.returncode)
+                run = json.loads(done.stdout.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                said = "\n".join(done.stderr.strip().splitlines()[-8:])
+                raise RagError(f"timing the code in {code} failed:\n{said}") from None
+            times[name] += run.pop("times_ms")
             out[name]["runs"].append(run)
-    for figures in out.values():
-        runs_ = figures["runs"]
-        figures["p50_ms"] = statistics.median(r["p50_ms"] for r in runs_)
-        figures["p95_ms"] = statistics.median(r["p95_ms"] for r in runs_)
-        figures["ingest_s"] = runs_[0]["ingest_s"]
-        figures["chunks"] = runs_[0]["chunks"]
+        order.reverse()
+    for name, figures in out.items():
+        figures["p50_ms"] = statistics.median(times[name])
+        figures["p95_ms"] = _p95(times[name])
+        figures["ingest_s"] = figures["runs"][0]["ingest_s"]
+        figures["chunks"] = figures["runs"][0]["chunks"]
     return out
+
+
+def _p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20)[18] if len(times) > 1 else times[0]
 
 
 def run(other: Path, size: int, questions: int, rounds: int, runs: int, squad: Path) -> dict:
@@ -109,9 +137,9 @@ def table(result: dict[str, Any]) -> str:
     this, other = result["this"], result["other"]
     lines = [
         f"{machine_line(result['machine'])} {result['questions']} SQuAD questions x "
-        f"{result['rounds']} rounds a run, "
-        f"{result['runs']} runs of each code alternated, each in a new process on an index "
-        "of its own; medians of the runs' p50s.",
+        f"{result['rounds']} rounds a run, {result['runs']} runs of each code, each in a new "
+        "process on an index of its own, their order turned around each run; p50 and p95 "
+        "over every ask.",
         "",
         f"| figure | this code ({this['revision']}) | {other['revision']} | ratio |",
         "|---|---|---|---|",
@@ -139,13 +167,10 @@ def _child(code: Path, docs: Path, index: Path, asked: Path, rounds: int) -> dic
 
     if not Path(rag.__file__).resolve().is_relative_to(code.resolve()):
         raise SystemExit(f"rag was imported from {rag.__file__}, not from {code}")
-    try:
-        settings = rag.Settings(data_dir=index, seed=False)
-    except TypeError:  # a revision from before the seed was a setting
-        settings = rag.Settings(data_dir=index)
-    assistant = rag.Assistant(settings)
+    assistant = rag.Assistant(rag.Settings(data_dir=index, seed=False))
     built = index / "bench-built.json"
-    if not built.is_file():
+    ingested = not built.is_file()
+    if ingested:
         report = assistant.ingest([docs])
         built.write_text(json.dumps({"ingest_s": report.seconds, "chunks": report.chunks}))
     questions = json.loads(asked.read_text())
@@ -157,12 +182,13 @@ def _child(code: Path, docs: Path, index: Path, asked: Path, rounds: int) -> dic
             started = time.perf_counter()
             assistant.ask(question)
             times.append((time.perf_counter() - started) * 1000)
-    p95 = statistics.quantiles(times, n=20)[18] if len(times) > 1 else times[0]
-    return {"p50_ms": statistics.median(times), "p95_ms": p95} | json.loads(built.read_text())
+    figures = {"p50_ms": statistics.median(times), "p95_ms": _p95(times), "times_ms": times}
+    return figures | json.loads(built.read_text()) | {"ingested": ingested}
 
 
 if __name__ == "__main__":
     code_, docs_, index_, asked_, rounds_ = sys.argv[1:6]
     result_ = _child(Path(code_), Path(docs_), Path(index_), Path(asked_), int(rounds_))
     print(json.dumps(result_), flush=True)
-    os._exit(0)  # no teardown of torch and Chroma (as `rag ask` ends)
+    if not result_["ingested"]:
+        os._exit(0)  # only read: no teardown of torch and Chroma (as `rag ask` ends)

@@ -18,9 +18,7 @@ DELAY = {delay}
 LOG = Path({log!r})
 
 class Settings:
-    def __init__(self, data_dir, **options):
-        if {old} and options:
-            raise TypeError("no seed setting in this revision")
+    def __init__(self, data_dir, seed):
         self.data_dir = Path(data_dir)
 
 class Report:
@@ -31,6 +29,8 @@ class Assistant:
     def __init__(self, settings):
         self.settings = settings
         self.asked = 0
+        with LOG.open("a") as log:
+            log.write(json.dumps(["start", str(settings.data_dir)]) + "\\n")
     def ingest(self, paths):
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         files = [f for p in paths for f in Path(p).iterdir()]
@@ -38,16 +38,18 @@ class Assistant:
             log.write(json.dumps(["ingest", str(self.settings.data_dir)]) + "\\n")
         return Report(len(files) * 10, 1.5)
     def ask(self, question):
+        if DELAY < 0:
+            raise RuntimeError("this revision cannot answer")
         time.sleep(DELAY)
         self.asked += 1
         return question
 """
 
 
-def fake_checkout(root: Path, delay: float, log: Path, *, old: bool = False) -> Path:
+def fake_checkout(root: Path, delay: float, log: Path) -> Path:
     package = root / "rag"
     package.mkdir(parents=True)
-    (package / "__init__.py").write_text(FAKE_RAG.format(delay=delay, log=str(log), old=old))
+    (package / "__init__.py").write_text(FAKE_RAG.format(delay=delay, log=str(log)))
     return root
 
 
@@ -57,19 +59,46 @@ def test_each_code_is_timed_in_its_own_process_and_index(tmp_path: Path) -> None
     docs.mkdir()
     (docs / "a.txt").write_text("A document.")
     codes = {
-        "other": fake_checkout(tmp_path / "slow", 0.02, log, old=True),
+        "other": fake_checkout(tmp_path / "slow", 0.02, log),
         "this": fake_checkout(tmp_path / "fast", 0.005, log),
     }
     figures = against.compare(codes, docs, ["q1?", "q2?", "q3?"], rounds=2, runs=2, tmp=tmp_path)
     # each code built its own index once, and its later run reused it
-    ingests = [json.loads(line) for line in log.read_text().splitlines()]
-    assert sorted(Path(i[1]).name for i in ingests) == ["index-other", "index-this"]
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    ingests = [Path(i[1]).name for i in logged if i[0] == "ingest"]
+    assert sorted(ingests) == ["index-other", "index-this"]
+    # the order turns around each run: a drift in the machine's speed falls on both
+    starts = [Path(i[1]).name.removeprefix("index-") for i in logged if i[0] == "start"]
+    assert starts == ["other", "this", "this", "other"]
     assert [len(figures[name]["runs"]) for name in ("other", "this")] == [2, 2]
     assert figures["this"]["chunks"] == figures["other"]["chunks"] == 10
     assert figures["this"]["ingest_s"] == 1.5
     # the slower code (20 ms an answer) measures slower than the faster one (5 ms)
     assert figures["other"]["p50_ms"] >= 20 > figures["this"]["p50_ms"] >= 5
     assert figures["other"]["p95_ms"] >= figures["other"]["p50_ms"]
+    assert [len(figures[name]["runs"]) for name in ("other", "this")] == [2, 2]
+    assert "times_ms" not in figures["this"]["runs"][0]
+
+
+def test_a_code_that_fails_is_a_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from rag.errors import RagError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A document.")
+    broken = fake_checkout(tmp_path / "broken", -1, tmp_path / "log.jsonl")
+    with pytest.raises(RagError, match=r"timing the code in .*broken failed") as failed:
+        against.compare({"other": broken}, docs, ["q?"], rounds=1, runs=1, tmp=tmp_path)
+    assert "this revision cannot answer" in str(failed.value)
+
+
+def test_the_revision_names_a_checkout_or_else_its_folder(tmp_path: Path) -> None:
+    assert against.revision(tmp_path) == str(tmp_path)  # not a git checkout
+    root = Path(__file__).resolve().parents[3]
+    assert against.revision(root) != str(root)  # this checkout: its commit
+    assert against.revision(root / "eval") == str(root / "eval")  # inside it, not its top
 
 
 def test_table_gives_this_code_against_the_other() -> None:
