@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,6 +64,8 @@ def compare(
     on both). p50 and p95 are over every ask of every run. RagError: a code's run failed."""
     from rag.errors import RagError  # here: the child imports another checkout's rag
 
+    from ..stats import percentile  # the parent's only: the child is run as a script
+
     asked = tmp / "questions.json"
     asked.write_text(json.dumps(questions))
     env = dict(os.environ, HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
@@ -84,19 +85,16 @@ def compare(
             except (ValueError, IndexError):
                 said = "\n".join(done.stderr.strip().splitlines()[-8:])
                 raise RagError(f"timing the code in {code} failed:\n{said}") from None
-            times[name] += run.pop("times_ms")
-            out[name]["runs"].append(run)
+            asks = run.pop("times_ms")
+            times[name] += asks
+            out[name]["runs"].append(run | {"p50_ms": percentile(asks, 50)})
         order.reverse()
     for name, figures in out.items():
-        figures["p50_ms"] = statistics.median(times[name])
-        figures["p95_ms"] = _p95(times[name])
+        figures["p50_ms"] = percentile(times[name], 50)
+        figures["p95_ms"] = percentile(times[name], 95)
         figures["ingest_s"] = figures["runs"][0]["ingest_s"]
         figures["chunks"] = figures["runs"][0]["chunks"]
     return out
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20)[18] if len(times) > 1 else times[0]
 
 
 def run(other: Path, size: int, questions: int, rounds: int, runs: int, squad: Path) -> dict:
@@ -182,8 +180,7 @@ def _child(code: Path, docs: Path, index: Path, asked: Path, rounds: int) -> dic
             started = time.perf_counter()
             assistant.ask(question)
             times.append((time.perf_counter() - started) * 1000)
-    figures = {"p50_ms": statistics.median(times), "p95_ms": _p95(times), "times_ms": times}
-    return figures | json.loads(built.read_text()) | {"ingested": ingested}
+    return {"times_ms": times, "ingested": ingested} | json.loads(built.read_text())
 
 
 if __name__ == "__main__":

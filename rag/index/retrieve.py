@@ -23,14 +23,12 @@ RRF_K = 60
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """What the retrieve stage is asked: the ``k`` best chunks for ``text`` (by its
-    ``vector`` when the caller has embedded it already), only from ``source`` and only of
-    ``doc_ids`` when they are given."""
+    """What the retrieve stage is asked: the ``k`` best chunks for ``text``, only from
+    ``source`` and only of ``doc_ids`` when they are given."""
 
     text: str
     k: int
     source: str | None = None
-    vector: np.ndarray | None = None
     doc_ids: frozenset[str] | None = None
 
 
@@ -38,7 +36,7 @@ class Query:
 class Retrieved:
     """What it returns: the chunks best first, the keyword index snapshot they were ranked
     with (its ``catalog`` holds the documents of the same revision) and the query's
-    vector (the caller's, or embedded here)."""
+    vector, embedded here (the read stage scores sentences by it)."""
 
     hits: list[ScoredChunk]
     index: KeywordIndex
@@ -87,9 +85,7 @@ class HybridRetriever:
         # the store's revision read before the query is embedded: a Chroma read right after
         # torch's work waits for its threads, still spinning (~2 ms, docs/benchmarks.md)
         index = self.keyword_index()
-        vector = query.vector
-        if vector is None:
-            vector = self._embedder.embed([query.text])[0]
+        vector = self._embedder.embed([query.text])[0]
         source, doc_ids = query.source, query.doc_ids
         if doc_ids is not None and not doc_ids:
             return Retrieved([], index, vector)

@@ -205,7 +205,7 @@ def test_a_question_reads_only_ids_from_chromas_search(make_assistant, tmp_path:
     vector = assistant.embedder.embed(["harbour storm damage"])[0]
     full = store.dense(vector, 3)
     store._chunks._inner = Recorded()
-    hits = assistant.retriever.run(Query("harbour storm damage", 3, vector=vector)).hits
+    hits = assistant.retriever.run(Query("harbour storm damage", 3)).hits
     assert asked == [["distances"]]
     by_id = {chunk_id: (text, meta) for chunk_id, text, meta, _ in full}
     for hit in hits:
